@@ -1,0 +1,27 @@
+#include "admin/admin.h"
+
+#include "api/openai_errors.h"
+
+namespace sluice::admin {
+
+using boost::asio::awaitable;
+
+awaitable<void> AdminHandler::Handle(http::Exchange& ex) {
+  std::string_view target = ex.request().target();
+  std::string_view path = target.substr(0, target.find('?'));
+  bool get = ex.request().method() == boost::beast::http::verb::get;
+  if (get && path == "/healthz") {
+    co_await ex.Reply(200, "text/plain", "ok\n", {});
+  } else if (get && path == "/readyz") {
+    bool ready = source_.ready();
+    co_await ex.Reply(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "draining\n", {});
+  } else if (get && path == "/metrics") {
+    std::string text = co_await source_.ScrapeMetrics();
+    co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, {});
+  } else {
+    core::GatewayError error{core::ErrorCode::kCallerNotFound, "no such admin endpoint", ""};
+    co_await ex.Reply(404, "application/json", api::RenderOpenAiError(error), {});
+  }
+}
+
+}  // namespace sluice::admin

@@ -1,0 +1,929 @@
+#include "config/config_loader.h"
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "core/duration.h"
+
+namespace sluice::config {
+
+std::string ConfigError::ToString() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+namespace {
+
+// ${file:...} is meant for secrets and small snippets; the cap keeps a typo such as
+// ${file:/dev/zero} from hanging the load.
+constexpr size_t kMaxSubstitutedFileBytes = 1 << 20;
+constexpr uint32_t kMaxWorkers = 256;
+constexpr uint32_t kMaxEmbeddingDims = 4096;
+
+// Reads a whole file; on failure returns nullopt and sets `error` to a reason without content.
+std::optional<std::string> ReadWholeFile(const std::string& path, size_t max_bytes,
+                                         std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = "is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string content;
+  char buffer[8192];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    content.append(buffer, static_cast<size_t>(in.gcount()));
+    if (content.size() > max_bytes) {
+      *error = "larger than " + std::to_string(max_bytes) + " bytes";
+      return std::nullopt;
+    }
+  }
+  if (in.bad()) {
+    *error = "read failed";
+    return std::nullopt;
+  }
+  return content;
+}
+
+// Quotes a raw (pre-substitution) YAML value for an error message: short, one line.
+std::string Quote(std::string_view text) {
+  constexpr size_t kMaxShown = 60;
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  }
+  if (text.size() > kMaxShown) out += "...";
+  return out + "'";
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+bool IsEnvName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+bool HasControlChar(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// Provider names end up in response headers and metric labels, so keep them plain.
+bool IsProviderName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// RFC 9110 token characters, lowercase only (names are stored lowercase).
+bool IsHeaderNameChar(char c) {
+  return std::islower(static_cast<unsigned char>(c)) ||
+         std::isdigit(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::optional<uint16_t> ParsePort(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return std::nullopt;
+  return static_cast<uint16_t>(value);
+}
+
+bool IsIpv4(const std::string& host) {
+  in_addr addr{};
+  return inet_pton(AF_INET, host.c_str(), &addr) == 1;
+}
+
+bool IsIpv6(const std::string& host) {
+  in6_addr addr{};
+  return inet_pton(AF_INET6, host.c_str(), &addr) == 1;
+}
+
+// A YAML scalar after ${...} substitution. `raw` is the text as written in the file: error
+// messages quote it, never `value`, so substituted secrets cannot leak.
+struct Scalar {
+  std::string value;
+  std::string raw;
+};
+
+// A key/value pair found in a map, with the path used to name it in messages.
+struct Field {
+  std::string path;
+  YAML::Node key;
+  YAML::Node value;
+};
+
+class Loader {
+ public:
+  explicit Loader(std::string source) : source_(std::move(source)) {}
+
+  LoadResult Load(const std::string& text);
+
+ private:
+  // --- error reporting ---
+  void AddError(const YAML::Mark& mark, std::string message);
+  void AddError(const YAML::Node& node, std::string message) { AddError(node.Mark(), message); }
+  // Where a bad value is reported: the value itself, or its key when the value is empty.
+  YAML::Mark ValueMark(const Field& field) const;
+  void BadValue(const Field& field, const std::string& what) {
+    AddError(ValueMark(field), field.path + ": " + what);
+  }
+
+  // --- structure ---
+  // Checks `node` is a map whose keys are all in `allowed` (reporting unknown and repeated keys),
+  // and returns its fields by key. nullopt when `node` is not a map.
+  std::optional<std::map<std::string, Field>> ReadMap(
+      const YAML::Node& node, const std::string& path,
+      std::initializer_list<std::string_view> allowed);
+  void ReportUnknownKey(const YAML::Node& key, const std::string& path,
+                        std::initializer_list<std::string_view> allowed);
+  void RequireKey(const std::map<std::string, Field>& fields, const YAML::Node& map,
+                  const std::string& path, const std::string& key, const std::string& why = "");
+  std::vector<Field> ReadList(const Field& field);
+
+  // --- typed values; each reports its own error and returns nullopt on failure ---
+  std::optional<Scalar> ReadScalar(const Field& field, const char* expected);
+  std::optional<std::string> ReadString(const Field& field);
+  std::optional<std::string> ReadNonEmptyString(const Field& field);
+  std::optional<uint64_t> ReadInteger(const Field& field, uint64_t min, uint64_t max);
+  std::optional<double> ReadNumber(const Field& field, double min);
+  std::optional<bool> ReadBool(const Field& field);
+  std::optional<Millis> ReadDuration(const Field& field);
+  std::optional<HostPort> ReadHostPort(const Field& field);
+  std::optional<std::string> ReadBaseUrl(const Field& field);
+  std::optional<std::string> ReadHeaderPattern(const Field& field);
+  std::optional<AccessLog> ReadAccessLog(const Field& field);
+  std::optional<std::string> Substitute(const Field& field, const std::string& raw);
+
+  template <typename T, typename U>
+  void Assign(T& target, std::optional<U> value) {
+    if (value) target = static_cast<T>(*value);
+  }
+
+  // --- sections ---
+  void ReadTopLevel(const YAML::Node& root, Config& config);
+  void ReadLimits(const Field& field, ServerLimits& limits);
+  void ReadProviders(const Field& field, Config& config);
+  void ReadProvider(const Field& item, Provider& provider);
+  void ReadSim(const Field& field, SimSettings& sim);
+  void ReadModels(const Field& field, Config& config);
+  void ReadModel(const Field& item, Model& model);
+  void CheckProviderNames(const Config& config);
+  void CheckModelNames(const Config& config);
+  void CheckModelProviders(const Config& config);
+  void CheckAddresses(const Config& config);
+
+  std::string source_;
+  std::vector<ConfigError> errors_;
+  // Marks of names, parallel to Config::providers / Config::models, for cross-check errors.
+  std::vector<YAML::Mark> provider_name_marks_;
+  struct ModelMarks {
+    YAML::Mark name;
+    std::string name_path;
+    std::vector<std::pair<YAML::Mark, std::string>> aliases;  // mark, path
+    YAML::Mark provider;
+    std::string provider_path;
+  };
+  std::vector<ModelMarks> model_marks_;
+  // Set when the address was given and valid; null otherwise.
+  YAML::Mark listen_mark_ = YAML::Mark::null_mark();
+  YAML::Mark admin_mark_ = YAML::Mark::null_mark();
+};
+
+void Loader::AddError(const YAML::Mark& mark, std::string message) {
+  ConfigError error;
+  error.file = source_;
+  error.line = mark.is_null() ? 0 : mark.line + 1;
+  error.column = mark.is_null() ? 0 : mark.column + 1;
+  error.message = std::move(message);
+  errors_.push_back(std::move(error));
+}
+
+YAML::Mark Loader::ValueMark(const Field& field) const {
+  // yaml-cpp places an empty value's mark at the next token, often on a later line.
+  YAML::Mark value_mark = field.value.Mark();
+  if (field.value.IsNull() && (value_mark.is_null() || value_mark.line != field.key.Mark().line)) {
+    return field.key.Mark();
+  }
+  return value_mark;
+}
+
+std::optional<std::map<std::string, Field>> Loader::ReadMap(
+    const YAML::Node& node, const std::string& path,
+    std::initializer_list<std::string_view> allowed) {
+  if (!node.IsMap()) return std::nullopt;
+  std::map<std::string, Field> fields;
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar()) {
+      AddError(key, "keys must be plain strings" + (path.empty() ? "" : " in " + path));
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      ReportUnknownKey(key, path, allowed);
+      continue;
+    }
+    std::string child_path = path.empty() ? name : path + "." + name;
+    if (auto it = fields.find(name); it != fields.end()) {
+      AddError(key, "duplicate key '" + name + "'" + (path.empty() ? "" : " in " + path) +
+                        " (first at line " + std::to_string(it->second.key.Mark().line + 1) + ")");
+      continue;
+    }
+    fields.emplace(name, Field{child_path, key, entry.second});
+  }
+  return fields;
+}
+
+void Loader::ReportUnknownKey(const YAML::Node& key, const std::string& path,
+                              std::initializer_list<std::string_view> allowed) {
+  const std::string& name = key.Scalar();
+  std::string message = "unknown key " + Quote(name);
+  if (!path.empty()) message += " in " + path;
+  // Suggest the closest allowed key: most unknown keys are typos.
+  std::string_view best;
+  size_t best_distance = 3;
+  for (std::string_view candidate : allowed) {
+    size_t distance = EditDistance(name, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  if (!best.empty()) message += " (did you mean '" + std::string(best) + "'?)";
+  AddError(key, message);
+}
+
+void Loader::RequireKey(const std::map<std::string, Field>& fields, const YAML::Node& map,
+                        const std::string& path, const std::string& key, const std::string& why) {
+  if (fields.count(key)) return;
+  std::string where = path.empty() ? "" : path + ": ";
+  AddError(map, where + "missing required key '" + key + "'" + why);
+}
+
+std::vector<Field> Loader::ReadList(const Field& field) {
+  std::vector<Field> items;
+  if (!field.value.IsSequence()) {
+    BadValue(field, "expected a list");
+    return items;
+  }
+  size_t index = 0;
+  for (const auto& item : field.value) {
+    // A list item has no key; its own node stands in for the key when reporting empty items.
+    items.push_back(Field{field.path + "[" + std::to_string(index++) + "]", item, item});
+  }
+  return items;
+}
+
+std::optional<Scalar> Loader::ReadScalar(const Field& field, const char* expected) {
+  if (!field.value.IsScalar()) {
+    BadValue(field, std::string("expected ") + expected);
+    return std::nullopt;
+  }
+  Scalar scalar;
+  scalar.raw = field.value.Scalar();
+  auto value = Substitute(field, scalar.raw);
+  if (!value) return std::nullopt;
+  scalar.value = std::move(*value);
+  return scalar;
+}
+
+// Expands ${env:NAME} and ${file:PATH}; "$${" stands for a literal "${". Runs after YAML parsing,
+// so a substituted value can never change the document's structure.
+std::optional<std::string> Loader::Substitute(const Field& field, const std::string& raw) {
+  std::string out;
+  bool ok = true;
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    size_t dollar = raw.find('$', pos);
+    if (dollar == std::string::npos) {
+      out.append(raw, pos);
+      break;
+    }
+    out.append(raw, pos, dollar - pos);
+    if (raw.compare(dollar, 3, "$${") == 0) {
+      out += "${";
+      pos = dollar + 3;
+      continue;
+    }
+    if (raw.compare(dollar, 2, "${") != 0) {
+      out += '$';
+      pos = dollar + 1;
+      continue;
+    }
+    size_t close = raw.find('}', dollar + 2);
+    if (close == std::string::npos) {
+      BadValue(field, "unterminated '${' (write '$${' for a literal '${')");
+      return std::nullopt;
+    }
+    std::string_view body(raw.data() + dollar + 2, close - dollar - 2);
+    pos = close + 1;
+    if (body.substr(0, 4) == "env:") {
+      std::string name(body.substr(4));
+      if (!IsEnvName(name)) {
+        BadValue(field, "invalid environment variable name " + Quote(name) + " in ${env:...}");
+        ok = false;
+      } else if (const char* env = std::getenv(name.c_str()); env == nullptr) {
+        BadValue(field, "environment variable " + name + " is not set");
+        ok = false;
+      } else {
+        out += env;
+      }
+    } else if (body.substr(0, 5) == "file:") {
+      std::string path(body.substr(5));
+      std::string reason;
+      auto content =
+          path.empty() ? std::nullopt : ReadWholeFile(path, kMaxSubstitutedFileBytes, &reason);
+      if (!content) {
+        BadValue(field, "cannot read file " + Quote(path) + " for ${file:...}" +
+                            (reason.empty() ? "" : ": " + reason));
+        ok = false;
+      } else {
+        while (!content->empty() && (content->back() == '\n' || content->back() == '\r')) {
+          content->pop_back();
+        }
+        out += *content;
+      }
+    } else {
+      BadValue(field, "unknown substitution " + Quote("${" + std::string(body) + "}") +
+                          " (expected ${env:NAME} or ${file:PATH})");
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> Loader::ReadString(const Field& field) {
+  auto scalar = ReadScalar(field, "a string");
+  if (!scalar) return std::nullopt;
+  return std::move(scalar->value);
+}
+
+std::optional<std::string> Loader::ReadNonEmptyString(const Field& field) {
+  auto value = ReadString(field);
+  if (value && value->empty()) {
+    BadValue(field, "must not be empty");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<uint64_t> Loader::ReadInteger(const Field& field, uint64_t min, uint64_t max) {
+  auto scalar = ReadScalar(field, "a non-negative integer");
+  if (!scalar) return std::nullopt;
+  const std::string& text = scalar->value;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || end != text.data() + text.size() ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    BadValue(field, "expected a non-negative integer, got " + Quote(scalar->raw));
+    return std::nullopt;
+  }
+  if (ec == std::errc::result_out_of_range || value > max) {
+    BadValue(field, "must be at most " + std::to_string(max));
+    return std::nullopt;
+  }
+  if (value < min) {
+    BadValue(field, "must be at least " + std::to_string(min));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> Loader::ReadNumber(const Field& field, double min) {
+  auto scalar = ReadScalar(field, "a number");
+  if (!scalar) return std::nullopt;
+  const std::string& text = scalar->value;
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    BadValue(field, "expected a number, got " + Quote(scalar->raw));
+    return std::nullopt;
+  }
+  if (value < min) {
+    std::ostringstream bound;
+    bound << min;
+    BadValue(field, "must be at least " + bound.str());
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<bool> Loader::ReadBool(const Field& field) {
+  auto scalar = ReadScalar(field, "true or false");
+  if (!scalar) return std::nullopt;
+  const std::string& text = scalar->value;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  BadValue(field, "expected true or false, got " + Quote(scalar->raw));
+  return std::nullopt;
+}
+
+std::optional<Millis> Loader::ReadDuration(const Field& field) {
+  auto scalar = ReadScalar(field, "a duration such as 250ms, 5s, 2m or 1h");
+  if (!scalar) return std::nullopt;
+  auto value = core::ParseDuration(scalar->value);
+  if (!value) {
+    BadValue(field, "expected a duration such as 250ms, 5s, 2m or 1h, got " + Quote(scalar->raw));
+    return std::nullopt;
+  }
+  if (value->count() <= 0) {
+    BadValue(field, "must be greater than 0");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<HostPort> Loader::ReadHostPort(const Field& field) {
+  constexpr const char* kExpected = "expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080";
+  auto scalar = ReadScalar(field, kExpected);
+  if (!scalar) return std::nullopt;
+  const std::string& text = scalar->value;
+  std::string host;
+  std::string_view port_text;
+  if (!text.empty() && text[0] == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos || text.compare(close, 2, "]:") != 0) {
+      BadValue(field, std::string(kExpected) + ", got " + Quote(scalar->raw));
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    port_text = std::string_view(text).substr(close + 2);
+    if (!IsIpv6(host)) {
+      BadValue(field, "invalid IPv6 address in " + Quote(scalar->raw));
+      return std::nullopt;
+    }
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      BadValue(field, std::string(kExpected) + ", got " + Quote(scalar->raw));
+      return std::nullopt;
+    }
+    host = text.substr(0, colon);
+    port_text = std::string_view(text).substr(colon + 1);
+    // Listeners bind to an address, not a name: "localhost" is the one name accepted.
+    if (host == "localhost") {
+      host = "127.0.0.1";
+    } else if (!IsIpv4(host)) {
+      BadValue(field, "host must be an IPv4 address, [IPv6 address] or localhost, got " +
+                          Quote(scalar->raw));
+      return std::nullopt;
+    }
+  }
+  auto port = ParsePort(port_text);
+  if (!port) {
+    BadValue(field, "port must be a number from 0 to 65535, got " + Quote(scalar->raw));
+    return std::nullopt;
+  }
+  return HostPort{host, *port};
+}
+
+// Accepts http(s)://host[:port][/path]; strips trailing slashes so consumers can append paths.
+std::optional<std::string> Loader::ReadBaseUrl(const Field& field) {
+  auto scalar = ReadScalar(field, "a URL");
+  if (!scalar) return std::nullopt;
+  std::string url = scalar->value;
+  auto fail = [&](const std::string& why) {
+    BadValue(field, why + ", got " + Quote(scalar->raw));
+    return std::nullopt;
+  };
+  size_t authority_start = 0;
+  if (url.rfind("http://", 0) == 0) {
+    authority_start = 7;
+  } else if (url.rfind("https://", 0) == 0) {
+    authority_start = 8;
+  } else {
+    return fail("expected an http:// or https:// URL");
+  }
+  if (url.find_first_of("?#") != std::string::npos) {
+    return fail("URL must not have a query or fragment");
+  }
+  if (HasControlChar(url) || url.find(' ') != std::string::npos) {
+    return fail("URL must not contain spaces or control characters");
+  }
+  size_t path_start = url.find('/', authority_start);
+  std::string authority =
+      url.substr(authority_start, path_start == std::string::npos ? std::string::npos
+                                                                  : path_start - authority_start);
+  if (authority.find('@') != std::string::npos) {
+    return fail("credentials in the URL are not allowed; use api_key");
+  }
+  std::string host = authority;
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos || !IsIpv6(authority.substr(1, close - 1))) {
+      return fail("invalid IPv6 address in URL");
+    }
+    host = authority.substr(0, close + 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return fail("invalid URL authority");
+      port_text = std::string_view(authority).substr(close + 2);
+      has_port = true;
+    }
+  } else if (size_t colon = authority.find(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port_text = std::string_view(authority).substr(colon + 1);
+    has_port = true;
+  }
+  if (host.empty()) return fail("URL has no host");
+  if (has_port) {
+    auto port = ParsePort(port_text);
+    if (!port || *port == 0) return fail("URL port must be a number from 1 to 65535");
+  }
+  while (path_start != std::string::npos && url.size() > path_start && url.back() == '/') {
+    url.pop_back();
+  }
+  return url;
+}
+
+std::optional<std::string> Loader::ReadHeaderPattern(const Field& field) {
+  auto scalar = ReadScalar(field, "a header name");
+  if (!scalar) return std::nullopt;
+  std::string name = scalar->value;
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view stem = name;
+  if (!stem.empty() && stem.back() == '*') stem.remove_suffix(1);
+  // A bare "*" would also forward the client's own credentials upstream.
+  if (stem.empty()) {
+    BadValue(field, "expected a header name or a 'prefix-*' pattern, got " + Quote(scalar->raw));
+    return std::nullopt;
+  }
+  if (!std::all_of(stem.begin(), stem.end(), IsHeaderNameChar)) {
+    BadValue(field,
+             "invalid header name " + Quote(scalar->raw) + " ('*' is allowed only at the end)");
+    return std::nullopt;
+  }
+  return name;
+}
+
+std::optional<AccessLog> Loader::ReadAccessLog(const Field& field) {
+  auto value = ReadNonEmptyString(field);
+  if (!value) return std::nullopt;
+  AccessLog log;
+  if (*value == "stdout") {
+    log.target = AccessLogTarget::kStdout;
+  } else if (*value == "off") {
+    log.target = AccessLogTarget::kOff;
+  } else {
+    log.target = AccessLogTarget::kFile;
+    // Otherwise "stderr" would silently become a file of that name in the working directory.
+    log.path = *value == "stderr" ? "/dev/stderr" : *value;
+  }
+  return log;
+}
+
+LoadResult Loader::Load(const std::string& text) {
+  LoadResult result;
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    AddError(e.mark, "YAML syntax error: " + e.msg);
+    result.errors = std::move(errors_);
+    return result;
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    AddError(YAML::Mark(), "configuration is empty");  // Mark() is line 1, column 1
+  } else if (!documents[0].IsMap()) {
+    AddError(documents[0], "the top level must be a map of keys such as 'providers' and 'models'");
+  } else {
+    if (documents.size() > 1) AddError(documents[1], "only one YAML document is allowed");
+    auto config = std::make_shared<Config>();
+    config->source = source_;
+    ReadTopLevel(documents[0], *config);
+    if (errors_.empty()) result.config = std::move(config);
+  }
+  // Traversal order is mostly file order already; cross-checks come last, so sort them in.
+  std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  result.errors = std::move(errors_);
+  return result;
+}
+
+void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
+  auto fields = ReadMap(
+      root, "", {"listen", "admin", "workers", "limits", "access_log", "providers", "models"});
+  if (!fields) return;
+  auto find = [&](const char* key) -> const Field* {
+    auto it = fields->find(key);
+    return it == fields->end() ? nullptr : &it->second;
+  };
+  bool addresses_ok = true;
+  if (auto* f = find("listen")) {
+    auto value = ReadHostPort(*f);
+    addresses_ok = value.has_value();
+    listen_mark_ = ValueMark(*f);
+    Assign(config.listen, value);
+  }
+  if (auto* f = find("admin")) {
+    auto value = ReadHostPort(*f);
+    addresses_ok = addresses_ok && value.has_value();
+    admin_mark_ = ValueMark(*f);
+    Assign(config.admin, value);
+  }
+  if (auto* f = find("workers")) Assign(config.workers, ReadInteger(*f, 0, kMaxWorkers));
+  if (auto* f = find("limits")) ReadLimits(*f, config.limits);
+  if (auto* f = find("access_log")) Assign(config.access_log, ReadAccessLog(*f));
+  RequireKey(*fields, root, "", "providers");
+  RequireKey(*fields, root, "", "models");
+  if (auto* f = find("providers")) ReadProviders(*f, config);
+  if (auto* f = find("models")) ReadModels(*f, config);
+  CheckProviderNames(config);
+  CheckModelNames(config);
+  CheckModelProviders(config);
+  if (addresses_ok) CheckAddresses(config);
+}
+
+void Loader::ReadLimits(const Field& field, ServerLimits& limits) {
+  auto fields = ReadMap(
+      field.value, field.path,
+      {"max_body_bytes", "max_header_bytes", "request_timeout", "idle_timeout", "drain_timeout"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const auto& [key, f] : *fields) {
+    if (key == "max_body_bytes") {
+      Assign(limits.max_body_bytes, ReadInteger(f, 1, std::numeric_limits<uint64_t>::max()));
+    } else if (key == "max_header_bytes") {
+      Assign(limits.max_header_bytes, ReadInteger(f, 1024, std::numeric_limits<uint32_t>::max()));
+    } else if (key == "request_timeout") {
+      Assign(limits.request_timeout, ReadDuration(f));
+    } else if (key == "idle_timeout") {
+      Assign(limits.idle_timeout, ReadDuration(f));
+    } else if (key == "drain_timeout") {
+      Assign(limits.drain_timeout, ReadDuration(f));
+    }
+  }
+}
+
+void Loader::ReadProviders(const Field& field, Config& config) {
+  auto items = ReadList(field);
+  if (field.value.IsSequence() && items.empty()) {
+    BadValue(field, "at least one provider is required");
+  }
+  for (const auto& item : items) {
+    Provider provider;
+    provider_name_marks_.push_back(YAML::Mark::null_mark());
+    ReadProvider(item, provider);
+    config.providers.push_back(std::move(provider));
+  }
+}
+
+void Loader::ReadProvider(const Field& item, Provider& provider) {
+  auto fields =
+      ReadMap(item.value, item.path,
+              {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
+               "read_timeout", "max_idle_connections", "forward_headers", "sim"});
+  if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
+  RequireKey(*fields, item.value, item.path, "name");
+  RequireKey(*fields, item.value, item.path, "type");
+  std::optional<ProviderType> type;
+  for (const auto& [key, f] : *fields) {
+    if (key == "name") {
+      auto name = ReadNonEmptyString(f);
+      if (name && !IsProviderName(*name)) {
+        BadValue(f, "provider names may contain only letters, digits, '-', '_' and '.', got " +
+                        Quote(f.value.Scalar()));
+      } else if (name) {
+        provider.name = *name;
+        provider_name_marks_.back() = ValueMark(f);
+      }
+    } else if (key == "type") {
+      auto scalar = ReadScalar(f, "openai or sim");
+      if (!scalar) continue;
+      if (scalar->value == "openai") {
+        type = ProviderType::kOpenAi;
+      } else if (scalar->value == "sim") {
+        type = ProviderType::kSim;
+      } else {
+        BadValue(f, "unknown provider type " + Quote(scalar->raw) + " (expected openai or sim)");
+      }
+    } else if (key == "base_url") {
+      Assign(provider.base_url, ReadBaseUrl(f));
+    } else if (key == "api_key") {
+      Assign(provider.api_key, ReadString(f));
+    } else if (key == "ca_file") {
+      auto path = ReadNonEmptyString(f);
+      std::error_code ec;
+      if (path && (std::filesystem::is_directory(*path, ec) || !std::ifstream(*path))) {
+        BadValue(f, "cannot read CA file " + Quote(f.value.Scalar()));
+      } else if (path) {
+        provider.ca_file = *path;
+      }
+    } else if (key == "tls_verify") {
+      Assign(provider.tls_verify, ReadBool(f));
+    } else if (key == "connect_timeout") {
+      Assign(provider.connect_timeout, ReadDuration(f));
+    } else if (key == "read_timeout") {
+      Assign(provider.read_timeout, ReadDuration(f));
+    } else if (key == "max_idle_connections") {
+      Assign(provider.max_idle_connections,
+             ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
+    } else if (key == "forward_headers") {
+      for (const auto& header : ReadList(f)) {
+        if (auto pattern = ReadHeaderPattern(header)) provider.forward_headers.push_back(*pattern);
+      }
+    } else if (key == "sim") {
+      ReadSim(f, provider.sim);
+    }
+  }
+  if (!type) return;  // already reported; type-specific checks would only add noise
+  provider.type = *type;
+  auto base_url = fields->find("base_url");
+  auto sim = fields->find("sim");
+  if (*type == ProviderType::kOpenAi) {
+    RequireKey(*fields, item.value, item.path, "base_url", " (required for type openai)");
+    if (sim != fields->end()) AddError(sim->second.key, sim->second.path + ": only for type sim");
+  } else if (base_url != fields->end()) {
+    AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
+  }
+}
+
+void Loader::ReadSim(const Field& field, SimSettings& sim) {
+  auto fields = ReadMap(field.value, field.path, {"tokens", "tokens_per_second", "embedding_dims"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const auto& [key, f] : *fields) {
+    if (key == "tokens") {
+      Assign(sim.tokens, ReadInteger(f, 1, std::numeric_limits<uint32_t>::max()));
+    } else if (key == "tokens_per_second") {
+      Assign(sim.tokens_per_second, ReadNumber(f, 0));
+    } else if (key == "embedding_dims") {
+      Assign(sim.embedding_dims, ReadInteger(f, 1, kMaxEmbeddingDims));
+    }
+  }
+}
+
+void Loader::ReadModels(const Field& field, Config& config) {
+  auto items = ReadList(field);
+  if (field.value.IsSequence() && items.empty()) BadValue(field, "at least one model is required");
+  for (const auto& item : items) {
+    Model model;
+    model_marks_.emplace_back();
+    ReadModel(item, model);
+    config.models.push_back(std::move(model));
+  }
+}
+
+void Loader::ReadModel(const Field& item, Model& model) {
+  auto fields = ReadMap(item.value, item.path, {"name", "aliases", "provider", "upstream_model"});
+  if (!fields) return BadValue(item, "expected a map with 'name' and 'provider'");
+  RequireKey(*fields, item.value, item.path, "name");
+  RequireKey(*fields, item.value, item.path, "provider");
+  ModelMarks& marks = model_marks_.back();
+  auto check_name = [&](const Field& f, bool allow_wildcard) -> std::optional<std::string> {
+    auto name = ReadNonEmptyString(f);
+    if (name && HasControlChar(*name)) {
+      BadValue(f, "must not contain control characters");
+      return std::nullopt;
+    }
+    if (name && !allow_wildcard && name->find('*') != std::string::npos) {
+      BadValue(f, "aliases cannot contain '*' (put wildcards in the model name)");
+      return std::nullopt;
+    }
+    return name;
+  };
+  for (const auto& [key, f] : *fields) {
+    if (key == "name") {
+      if (auto name = check_name(f, true)) {
+        model.name = *name;
+        marks.name = ValueMark(f);
+        marks.name_path = f.path;
+      }
+    } else if (key == "aliases") {
+      for (const auto& alias_field : ReadList(f)) {
+        if (auto alias = check_name(alias_field, false)) {
+          model.aliases.push_back(*alias);
+          marks.aliases.emplace_back(ValueMark(alias_field), alias_field.path);
+        }
+      }
+    } else if (key == "provider") {
+      if (auto provider = ReadNonEmptyString(f)) {
+        model.provider = *provider;
+        marks.provider = ValueMark(f);
+        marks.provider_path = f.path;
+      }
+    } else if (key == "upstream_model") {
+      Assign(model.upstream_model, ReadString(f));
+    }
+  }
+}
+
+void Loader::CheckProviderNames(const Config& config) {
+  std::map<std::string, size_t> first_by_name;
+  for (size_t i = 0; i < config.providers.size(); ++i) {
+    const std::string& name = config.providers[i].name;
+    if (name.empty()) continue;
+    auto [it, inserted] = first_by_name.emplace(name, i);
+    if (inserted) continue;
+    AddError(provider_name_marks_[i],
+             "providers[" + std::to_string(i) + "].name: duplicate provider name " + Quote(name) +
+                 " (first declared at line " +
+                 std::to_string(provider_name_marks_[it->second].line + 1) + ")");
+  }
+}
+
+void Loader::CheckModelNames(const Config& config) {
+  // Names and aliases share one namespace: a client's "model" must resolve to one entry.
+  std::map<std::string, YAML::Mark> first_seen;
+  auto check = [&](const std::string& name, const YAML::Mark& mark, const std::string& path) {
+    auto [it, inserted] = first_seen.emplace(name, mark);
+    if (inserted) return;
+    AddError(mark, path + ": model name " + Quote(name) + " is already used at line " +
+                       std::to_string(it->second.line + 1));
+  };
+  for (size_t i = 0; i < config.models.size(); ++i) {
+    const Model& model = config.models[i];
+    const ModelMarks& marks = model_marks_[i];
+    if (!model.name.empty()) check(model.name, marks.name, marks.name_path);
+    for (size_t j = 0; j < model.aliases.size(); ++j) {
+      check(model.aliases[j], marks.aliases[j].first, marks.aliases[j].second);
+    }
+  }
+}
+
+void Loader::CheckModelProviders(const Config& config) {
+  // A provider whose name did not load was already reported; every reference would repeat it.
+  bool names_complete =
+      !config.providers.empty() && std::none_of(config.providers.begin(), config.providers.end(),
+                                                [](const Provider& p) { return p.name.empty(); });
+  if (!names_complete) return;
+  for (size_t i = 0; i < config.models.size(); ++i) {
+    const Model& model = config.models[i];
+    if (model.provider.empty() || config.FindProvider(model.provider) != nullptr) continue;
+    AddError(model_marks_[i].provider, model_marks_[i].provider_path + ": unknown provider " +
+                                           Quote(model.provider) +
+                                           " (declare it under 'providers')");
+  }
+}
+
+// Two listeners on one address would fail only at bind time, after the config was accepted.
+void Loader::CheckAddresses(const Config& config) {
+  if (config.listen.port == 0 || config.listen.port != config.admin.port) return;
+  if (config.listen.host != config.admin.host) return;
+  if (!admin_mark_.is_null()) {
+    AddError(admin_mark_, "admin: must differ from listen (" + config.listen.ToString() + ")");
+  } else if (!listen_mark_.is_null()) {
+    AddError(listen_mark_, "listen: must differ from admin (" + config.admin.ToString() + ")");
+  }
+}
+
+}  // namespace
+
+LoadResult LoadConfigText(const std::string& yaml_text, const std::string& source_name) {
+  return Loader(source_name).Load(yaml_text);
+}
+
+LoadResult LoadConfigFile(const std::string& path) {
+  std::string reason;
+  auto text = ReadWholeFile(path, std::numeric_limits<size_t>::max(), &reason);
+  if (!text) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{path, 0, 0, "cannot read config file: " + reason});
+    return result;
+  }
+  return LoadConfigText(*text, path);
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,71 @@
+#include "core/access_log.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sluice::core {
+
+AccessLogWriter::AccessLogWriter(int fd, bool owns_fd, size_t max_pending_bytes)
+    : fd_(fd), owns_fd_(owns_fd), max_pending_(max_pending_bytes) {
+  if (fd_ >= 0) thread_ = std::thread([this] { Run(); });
+}
+
+AccessLogWriter::~AccessLogWriter() {
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+void AccessLogWriter::Append(std::string_view line) {
+  if (fd_ < 0) return;
+  bool was_empty;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.size() + line.size() + 1 > max_pending_) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    was_empty = pending_.empty();
+    pending_.append(line);
+    pending_.push_back('\n');
+  }
+  if (was_empty) cv_.notify_one();
+}
+
+static void WriteAll(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed stdout must not take the gateway down
+    off += static_cast<size_t>(n);
+  }
+}
+
+void AccessLogWriter::Run() {
+  std::string batch;
+  for (;;) {
+    bool stopping;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+      batch.swap(pending_);
+      stopping = stop_;
+    }
+    WriteAll(fd_, batch);
+    batch.clear();
+    if (stopping) {
+      std::lock_guard lock(mu_);
+      if (pending_.empty()) return;
+    }
+  }
+}
+
+}  // namespace sluice::core

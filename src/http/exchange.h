@@ -1,0 +1,73 @@
+#pragma once
+// One HTTP/1.1 request/response on a client connection, as handlers see it. The request is fully
+// read (headers and body) before a handler runs. The response is written by hand-built bytes (no
+// Beast serializer on the hot path): either whole (Reply) or as a chunked stream (BeginStream,
+// StreamChunk, EndStream), one socket write per call so SSE events leave as they arrive.
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice::http {
+
+using Clock = std::chrono::steady_clock;
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+struct HeaderLine {
+  std::string_view name;
+  std::string value;
+};
+
+class Exchange {
+ public:
+  Exchange(boost::beast::tcp_stream& stream, Request& request, std::chrono::milliseconds write_timeout,
+           bool keep_alive)
+      : stream_(stream), request_(request), write_timeout_(write_timeout),
+        keep_alive_(keep_alive), started_at_(Clock::now()) {}
+
+  const Request& request() const { return request_; }
+  Request& mutable_request() { return request_; }
+  Clock::time_point started_at() const { return started_at_; }
+
+  // False closes the connection after this response.
+  bool keep_alive() const { return keep_alive_; }
+  void set_keep_alive(bool v) { keep_alive_ = v; }
+
+  bool response_started() const { return response_started_; }
+  // Written as soon as the response starts: the first byte the client receives.
+  Clock::time_point first_byte_at() const { return first_byte_at_; }
+
+  // Each returns false when the client connection failed (the caller stops writing).
+  boost::asio::awaitable<bool> Reply(int status, std::string_view content_type, std::string_view body,
+                                     const std::vector<HeaderLine>& headers);
+  // Prepares a chunked response; its head leaves with the first chunk (one write, and a failure
+  // before any chunk can still become a plain error response).
+  void BeginStream(int status, std::string_view content_type,
+                   const std::vector<HeaderLine>& headers);
+  boost::asio::awaitable<bool> StreamChunk(std::string_view data);
+  boost::asio::awaitable<bool> EndStream();
+
+ private:
+  void AppendHead(std::string& out, int status, std::string_view content_type,
+                  const std::vector<HeaderLine>& headers);
+
+  boost::beast::tcp_stream& stream_;
+  Request& request_;
+  std::chrono::milliseconds write_timeout_;
+  bool keep_alive_;
+  bool response_started_ = false;  // bytes have gone to the client
+  bool head_pending_ = false;      // BeginStream called, head not yet written
+  Clock::time_point started_at_;
+  Clock::time_point first_byte_at_{};
+  std::string head_;
+};
+
+// Reason phrase for a status code ("OK", "Not Found", ...).
+std::string_view StatusReason(int status);
+
+}  // namespace sluice::http

@@ -1,0 +1,217 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <array>
+#include <charconv>
+
+#include "api/openai_errors.h"
+
+namespace sluice::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::asio::awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string_view StatusReason(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 400 ? "OK" : "Error";
+  }
+}
+
+void Exchange::AppendHead(std::string& out, int status, std::string_view content_type,
+                          const std::vector<HeaderLine>& headers) {
+  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
+  out.append(StatusReason(status)).append("\r\ncontent-type: ").append(content_type).append("\r\n");
+  for (const auto& h : headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  if (!keep_alive_) out.append("connection: close\r\n");
+}
+
+awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::string_view body,
+                                const std::vector<HeaderLine>& headers) {
+  head_.clear();
+  AppendHead(head_, status, content_type, headers);
+  head_.append("content-length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  response_started_ = true;
+  first_byte_at_ = Clock::now();
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+  if (ec) keep_alive_ = false;
+  co_return !ec;
+}
+
+void Exchange::BeginStream(int status, std::string_view content_type,
+                           const std::vector<HeaderLine>& headers) {
+  head_.clear();
+  AppendHead(head_, status, content_type, headers);
+  head_.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
+  head_pending_ = true;
+}
+
+awaitable<bool> Exchange::StreamChunk(std::string_view data) {
+  char size_line[20];
+  size_t size_len = 0;
+  if (!data.empty()) {  // an empty chunk would end the stream
+    auto [end, _] = std::to_chars(size_line, size_line + 16, data.size(), 16);
+    *end++ = '\r';
+    *end++ = '\n';
+    size_len = static_cast<size_t>(end - size_line);
+  }
+  std::array<asio::const_buffer, 4> buffers{
+      asio::buffer(head_pending_ ? std::string_view(head_) : std::string_view()),
+      asio::buffer(size_line, size_len), asio::buffer(data),
+      asio::buffer("\r\n", data.empty() ? 0 : 2)};
+  if (!response_started_) {
+    response_started_ = true;
+    first_byte_at_ = Clock::now();
+  }
+  head_pending_ = false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+  if (ec) keep_alive_ = false;
+  co_return !ec;
+}
+
+awaitable<bool> Exchange::EndStream() {
+  if (head_pending_ && !co_await StreamChunk({})) co_return false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kTuple);
+  if (ec) keep_alive_ = false;
+  co_return !ec;
+}
+
+std::list<SessionRegistry::Entry>::iterator SessionRegistry::Add(beast::tcp_stream* stream) {
+  return entries_.insert(entries_.end(), Entry{stream, true});
+}
+
+void SessionRegistry::Drain() {
+  draining_ = true;
+  for (auto& e : entries_)
+    if (e.idle) e.stream->cancel();
+}
+
+namespace {
+
+// Answers a request that failed at the HTTP layer and closes the connection.
+awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, SessionEnvironment& env,
+                                   core::ErrorCode code, std::string message) {
+  core::GatewayError error{code, std::move(message), ""};
+  env.OnProtocolError(error.http_status(), core::ErrorCodeName(code));
+  Request dummy;
+  Exchange exchange(stream, dummy, std::chrono::seconds(5), /*keep_alive=*/false);
+  co_await exchange.Reply(error.http_status(), "application/json", api::RenderOpenAiError(error), {});
+}
+
+struct RegistryGuard {
+  SessionRegistry& registry;
+  std::list<SessionRegistry::Entry>::iterator it;
+  SessionEnvironment& env;
+  ~RegistryGuard() {
+    registry.Remove(it);
+    env.OnConnectionClose();
+  }
+};
+
+}  // namespace
+
+awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env) {
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  beast::tcp_stream stream(std::move(socket));
+  SessionRegistry& registry = env.registry();
+  env.OnConnectionOpen();
+  RegistryGuard guard{registry, registry.Add(&stream), env};
+  beast::flat_buffer buffer;
+  try {
+    while (!registry.draining()) {
+      const SessionLimits limits = env.limits();
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(limits.max_header_bytes);
+      parser.body_limit(limits.max_body_bytes);
+
+      guard.it->idle = true;
+      stream.expires_after(limits.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      guard.it->idle = false;
+      if (!ec) {
+        const auto& req = parser.get();
+        if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+          stream.expires_after(limits.request_timeout);
+          co_await asio::async_write(stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25),
+                                     kTuple);
+        }
+        stream.expires_after(limits.request_timeout);
+        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      }
+      if (ec) {
+        if (ec == bhttp::error::body_limit) {
+          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerBodyTooLarge,
+                                      "request body exceeds the limit of " +
+                                          std::to_string(limits.max_body_bytes) + " bytes");
+        } else if (ec == bhttp::error::header_limit) {
+          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerHeadersTooLarge,
+                                      "request headers exceed the limit of " +
+                                          std::to_string(limits.max_header_bytes) + " bytes");
+        } else if (ec == beast::error::timeout && (parser.got_some() || buffer.size() > 0)) {
+          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerTimeout,
+                                      "request was not received in time");
+        } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+                   ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerInvalidRequest,
+                                      "malformed HTTP request: " + ec.message());
+        }
+        break;  // closed, reset, idle timeout, drain: nothing to answer
+      }
+
+      Request request = parser.release();
+      bool keep_alive = request.keep_alive() && !registry.draining();
+      Exchange exchange(stream, request, limits.idle_timeout, keep_alive);
+      co_await env.handler().Handle(exchange);
+      if (!exchange.keep_alive()) break;
+    }
+  } catch (const std::exception&) {
+    // Backstop: a handler bug must cost one connection, never the process.
+    env.OnProtocolError(500, "gateway_internal");
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+awaitable<void> AcceptLoop(asio::ip::tcp::acceptor& acceptor, SessionEnvironment& env) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      continue;  // EMFILE and the like: keep serving the connections we have
+    }
+    asio::co_spawn(acceptor.get_executor(), RunSession(std::move(socket), env), asio::detached);
+  }
+}
+
+}  // namespace sluice::http

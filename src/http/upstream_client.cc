@@ -1,0 +1,241 @@
+#include "http/upstream_client.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/url/parse.hpp>
+#include <array>
+#include <stdexcept>
+
+namespace sluice::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr uint64_t kMaxResponseBody = 64ULL << 20;
+
+std::string_view UpstreamFailureName(UpstreamFailure f) {
+  switch (f) {
+    case UpstreamFailure::kNone: return "none";
+    case UpstreamFailure::kConnectRefused: return "connect_refused";
+    case UpstreamFailure::kConnectTimeout: return "connect_timeout";
+    case UpstreamFailure::kTlsFailed: return "tls_failed";
+    case UpstreamFailure::kTimeout: return "timeout";
+    case UpstreamFailure::kReset: return "reset";
+    case UpstreamFailure::kBadResponse: return "bad_response";
+  }
+  return "none";
+}
+
+UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string& ca_file,
+                                  bool verify) {
+  auto parsed = boost::urls::parse_uri(base_url);
+  if (!parsed) throw std::invalid_argument("invalid URL '" + base_url + "'");
+  UpstreamOrigin o;
+  o.scheme = std::string(parsed->scheme());
+  if (o.scheme != "http" && o.scheme != "https")
+    throw std::invalid_argument("URL scheme must be http or https: '" + base_url + "'");
+  o.host = std::string(parsed->host_address());
+  if (o.host.empty()) throw std::invalid_argument("URL has no host: '" + base_url + "'");
+  bool tls = o.scheme == "https";
+  o.port = parsed->has_port() ? parsed->port_number() : (tls ? 443 : 80);
+  std::string path(parsed->encoded_path());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  o.base_path = path.empty() ? "/v1" : path;
+  bool default_port = o.port == (tls ? 443 : 80);
+  std::string host_for_header =
+      o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;  // IPv6 literal
+  o.host_header = default_port ? host_for_header : host_for_header + ":" + std::to_string(o.port);
+  o.pool_key = o.scheme + "://" + host_for_header + ":" + std::to_string(o.port);
+  if (tls) {
+    o.tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    o.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+    if (verify) {
+      o.tls->set_verify_mode(asio::ssl::verify_peer);
+      if (ca_file.empty()) o.tls->set_default_verify_paths();
+      else o.tls->load_verify_file(ca_file);
+    } else {
+      o.tls->set_verify_mode(asio::ssl::verify_none);
+    }
+    static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_CTX_set_alpn_protos(o.tls->native_handle(), kAlpn, sizeof kAlpn);
+  }
+  return o;
+}
+
+UpstreamConnection::UpstreamConnection(beast::tcp_stream tcp, std::unique_ptr<TlsStream> tls)
+    : tcp_(std::move(tcp)), tls_(std::move(tls)) {}
+
+namespace {
+
+// A pooled connection the server has closed meanwhile reads as EOF right away: check without
+// blocking before reusing it.
+bool LooksAlive(beast::tcp_stream& tcp) {
+  char c;
+  ssize_t n = ::recv(tcp.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return true;
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+UpstreamFailure ClassifyReadError(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return UpstreamFailure::kTimeout;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+      ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+      ec == asio::error::operation_aborted)
+    return UpstreamFailure::kReset;
+  if (ec.category() == asio::error::get_ssl_category() ||
+      ec == asio::ssl::error::stream_truncated)
+    return UpstreamFailure::kReset;
+  return UpstreamFailure::kBadResponse;
+}
+
+}  // namespace
+
+awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
+    const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,
+    UpstreamFailure& failure) {
+  failure = UpstreamFailure::kNone;
+  auto& idle = idle_[origin.pool_key];
+  while (!idle.empty()) {
+    std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
+    idle.pop_back();
+    if (LooksAlive(conn->tcp())) {
+      conn->reused = true;
+      co_return conn;
+    }
+  }
+
+  std::vector<asio::ip::tcp::endpoint> endpoints;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(origin.host, ec);
+  if (!ec) {
+    endpoints.emplace_back(address, origin.port);
+  } else {
+    asio::ip::tcp::resolver resolver(executor_);
+    auto [rec, results] =
+        co_await resolver.async_resolve(origin.host, std::to_string(origin.port), kTuple);
+    if (rec) {
+      failure = UpstreamFailure::kConnectRefused;
+      co_return nullptr;
+    }
+    for (const auto& r : results) endpoints.push_back(r.endpoint());
+  }
+
+  beast::tcp_stream tcp(executor_);
+  tcp.expires_after(connect_timeout);
+  auto [cec, ep] = co_await tcp.async_connect(endpoints, kTuple);
+  if (cec) {
+    failure = cec == beast::error::timeout ? UpstreamFailure::kConnectTimeout
+                                           : UpstreamFailure::kConnectRefused;
+    co_return nullptr;
+  }
+  tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+  if (!origin.tls) co_return std::make_unique<UpstreamConnection>(std::move(tcp), nullptr);
+
+  auto tls = std::make_unique<UpstreamConnection::TlsStream>(std::move(tcp), *origin.tls);
+  bool host_is_name = static_cast<bool>(ec);  // SNI carries names only, never IP literals
+  if (host_is_name) SSL_set_tlsext_host_name(tls->native_handle(), origin.host.c_str());
+  tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
+  beast::get_lowest_layer(*tls).expires_after(connect_timeout);
+  auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kTuple);
+  if (hec) {
+    failure = hec == beast::error::timeout ? UpstreamFailure::kConnectTimeout
+                                           : UpstreamFailure::kTlsFailed;
+    co_return nullptr;
+  }
+  co_return std::make_unique<UpstreamConnection>(beast::tcp_stream(executor_), std::move(tls));
+}
+
+void ConnectionPool::Release(const UpstreamOrigin& origin, std::unique_ptr<UpstreamConnection> conn,
+                             size_t max_idle) {
+  auto& idle = idle_[origin.pool_key];
+  if (idle.size() >= max_idle) return;  // dropping closes it
+  conn->tcp().expires_never();
+  idle.push_back(std::move(conn));
+}
+
+size_t ConnectionPool::idle_count() const {
+  size_t n = 0;
+  for (const auto& [key, conns] : idle_) n += conns.size();
+  return n;
+}
+
+template <class Stream>
+awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head,
+                                                std::string_view body) {
+  conn_.tcp().expires_after(read_timeout_);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  auto [wec, wn] = co_await asio::async_write(s, buffers, kTuple);
+  if (wec) {
+    failed_ = true;
+    co_return wec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kReset;
+  }
+  parser_.emplace();
+  parser_->body_limit(kMaxResponseBody);
+  parser_->header_limit(64 * 1024);
+  conn_.tcp().expires_after(read_timeout_);
+  auto [rec, rn] = co_await bhttp::async_read_header(s, conn_.buffer_, *parser_, kTuple);
+  if (rec) {
+    failed_ = true;
+    co_return ClassifyReadError(rec);
+  }
+  co_return UpstreamFailure::kNone;
+}
+
+awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string_view body) {
+  if (conn_.tls_) co_return co_await SendOn(*conn_.tls_, head, body);
+  co_return co_await SendOn(conn_.tcp_, head, body);
+}
+
+std::string_view UpstreamCall::header(std::string_view name) const {
+  auto it = parser_->get().find(name);
+  if (it == parser_->get().end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+template <class Stream>
+awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out, bool& done) {
+  if (!read_buffer_) read_buffer_ = std::make_unique<char[]>(kReadChunk);
+  size_t got = 0;
+  // One socket read at most per loop turn; chunk headers alone may yield no body bytes.
+  while (got == 0 && !parser_->is_done()) {
+    auto& body = parser_->get().body();
+    body.data = read_buffer_.get();
+    body.size = kReadChunk;
+    conn_.tcp().expires_after(read_timeout_);
+    auto [ec, n] = co_await bhttp::async_read_some(s, conn_.buffer_, *parser_, kTuple);
+    got = kReadChunk - parser_->get().body().size;
+    if (ec && ec != bhttp::error::need_buffer) {
+      failed_ = true;
+      out = std::string_view(read_buffer_.get(), got);
+      done = false;
+      co_return ClassifyReadError(ec);
+    }
+  }
+  out = std::string_view(read_buffer_.get(), got);
+  done = parser_->is_done();
+  co_return UpstreamFailure::kNone;
+}
+
+awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& done) {
+  if (conn_.tls_) co_return co_await ReadOn(*conn_.tls_, out, done);
+  co_return co_await ReadOn(conn_.tcp_, out, done);
+}
+
+bool UpstreamCall::reusable() const {
+  return !failed_ && parser_ && parser_->is_done() && parser_->keep_alive();
+}
+
+}  // namespace sluice::http

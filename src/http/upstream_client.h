@@ -1,0 +1,112 @@
+#pragma once
+// HTTP/1.1 client for upstream providers: per-worker keep-alive connection pools, connect and read
+// timeouts, TLS with certificate and host name verification and SNI. A response body is read
+// incrementally (ReadBody) so streams are relayed as they arrive.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::http {
+
+// Where a provider lives, parsed once per config snapshot.
+struct UpstreamOrigin {
+  std::string scheme;     // "http" | "https"
+  std::string host;
+  uint16_t port = 0;
+  std::string base_path;  // without trailing '/', e.g. "/v1"
+  std::string host_header;
+  std::string pool_key;   // "scheme://host:port"
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null for http
+};
+
+// Parses base_url; throws std::invalid_argument on a bad URL. Builds the TLS context (CA file or
+// system store, verification on unless `verify` is false).
+UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string& ca_file,
+                                  bool verify);
+
+enum class UpstreamFailure {
+  kNone,
+  kConnectRefused,   // nothing listening, unreachable, DNS failure
+  kConnectTimeout,
+  kTlsFailed,        // handshake or certificate verification
+  kTimeout,          // no bytes within the read timeout
+  kReset,            // connection closed or reset before the response ended
+  kBadResponse,      // not HTTP, bad framing, truncated chunked body, too large
+};
+std::string_view UpstreamFailureName(UpstreamFailure f);
+
+class UpstreamConnection {
+ public:
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  UpstreamConnection(boost::beast::tcp_stream tcp, std::unique_ptr<TlsStream> tls);
+
+  boost::beast::tcp_stream& tcp() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : tcp_; }
+  bool reused = false;
+
+ private:
+  friend class UpstreamCall;
+  boost::beast::tcp_stream tcp_;
+  std::unique_ptr<TlsStream> tls_;
+  boost::beast::flat_buffer buffer_;
+};
+
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(boost::asio::any_io_executor executor) : executor_(executor) {}
+
+  // An idle connection to `origin`, or a new one. On failure returns null and sets `failure`.
+  boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> Acquire(
+      const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,
+      UpstreamFailure& failure);
+  void Release(const UpstreamOrigin& origin, std::unique_ptr<UpstreamConnection> conn,
+               size_t max_idle);
+  size_t idle_count() const;
+
+ private:
+  boost::asio::any_io_executor executor_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+};
+
+// One request/response exchange on a connection.
+class UpstreamCall {
+ public:
+  UpstreamCall(UpstreamConnection& conn, std::chrono::milliseconds read_timeout)
+      : conn_(conn), read_timeout_(read_timeout) {}
+
+  // Writes the request (head and body) and reads the response head.
+  boost::asio::awaitable<UpstreamFailure> Send(std::string_view head, std::string_view body);
+  int status() const { return parser_->get().result_int(); }
+  std::string_view header(std::string_view name) const;
+  // Next piece of the body; `out` stays valid until the next call. `done` when the body is complete.
+  boost::asio::awaitable<UpstreamFailure> ReadBody(std::string_view& out, bool& done);
+  // The connection can go back to the pool: the whole response was read and keep-alive holds.
+  bool reusable() const;
+  // Whether any response byte arrived (a reused connection that failed before is safe to retry).
+  bool got_response_bytes() const { return parser_ && parser_->got_some(); }
+
+ private:
+  template <class Stream>
+  boost::asio::awaitable<UpstreamFailure> SendOn(Stream& s, std::string_view head,
+                                                 std::string_view body);
+  template <class Stream>
+  boost::asio::awaitable<UpstreamFailure> ReadOn(Stream& s, std::string_view& out, bool& done);
+
+  UpstreamConnection& conn_;
+  std::chrono::milliseconds read_timeout_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  std::unique_ptr<char[]> read_buffer_;
+  bool failed_ = false;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,280 @@
+#include "main/app.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "admin/admin.h"
+#include "config/config_loader.h"
+#include "config/default_config.h"
+#include "net/worker.h"
+#include "proxy/snapshot.h"
+
+namespace sluice::app {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+void Log(const std::string& message) { std::fprintf(stderr, "sluice: %s\n", message.c_str()); }
+
+bool ParseHostPort(std::string_view text, config::HostPort& out) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value > 65535) return false;
+  out.host = std::string(host);
+  out.port = static_cast<uint16_t>(value);
+  return true;
+}
+
+tcp::endpoint ResolveListen(asio::io_context& io, const config::HostPort& hp) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(hp.host, ec);
+  if (!ec) return {address, hp.port};
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(hp.host, std::to_string(hp.port));  // throws if unknown
+  return results.begin()->endpoint();
+}
+
+std::string EndpointText(const tcp::endpoint& ep) {
+  std::string host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+config::LoadResult LoadConfig(const std::string& path) {
+  if (path.empty())
+    return config::LoadConfigText(std::string(config::kDefaultConfigYaml), "<embedded>");
+  return config::LoadConfigFile(path);
+}
+
+class Server : public admin::AdminSource, public http::SessionEnvironment {
+ public:
+  explicit Server(Options options) : options_(std::move(options)), admin_handler_(*this) {}
+
+  int Run();
+
+  // admin::AdminSource
+  bool ready() const override { return !draining_; }
+  asio::awaitable<std::string> ScrapeMetrics() override;
+
+  // http::SessionEnvironment (the admin listener)
+  http::SessionLimits limits() const override {
+    return {1 << 20, 16 * 1024, std::chrono::seconds(10), std::chrono::seconds(60)};
+  }
+  http::RequestHandler& handler() override { return admin_handler_; }
+  http::SessionRegistry& registry() override { return admin_sessions_; }
+
+ private:
+  // Loads, applies command-line overrides, builds the snapshot. Null (errors logged) on failure.
+  std::shared_ptr<const proxy::Snapshot> Prepare(const char* context);
+  bool OpenAccessLog(const config::AccessLog& settings);
+  asio::awaitable<void> HandleSignals();
+  void Reload();
+  void BeginDrain();
+  void OnWorkerExited(size_t index);
+
+  Options options_;
+  asio::io_context io_{1};
+  std::shared_ptr<const proxy::Snapshot> snapshot_;
+  std::unique_ptr<core::AccessLogWriter> access_log_;
+  std::vector<std::unique_ptr<net::Worker>> workers_;
+  std::vector<bool> worker_exited_;
+  size_t workers_exited_ = 0;
+  std::optional<tcp::acceptor> admin_acceptor_;
+  admin::AdminHandler admin_handler_;
+  http::SessionRegistry admin_sessions_;
+  asio::signal_set signals_{io_, SIGTERM, SIGINT, SIGHUP};
+  asio::steady_timer drain_timer_{io_};
+  bool draining_ = false;
+};
+
+std::shared_ptr<const proxy::Snapshot> Server::Prepare(const char* context) {
+  config::LoadResult loaded = LoadConfig(options_.config_path);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) Log(std::string(context) + ": " + e.ToString());
+    return nullptr;
+  }
+  auto cfg = std::make_shared<config::Config>(*loaded.config);
+  if (options_.listen && !ParseHostPort(*options_.listen, cfg->listen)) {
+    Log(std::string(context) + ": --listen expects HOST:PORT, got '" + *options_.listen + "'");
+    return nullptr;
+  }
+  if (options_.admin && !ParseHostPort(*options_.admin, cfg->admin)) {
+    Log(std::string(context) + ": --admin expects HOST:PORT, got '" + *options_.admin + "'");
+    return nullptr;
+  }
+  if (options_.workers) cfg->workers = *options_.workers;
+  try {
+    return proxy::BuildSnapshot(std::move(cfg));
+  } catch (const std::exception& e) {
+    Log(std::string(context) + ": " + cfg->source + ": " + e.what());
+    return nullptr;
+  }
+}
+
+bool Server::OpenAccessLog(const config::AccessLog& settings) {
+  switch (settings.target) {
+    case config::AccessLogTarget::kOff:
+      access_log_ = std::make_unique<core::AccessLogWriter>(-1, false);
+      return true;
+    case config::AccessLogTarget::kStdout:
+      access_log_ = std::make_unique<core::AccessLogWriter>(STDOUT_FILENO, false);
+      return true;
+    case config::AccessLogTarget::kFile: {
+      int fd = ::open(settings.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        Log("cannot open access log '" + settings.path + "'");
+        return false;
+      }
+      access_log_ = std::make_unique<core::AccessLogWriter>(fd, true);
+      return true;
+    }
+  }
+  return false;
+}
+
+int Server::Run() {
+  snapshot_ = Prepare("config");
+  if (!snapshot_) return 1;
+  const config::Config& cfg = *snapshot_->config;
+  if (!OpenAccessLog(cfg.access_log)) return 1;
+
+  size_t count = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+  tcp::endpoint data_ep, admin_ep;
+  try {
+    data_ep = ResolveListen(io_, cfg.listen);
+    for (size_t i = 0; i < count; ++i) {
+      workers_.push_back(std::make_unique<net::Worker>(static_cast<int>(i), snapshot_, access_log_.get()));
+      data_ep = workers_.back()->Listen(data_ep);  // port 0 resolves once; the rest share it
+    }
+    admin_acceptor_.emplace(net::OpenListener(io_, ResolveListen(io_, cfg.admin), false));
+    admin_ep = admin_acceptor_->local_endpoint();
+  } catch (const std::exception& e) {
+    Log(std::string("cannot listen: ") + e.what());
+    return 1;
+  }
+  worker_exited_.assign(count, false);
+  for (size_t i = 0; i < count; ++i)
+    workers_[i]->Start([this, i] { asio::post(io_, [this, i] { OnWorkerExited(i); }); });
+  asio::co_spawn(io_, http::AcceptLoop(*admin_acceptor_, *this), asio::detached);
+  asio::co_spawn(io_, HandleSignals(), asio::detached);
+  Log("listening data=" + EndpointText(data_ep) + " admin=" + EndpointText(admin_ep) +
+      " workers=" + std::to_string(count));
+
+  io_.run();
+  for (auto& w : workers_) w->Join();
+  workers_.clear();
+  access_log_.reset();  // flushes
+  Log("stopped");
+  return 0;
+}
+
+asio::awaitable<void> Server::HandleSignals() {
+  for (;;) {
+    auto [ec, signal] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    if (signal == SIGHUP) Reload();
+    else BeginDrain();
+  }
+}
+
+void Server::Reload() {
+  if (options_.config_path.empty()) {
+    Log("reload: running on the embedded config; nothing to reload");
+    return;
+  }
+  auto next = Prepare("reload rejected");
+  if (!next) return;  // the old snapshot keeps serving
+  const auto& old_cfg = *snapshot_->config;
+  const auto& new_cfg = *next->config;
+  if (new_cfg.listen.ToString() != old_cfg.listen.ToString() ||
+      new_cfg.admin.ToString() != old_cfg.admin.ToString() || new_cfg.workers != old_cfg.workers)
+    Log("reload: listen, admin and workers changes take effect only after a restart");
+  snapshot_ = next;
+  for (auto& w : workers_) w->SetSnapshot(snapshot_);
+  Log("reload: config applied (" + std::to_string(new_cfg.models.size()) + " models)");
+}
+
+void Server::BeginDrain() {
+  if (draining_) {
+    Log("second stop signal: stopping without waiting");
+    for (auto& w : workers_) w->ForceStop();
+    return;
+  }
+  draining_ = true;
+  Log("draining");
+  for (auto& w : workers_) w->BeginDrain();
+  drain_timer_.expires_after(snapshot_->config->limits.drain_timeout);
+  drain_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    Log("drain timeout: stopping with requests in flight");
+    for (auto& w : workers_) w->ForceStop();
+  });
+}
+
+void Server::OnWorkerExited(size_t index) {
+  worker_exited_[index] = true;
+  if (++workers_exited_ < workers_.size()) return;
+  boost::system::error_code ignored;
+  admin_acceptor_->close(ignored);
+  admin_sessions_.Drain();
+  drain_timer_.cancel();
+  signals_.cancel();
+  io_.stop();
+}
+
+asio::awaitable<std::string> Server::ScrapeMetrics() {
+  telemetry::MetricsShard merged;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (worker_exited_[i]) continue;
+    merged.Merge(co_await asio::co_spawn(workers_[i]->io(), workers_[i]->CopyMetrics(),
+                                         asio::use_awaitable));
+  }
+  std::string text = merged.RenderPrometheus();
+  text += "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell behind.\n";
+  text += "# TYPE sluice_access_log_dropped_total counter\n";
+  text += "sluice_access_log_dropped_total " + std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
+  co_return text;
+}
+
+}  // namespace
+
+int RunGateway(const Options& options) {
+  Server server(options);
+  return server.Run();
+}
+
+int CheckConfig(const std::string& path) {
+  config::LoadResult loaded = config::LoadConfigFile(path);
+  for (const auto& e : loaded.errors) std::fprintf(stdout, "%s\n", e.ToString().c_str());
+  if (!loaded.errors.empty()) return 1;
+  try {
+    proxy::BuildSnapshot(loaded.config);
+  } catch (const std::exception& e) {
+    std::fprintf(stdout, "%s: %s\n", path.c_str(), e.what());
+    return 1;
+  }
+  std::fprintf(stdout, "%s: ok (%zu providers, %zu models)\n", path.c_str(),
+               loaded.config->providers.size(), loaded.config->models.size());
+  return 0;
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,77 @@
+#include "providers/openai/openai_stream.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace sluice::providers::openai {
+
+namespace json = boost::json;
+
+namespace {
+
+uint64_t UintField(const json::object& obj, std::string_view key) {
+  const json::value* v = obj.if_contains(key);
+  if (!v) return 0;
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64() && v->get_int64() > 0) return static_cast<uint64_t>(v->get_int64());
+  return 0;
+}
+
+uint64_t NestedUint(const json::object& obj, std::string_view parent, std::string_view key) {
+  const json::value* p = obj.if_contains(parent);
+  return p && p->is_object() ? UintField(p->get_object(), key) : 0;
+}
+
+// True if `data` has `"key"` followed by something other than null: worth a full parse.
+bool MentionsNonNull(std::string_view data, std::string_view quoted_key) {
+  size_t at = data.find(quoted_key);
+  if (at == std::string_view::npos) return false;
+  size_t i = data.find(':', at + quoted_key.size());
+  if (i == std::string_view::npos) return false;
+  for (++i; i < data.size() && (data[i] == ' ' || data[i] == '\t'); ++i) {
+  }
+  return i < data.size() && data[i] != 'n';
+}
+
+}  // namespace
+
+bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
+  if (!body.is_object()) return false;
+  const json::value* u = body.get_object().if_contains("usage");
+  if (!u || !u->is_object()) return false;
+  const json::object& o = u->get_object();
+  usage.input = UintField(o, "prompt_tokens");
+  usage.output = UintField(o, "completion_tokens");
+  usage.cached_input = NestedUint(o, "prompt_tokens_details", "cached_tokens");
+  usage.reasoning = NestedUint(o, "completion_tokens_details", "reasoning_tokens");
+  usage.estimated = false;
+  return true;
+}
+
+StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {
+  std::string_view data = event.data;
+  if (data.empty()) return Action::kForward;
+  if (data == "[DONE]") {
+    saw_done_ = true;
+    return Action::kForward;
+  }
+  ++data_events_;
+  bool has_usage = MentionsNonNull(data, "\"usage\"");
+  bool has_error = MentionsNonNull(data, "\"error\"");
+  if (!has_usage && !has_error) return Action::kForward;
+
+  boost::system::error_code ec;
+  json::value chunk = json::parse(data, ec);
+  if (ec || !chunk.is_object()) return Action::kForward;  // not ours to judge; the client decides
+  const json::object& obj = chunk.get_object();
+  if (has_error && obj.contains("error")) saw_error_ = true;
+  if (has_usage && ExtractUsage(chunk, usage_)) {
+    usage_reported_ = true;
+    const json::value* choices = obj.if_contains("choices");
+    bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());
+    if (drop_usage_chunk_ && usage_only) return Action::kDrop;
+  }
+  return Action::kForward;
+}
+
+}  // namespace sluice::providers::openai

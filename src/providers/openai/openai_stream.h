@@ -1,0 +1,41 @@
+#pragma once
+// Sans-I/O inspection of OpenAI-format responses: usage extraction from a whole body or from the
+// events of a stream, and the decision to drop the usage-only chunk the gateway asked for on its
+// own behalf. Per event this costs one substring search; only a chunk that carries usage or an
+// error is parsed.
+#include <boost/json/fwd.hpp>
+#include <cstdint>
+#include <string_view>
+
+#include "core/usage.h"
+#include "http/sse.h"
+
+namespace sluice::providers::openai {
+
+// Reads `usage` of a chat/completions/embeddings response object. False if there is none.
+bool ExtractUsage(const boost::json::value& body, core::TokenUsage& usage);
+
+class StreamInspector {
+ public:
+  // `drop_usage_chunk`: the client did not ask for usage, the gateway added include_usage upstream.
+  explicit StreamInspector(bool drop_usage_chunk) : drop_usage_chunk_(drop_usage_chunk) {}
+
+  enum class Action { kForward, kDrop };
+  Action OnEvent(const http::SseEvent& event);
+
+  bool usage_reported() const { return usage_reported_; }
+  const core::TokenUsage& usage() const { return usage_; }
+  uint32_t data_events() const { return data_events_; }  // chunks other than [DONE]
+  bool saw_done() const { return saw_done_; }
+  bool saw_error() const { return saw_error_; }  // an in-band {"error":...} event
+
+ private:
+  bool drop_usage_chunk_;
+  bool usage_reported_ = false;
+  bool saw_done_ = false;
+  bool saw_error_ = false;
+  uint32_t data_events_ = 0;
+  core::TokenUsage usage_;
+};
+
+}  // namespace sluice::providers::openai

@@ -1,0 +1,153 @@
+#include "providers/sim/sim_generator.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cmath>
+
+namespace sluice::providers::sim {
+
+namespace json = boost::json;
+using api::ApiKind;
+
+namespace {
+
+constexpr std::string_view kWords[] = {
+    "The",     " gateway", " routes",  " tokens",   " to",      " the",     " model",  " and",
+    " back",   " again",   " while",   " counting", " every",   " word",    " it",     " sees",
+    " under",  " a",       " steady",  " stream",   " of",      " bright",  " quick",  " light",
+    " calm",   " river",   " flows",   " past",     " stone",   " gates",   " today",  "."};
+constexpr size_t kWordCount = sizeof(kWords) / sizeof(kWords[0]);
+
+uint64_t Fnv1a(std::string_view text, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  return x ^ (x >> 33);
+}
+
+// Seed from what the prompt says, so equal prompts give equal answers.
+uint64_t PromptSeed(const api::ParsedRequest& request) {
+  const json::object& body = request.doc.get_object();
+  for (std::string_view field : {"messages", "prompt", "input"})
+    if (const json::value* v = body.if_contains(field)) return Fnv1a(json::serialize(*v));
+  return 0;
+}
+
+std::string AnswerText(const SimAnswer& answer) {
+  std::string text;
+  for (auto t : answer.tokens) text.append(t);
+  return text;
+}
+
+json::object UsageObject(uint32_t prompt, uint32_t completion) {
+  return {{"prompt_tokens", prompt},
+          {"completion_tokens", completion},
+          {"total_tokens", prompt + completion}};
+}
+
+json::object Envelope(ApiKind kind, const ResponseIds& ids, bool chunk) {
+  std::string_view object = kind == ApiKind::kChatCompletions
+                                ? (chunk ? "chat.completion.chunk" : "chat.completion")
+                                : "text_completion";
+  return {{"id", ids.id}, {"object", object}, {"created", ids.created}, {"model", ids.model}};
+}
+
+std::string_view FinishReason(const SimAnswer& answer) {
+  return answer.truncated ? "length" : "stop";
+}
+
+}  // namespace
+
+SimAnswer PlanAnswer(const api::ParsedRequest& request, const config::SimSettings& settings) {
+  SimAnswer answer;
+  answer.prompt_tokens = api::EstimateTokens(request.prompt_chars);
+  uint64_t count = settings.tokens;
+  if (request.max_tokens > 0 && static_cast<uint64_t>(request.max_tokens) < count) {
+    count = static_cast<uint64_t>(request.max_tokens);
+    answer.truncated = true;
+  }
+  uint64_t seed = PromptSeed(request);
+  answer.tokens.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) answer.tokens.push_back(kWords[Mix(seed + i) % kWordCount]);
+  return answer;
+}
+
+std::string RenderCompletion(ApiKind kind, const ResponseIds& ids, const SimAnswer& answer) {
+  json::object body = Envelope(kind, ids, false);
+  json::object choice{{"index", 0}, {"finish_reason", FinishReason(answer)}};
+  if (kind == ApiKind::kChatCompletions) {
+    choice["message"] = json::object{{"role", "assistant"}, {"content", AnswerText(answer)}};
+  } else {
+    choice["text"] = AnswerText(answer);
+  }
+  body["choices"] = json::array{std::move(choice)};
+  body["usage"] = UsageObject(answer.prompt_tokens, static_cast<uint32_t>(answer.tokens.size()));
+  return json::serialize(body);
+}
+
+std::string RenderChunk(ApiKind kind, const ResponseIds& ids, std::string_view token,
+                        bool role_chunk, bool finish, const SimAnswer& answer) {
+  json::object body = Envelope(kind, ids, true);
+  json::object choice{{"index", 0}};
+  if (kind == ApiKind::kChatCompletions) {
+    json::object delta;
+    if (role_chunk) delta["role"] = "assistant";
+    if (!token.empty()) delta["content"] = token;
+    choice["delta"] = std::move(delta);
+  } else {
+    choice["text"] = token;
+  }
+  choice["finish_reason"] = finish ? json::value(FinishReason(answer)) : json::value(nullptr);
+  body["choices"] = json::array{std::move(choice)};
+  return json::serialize(body);
+}
+
+std::string RenderUsageChunk(ApiKind kind, const ResponseIds& ids, const SimAnswer& answer) {
+  json::object body = Envelope(kind, ids, true);
+  body["choices"] = json::array{};
+  body["usage"] = UsageObject(answer.prompt_tokens, static_cast<uint32_t>(answer.tokens.size()));
+  return json::serialize(body);
+}
+
+std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseIds& ids,
+                             const config::SimSettings& settings, uint32_t* prompt_tokens) {
+  const json::value& input = request.doc.get_object().at("input");
+  std::vector<std::string> items;
+  if (input.is_array()) {
+    for (const auto& item : input.get_array())
+      items.push_back(item.is_string() ? std::string(item.get_string()) : json::serialize(item));
+  } else {
+    items.push_back(std::string(input.get_string()));
+  }
+  json::array data;
+  for (size_t i = 0; i < items.size(); ++i) {
+    uint64_t seed = Fnv1a(items[i]);
+    std::vector<double> v(settings.embedding_dims);
+    double norm = 0;
+    for (uint32_t d = 0; d < settings.embedding_dims; ++d) {
+      v[d] = static_cast<double>(Mix(seed + d) % 20001) / 10000.0 - 1.0;
+      norm += v[d] * v[d];
+    }
+    norm = norm > 0 ? std::sqrt(norm) : 1;
+    json::array embedding;
+    for (double x : v) embedding.push_back(x / norm);
+    data.push_back(json::object{{"object", "embedding"}, {"index", i}, {"embedding", embedding}});
+  }
+  *prompt_tokens = api::EstimateTokens(request.prompt_chars);
+  return json::serialize(json::object{
+      {"object", "list"},
+      {"data", std::move(data)},
+      {"model", ids.model},
+      {"usage", json::object{{"prompt_tokens", *prompt_tokens}, {"total_tokens", *prompt_tokens}}}});
+}
+
+}  // namespace sluice::providers::sim

@@ -1,0 +1,41 @@
+#pragma once
+// The simulated provider's content, sans-I/O: deterministic answers, chunks and embeddings for a
+// parsed OpenAI request. The same request always yields the same text, so tests can compare
+// answers; timing (token rate) is applied by the caller (proxy/sim_backend).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/openai_request.h"
+#include "config/config.h"
+
+namespace sluice::providers::sim {
+
+struct SimAnswer {
+  std::vector<std::string_view> tokens;  // each one completion token of text
+  uint32_t prompt_tokens = 0;
+  bool truncated = false;                // stopped by max_tokens: finish_reason "length"
+};
+
+struct ResponseIds {
+  std::string_view id;     // e.g. "chatcmpl-<request id>"
+  std::string_view model;  // the model name reported back
+  int64_t created = 0;     // unix seconds
+};
+
+SimAnswer PlanAnswer(const api::ParsedRequest& request, const config::SimSettings& settings);
+
+// Whole non-streaming body for chat or text completions.
+std::string RenderCompletion(api::ApiKind kind, const ResponseIds& ids, const SimAnswer& answer);
+// One streamed chunk's JSON (without "data: "). `token` empty and `finish` true: the final chunk.
+// `role_chunk`: the first chat chunk announcing the assistant role.
+std::string RenderChunk(api::ApiKind kind, const ResponseIds& ids, std::string_view token,
+                        bool role_chunk, bool finish, const SimAnswer& answer);
+// The usage-only chunk sent last when the client asked for stream usage.
+std::string RenderUsageChunk(api::ApiKind kind, const ResponseIds& ids, const SimAnswer& answer);
+// Embeddings response: one unit vector of `settings.embedding_dims` per input.
+std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseIds& ids,
+                             const config::SimSettings& settings, uint32_t* prompt_tokens);
+
+}  // namespace sluice::providers::sim

@@ -1,0 +1,132 @@
+#include "proxy/gateway.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "api/openai_errors.h"
+
+namespace sluice::proxy {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using core::ErrorCode;
+using core::GatewayError;
+
+namespace {
+
+double Micros(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+// The one place a request's outcome is accounted: metrics shard and access log.
+void Finish(RequestContext& ctx) {
+  auto now = std::chrono::steady_clock::now();
+  const http::Exchange& ex = ctx.exchange;
+  auto& o = ctx.outcome;
+  auto total = now - ex.started_at();
+  o.duration_ms = Micros(total) / 1000.0;
+  o.overhead_us = std::max(0.0, Micros(total - ctx.upstream_wait));
+  if (o.ttft_ms < 0 && ex.response_started()) o.ttft_ms = Micros(ex.first_byte_at() - ex.started_at()) / 1000.0;
+  ctx.worker.metrics.RecordRequest(o);
+  if (ctx.worker.access_log && ctx.worker.access_log->enabled())
+    ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
+}
+
+enum class Endpoint { kChat, kCompletions, kEmbeddings, kModels, kUnknown };
+
+Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
+  if (path == "/v1/chat/completions") return *method_needed = "POST", Endpoint::kChat;
+  if (path == "/v1/completions") return *method_needed = "POST", Endpoint::kCompletions;
+  if (path == "/v1/embeddings") return *method_needed = "POST", Endpoint::kEmbeddings;
+  if (path == "/v1/models") return *method_needed = "GET", Endpoint::kModels;
+  return Endpoint::kUnknown;
+}
+
+}  // namespace
+
+awaitable<void> ReplyError(RequestContext& ctx, GatewayError error) {
+  ctx.outcome.error_code = core::ErrorCodeName(error.code);
+  http::Exchange& ex = ctx.exchange;
+  if (ex.response_started()) {
+    // Too late for a status code: the stream ends with an error event (no [DONE]).
+    if (co_await ex.StreamChunk(api::RenderOpenAiStreamError(error))) co_await ex.EndStream();
+    ex.set_keep_alive(false);
+    co_return;
+  }
+  ctx.outcome.status = error.http_status();
+  co_await ex.Reply(error.http_status(), "application/json", api::RenderOpenAiError(error),
+                    ctx.response_headers);
+}
+
+awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
+  RequestContext ctx(exchange, worker_);
+  ++worker_.metrics.active_requests;
+  const auto& req = exchange.request();
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  auto& o = ctx.outcome;
+  o.request_id = worker_.ids.Next();
+  o.method = req.method_string();
+  o.path = std::string(path);
+  ctx.response_headers.push_back({"x-sluice-request-id", o.request_id});
+
+  std::string_view method_needed;
+  Endpoint endpoint = MatchEndpoint(path, &method_needed);
+  if (endpoint == Endpoint::kUnknown) {
+    co_await ReplyError(ctx, {ErrorCode::kCallerNotFound, "no such endpoint: " + o.path, ""});
+  } else if (req.method_string() != method_needed) {
+    ctx.response_headers.push_back({"allow", std::string(method_needed)});
+    co_await ReplyError(ctx, {ErrorCode::kCallerMethodNotAllowed,
+                              o.path + " accepts " + std::string(method_needed) + " only", ""});
+  } else if (endpoint == Endpoint::kModels) {
+    co_await HandleModels(ctx);
+  } else {
+    api::ApiKind kind = endpoint == Endpoint::kChat          ? api::ApiKind::kChatCompletions
+                        : endpoint == Endpoint::kCompletions ? api::ApiKind::kCompletions
+                                                             : api::ApiKind::kEmbeddings;
+    co_await HandleInference(ctx, kind);
+  }
+  Finish(ctx);
+  --worker_.metrics.active_requests;
+}
+
+awaitable<void> GatewayHandler::HandleModels(RequestContext& ctx) {
+  json::array data;
+  for (const auto& name : ctx.snapshot->routes.listed_models())
+    data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", 0},
+                                {"owned_by", "sluice"}});
+  std::string body = json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+  ctx.outcome.status = 200;
+  co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
+}
+
+awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKind kind) {
+  GatewayError error;
+  if (!api::ParseOpenAiRequest(kind, ctx.exchange.request().body(), ctx.parsed, error)) {
+    co_await ReplyError(ctx, std::move(error));
+    co_return;
+  }
+  auto& o = ctx.outcome;
+  o.model = std::string(ctx.parsed.model);
+  o.stream = ctx.parsed.stream;
+  ctx.route = ctx.snapshot->routes.Resolve(ctx.parsed.model);
+  if (!ctx.route.route || !ctx.route.route->provider) {
+    co_await ReplyError(ctx, {ErrorCode::kCallerUnknownModel,
+                              "model '" + o.model + "' is not served by this gateway", "model"});
+    co_return;
+  }
+  const auto& route = *ctx.route.route;
+  o.route = route.model->name;
+  o.provider = route.provider->name;
+  o.served_model = std::string(ctx.route.upstream_model);
+  o.attempts = 1;
+  ctx.response_headers.push_back({"x-sluice-backend", o.provider});
+  ctx.response_headers.push_back({"x-sluice-attempts", "1"});
+  if (route.provider->type == config::ProviderType::kSim) {
+    co_await ServeFromSim(ctx);
+  } else {
+    co_await RelayToOpenAi(ctx);
+  }
+}
+
+}  // namespace sluice::proxy

@@ -1,0 +1,90 @@
+// The built-in simulated provider (provider type `sim`): answers in-process, deterministically,
+// at the configured token rate. Streams go through the same Exchange as relayed ones.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <ctime>
+
+#include "proxy/gateway.h"
+#include "providers/sim/sim_generator.h"
+
+namespace sluice::proxy {
+
+using boost::asio::awaitable;
+namespace sim = providers::sim;
+
+namespace {
+
+awaitable<void> Pace(RequestContext& ctx, std::chrono::nanoseconds delay) {
+  if (delay.count() <= 0) co_return;
+  UpstreamWaitTimer wait(ctx);  // simulated model time is the "upstream" part of the request
+  boost::asio::steady_timer timer(ctx.worker.executor, delay);
+  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+}
+
+// Takes the JSON by value: the coroutine frame owns it until the write completes.
+awaitable<bool> SendEvent(http::Exchange& ex, std::string json) {
+  json.insert(0, "data: ");
+  json.append("\n\n");
+  co_return co_await ex.StreamChunk(json);
+}
+
+std::string IdPrefix(api::ApiKind kind) {
+  return kind == api::ApiKind::kChatCompletions ? "chatcmpl-" : kind == api::ApiKind::kCompletions ? "cmpl-" : "emb-";
+}
+
+}  // namespace
+
+awaitable<void> ServeFromSim(RequestContext& ctx) {
+  const config::SimSettings& settings = ctx.route.route->provider->sim;
+  const api::ParsedRequest& req = ctx.parsed;
+  std::string id = IdPrefix(req.kind) + ctx.outcome.request_id;
+  sim::ResponseIds ids{id, ctx.route.upstream_model, static_cast<int64_t>(std::time(nullptr))};
+  http::Exchange& ex = ctx.exchange;
+  auto& o = ctx.outcome;
+  o.has_usage = true;
+
+  if (req.kind == api::ApiKind::kEmbeddings) {
+    uint32_t prompt_tokens = 0;
+    std::string body = sim::RenderEmbeddings(req, ids, settings, &prompt_tokens);
+    o.usage.input = prompt_tokens;
+    o.status = 200;
+    co_await ex.Reply(200, "application/json", body, ctx.response_headers);
+    co_return;
+  }
+
+  sim::SimAnswer answer = sim::PlanAnswer(req, settings);
+  o.usage.input = answer.prompt_tokens;
+  o.usage.output = answer.tokens.size();
+  std::chrono::nanoseconds per_token{0};
+  if (settings.tokens_per_second > 0)
+    per_token = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / settings.tokens_per_second));
+  o.status = 200;
+
+  if (!req.stream) {
+    co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()));
+    co_await ex.Reply(200, "application/json", sim::RenderCompletion(req.kind, ids, answer),
+                      ctx.response_headers);
+    co_return;
+  }
+
+  ex.BeginStream(200, "text/event-stream", ctx.response_headers);
+  bool chat = req.kind == api::ApiKind::kChatCompletions;
+  if (chat && !co_await SendEvent(ex, sim::RenderChunk(req.kind, ids, "", true, false, answer))) co_return;
+  for (auto token : answer.tokens) {
+    co_await Pace(ctx, per_token);
+    if (o.ttft_ms < 0)
+      o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            ex.started_at()).count();
+    if (!co_await SendEvent(ex, sim::RenderChunk(req.kind, ids, token, false, false, answer))) {
+      o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+      co_return;
+    }
+  }
+  if (!co_await SendEvent(ex, sim::RenderChunk(req.kind, ids, "", false, true, answer))) co_return;
+  if (req.client_wants_usage && !co_await SendEvent(ex, sim::RenderUsageChunk(req.kind, ids, answer)))
+    co_return;
+  if (co_await ex.StreamChunk("data: [DONE]\n\n")) co_await ex.EndStream();
+}
+
+}  // namespace sluice::proxy

@@ -1,0 +1,22 @@
+#include "proxy/snapshot.h"
+
+#include <stdexcept>
+
+namespace sluice::proxy {
+
+std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config) {
+  auto snapshot = std::make_shared<Snapshot>(std::move(config));
+  for (const auto& provider : snapshot->config->providers) {
+    if (provider.type != config::ProviderType::kOpenAi) continue;
+    try {
+      snapshot->origins.emplace(
+          provider.name,
+          http::MakeUpstreamOrigin(provider.base_url, provider.ca_file, provider.tls_verify));
+    } catch (const std::exception& e) {
+      throw std::runtime_error("provider '" + provider.name + "': " + e.what());
+    }
+  }
+  return snapshot;
+}
+
+}  // namespace sluice::proxy

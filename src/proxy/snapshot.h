@@ -1,0 +1,31 @@
+#pragma once
+// Everything a request needs from configuration, built once per (re)load and shared read-only by
+// every worker: the config itself, the route table, and each provider's parsed origin and TLS
+// context. A request holds its snapshot from start to end.
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "http/upstream_client.h"
+#include "routing/route_table.h"
+
+namespace sluice::proxy {
+
+struct Snapshot {
+  explicit Snapshot(std::shared_ptr<const config::Config> c) : config(std::move(c)), routes(*config) {}
+
+  std::shared_ptr<const config::Config> config;
+  routing::RouteTable routes;
+  std::unordered_map<std::string, http::UpstreamOrigin> origins;  // by provider name (openai type)
+
+  const http::UpstreamOrigin* origin(const std::string& provider) const {
+    auto it = origins.find(provider);
+    return it == origins.end() ? nullptr : &it->second;
+  }
+};
+
+// Throws std::exception with a message naming the provider when a URL or CA file is unusable.
+std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config);
+
+}  // namespace sluice::proxy

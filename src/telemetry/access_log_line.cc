@@ -1,0 +1,120 @@
+// The access log line is written by hand rather than through a JSON DOM: it is on every request's
+// path, and hand-written numbers stay readable ("12.345", not "1.2345E1").
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "telemetry/request_outcome.h"
+
+namespace sluice::telemetry {
+
+namespace {
+
+void AppendString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+class LineWriter {
+ public:
+  explicit LineWriter(std::string& out) : out_(out) { out_.push_back('{'); }
+  ~LineWriter() { out_.push_back('}'); }
+
+  void String(std::string_view key, std::string_view value) {
+    Key(key);
+    AppendString(out_, value);
+  }
+  void StringOrNull(std::string_view key, std::string_view value) {
+    if (value.empty()) Raw(key, "null");
+    else String(key, value);
+  }
+  void Int(std::string_view key, int64_t value) { Raw(key, std::to_string(value)); }
+  void Bool(std::string_view key, bool value) { Raw(key, value ? "true" : "false"); }
+  void Millis(std::string_view key, double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", value);
+    Raw(key, buf);
+  }
+  void Raw(std::string_view key, std::string_view json) {
+    Key(key);
+    out_.append(json);
+  }
+
+ private:
+  void Key(std::string_view key) {
+    if (out_.size() > 1) out_.push_back(',');
+    AppendString(out_, key);
+    out_.push_back(':');
+  }
+  std::string& out_;
+};
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+            1000;
+  std::tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+}  // namespace
+
+std::string RenderAccessLogLine(const RequestOutcome& o) {
+  std::string line;
+  line.reserve(512);
+  {
+    LineWriter w(line);
+    w.String("ts", NowRfc3339());
+    w.String("request_id", o.request_id);
+    w.String("method", o.method);
+    w.String("path", o.path);
+    w.StringOrNull("model", o.model);
+    w.StringOrNull("served_model", o.served_model);
+    w.StringOrNull("route", o.route);
+    w.StringOrNull("backend", o.provider);
+    w.Int("status", o.status);
+    w.StringOrNull("error_code", o.error_code);
+    if (!o.error_detail.empty()) w.String("error_detail", o.error_detail);
+    w.Bool("stream", o.stream);
+    if (o.has_usage) {
+      w.Int("input_tokens", static_cast<int64_t>(o.usage.input));
+      w.Int("output_tokens", static_cast<int64_t>(o.usage.output));
+      w.Int("cached_input_tokens", static_cast<int64_t>(o.usage.cached_input));
+      w.Int("reasoning_tokens", static_cast<int64_t>(o.usage.reasoning));
+    } else {
+      for (auto key : {"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"})
+        w.Raw(key, "null");
+    }
+    w.Bool("estimated", o.usage.estimated);
+    if (o.ttft_ms < 0) w.Raw("ttft_ms", "null");
+    else w.Millis("ttft_ms", o.ttft_ms);
+    w.Millis("duration_ms", o.duration_ms);
+    w.Int("overhead_us", static_cast<int64_t>(o.overhead_us));
+    w.Int("attempts", o.attempts);
+  }
+  return line;
+}
+
+}  // namespace sluice::telemetry

@@ -1,0 +1,56 @@
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <gtest/gtest.h>
+
+#include "telemetry/request_outcome.h"
+
+namespace sluice::telemetry {
+namespace {
+
+TEST(AccessLogLine, IsOneParseableJsonObjectWithTheRequestFields) {
+  RequestOutcome o;
+  o.request_id = "abc";
+  o.method = "POST";
+  o.path = "/v1/chat/completions";
+  o.model = "we\"ird\nmodel";
+  o.served_model = "up";
+  o.route = "*";
+  o.provider = "fake";
+  o.status = 502;
+  o.error_code = "provider_server_error";
+  o.has_usage = true;
+  o.usage.input = 7;
+  o.usage.output = 3;
+  o.usage.estimated = true;
+  o.ttft_ms = 1.23456;
+  o.duration_ms = 10;
+  o.overhead_us = 42.9;
+  o.attempts = 1;
+  std::string line = RenderAccessLogLine(o);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto v = boost::json::parse(line).as_object();
+  EXPECT_EQ(v["request_id"].as_string(), "abc");
+  EXPECT_EQ(v["model"].as_string(), "we\"ird\nmodel");
+  EXPECT_EQ(v["status"].as_int64(), 502);
+  EXPECT_EQ(v["error_code"].as_string(), "provider_server_error");
+  EXPECT_EQ(v["input_tokens"].as_int64(), 7);
+  EXPECT_EQ(v["output_tokens"].as_int64(), 3);
+  EXPECT_TRUE(v["estimated"].as_bool());
+  EXPECT_NEAR(v["ttft_ms"].to_number<double>(), 1.235, 1e-9);
+  EXPECT_EQ(v["overhead_us"].as_int64(), 42);
+  EXPECT_NE(line.find("\"ttft_ms\":1.235"), std::string::npos);
+}
+
+TEST(AccessLogLine, NullsWhenUnknown) {
+  RequestOutcome o;
+  o.request_id = "x";
+  o.status = 413;
+  o.error_code = "caller_body_too_large";
+  auto v = boost::json::parse(RenderAccessLogLine(o)).as_object();
+  EXPECT_TRUE(v["model"].is_null());
+  EXPECT_TRUE(v["input_tokens"].is_null());
+  EXPECT_TRUE(v["ttft_ms"].is_null());
+}
+
+}  // namespace
+}  // namespace sluice::telemetry
