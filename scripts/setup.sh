@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ ccache mold pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
+  libssl-dev libyaml-cpp-dev libcli11-dev libjemalloc-dev libgtest-dev libgmock-dev
   nodejs npm openssl curl
 )
 missing=()

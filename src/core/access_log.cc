@@ -25,18 +25,19 @@ AccessLogWriter::~AccessLogWriter() {
 
 void AccessLogWriter::Append(std::string_view line) {
   if (fd_ < 0) return;
-  bool was_empty;
+  bool wake;
   {
     std::lock_guard lock(mu_);
     if (pending_.size() + line.size() + 1 > max_pending_) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    was_empty = pending_.empty();
+    size_t before = pending_.size();
     pending_.append(line);
     pending_.push_back('\n');
+    wake = before < kFlushBytes && pending_.size() >= kFlushBytes;
   }
-  if (was_empty) cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 static void WriteAll(int fd, const std::string& data) {
@@ -55,7 +56,7 @@ void AccessLogWriter::Run() {
     bool stopping;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+      cv_.wait_for(lock, kFlushInterval, [this] { return stop_ || pending_.size() >= kFlushBytes; });
       batch.swap(pending_);
       stopping = stop_;
     }

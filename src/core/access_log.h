@@ -1,8 +1,11 @@
 #pragma once
 // Asynchronous line writer for the access log. Workers append whole lines under a short lock (a
-// memcpy); one background thread writes them out. A worker never waits on the disk or on a slow
-// stdout reader: when the pending buffer exceeds its cap, lines are dropped and counted.
+// memcpy); one background thread writes them out in batches, every kFlushInterval or as soon as
+// kFlushBytes are pending, so a busy gateway pays one write() per batch, not one per request. A
+// worker never waits on the disk or on a slow stdout reader: when the pending buffer exceeds its
+// cap, lines are dropped and counted.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -27,6 +30,9 @@ class AccessLogWriter {
 
  private:
   void Run();
+
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  static constexpr std::chrono::milliseconds kFlushInterval{20};
 
   int fd_;
   bool owns_fd_;

@@ -49,7 +49,8 @@ class Exchange {
   // before any chunk can still become a plain error response).
   void BeginStream(int status, std::string_view content_type,
                    const std::vector<HeaderLine>& headers);
-  boost::asio::awaitable<bool> StreamChunk(std::string_view data);
+  // `last`: the stream's terminator goes out in the same write (EndStream is then a no-op).
+  boost::asio::awaitable<bool> StreamChunk(std::string_view data, bool last = false);
   boost::asio::awaitable<bool> EndStream();
 
  private:
@@ -62,6 +63,7 @@ class Exchange {
   bool keep_alive_;
   bool response_started_ = false;  // bytes have gone to the client
   bool head_pending_ = false;      // BeginStream called, head not yet written
+  bool stream_ended_ = false;      // the terminating chunk was written
   Clock::time_point started_at_;
   Clock::time_point first_byte_at_{};
   std::string head_;

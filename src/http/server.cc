@@ -74,7 +74,7 @@ void Exchange::BeginStream(int status, std::string_view content_type,
   head_pending_ = true;
 }
 
-awaitable<bool> Exchange::StreamChunk(std::string_view data) {
+awaitable<bool> Exchange::StreamChunk(std::string_view data, bool last) {
   char size_line[20];
   size_t size_len = 0;
   if (!data.empty()) {  // an empty chunk would end the stream
@@ -83,10 +83,11 @@ awaitable<bool> Exchange::StreamChunk(std::string_view data) {
     *end++ = '\n';
     size_len = static_cast<size_t>(end - size_line);
   }
-  std::array<asio::const_buffer, 4> buffers{
+  std::array<asio::const_buffer, 5> buffers{
       asio::buffer(head_pending_ ? std::string_view(head_) : std::string_view()),
       asio::buffer(size_line, size_len), asio::buffer(data),
-      asio::buffer("\r\n", data.empty() ? 0 : 2)};
+      asio::buffer("\r\n", data.empty() ? 0 : 2), asio::buffer("0\r\n\r\n", last ? 5 : 0)};
+  stream_ended_ = last;
   if (!response_started_) {
     response_started_ = true;
     first_byte_at_ = Clock::now();
@@ -99,11 +100,8 @@ awaitable<bool> Exchange::StreamChunk(std::string_view data) {
 }
 
 awaitable<bool> Exchange::EndStream() {
-  if (head_pending_ && !co_await StreamChunk({})) co_return false;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kTuple);
-  if (ec) keep_alive_ = false;
-  co_return !ec;
+  if (stream_ended_) co_return true;
+  co_return co_await StreamChunk({}, /*last=*/true);
 }
 
 std::list<SessionRegistry::Entry>::iterator SessionRegistry::Add(beast::tcp_stream* stream) {
@@ -147,6 +145,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
   env.OnConnectionOpen();
   RegistryGuard guard{registry, registry.Add(&stream), env};
   beast::flat_buffer buffer;
+  buffer.reserve(8 * 1024);  // Beast reads only as much as the spare capacity: one read per request
   try {
     while (!registry.draining()) {
       const SessionLimits limits = env.limits();

@@ -75,7 +75,11 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
 }
 
 UpstreamConnection::UpstreamConnection(beast::tcp_stream tcp, std::unique_ptr<TlsStream> tls)
-    : tcp_(std::move(tcp)), tls_(std::move(tls)) {}
+    : tcp_(std::move(tcp)), tls_(std::move(tls)) {
+  // Beast sizes each socket read by the buffer's spare capacity (512 bytes at first): reserve
+  // enough that a burst of stream events comes in with one read.
+  buffer_.reserve(64 * 1024);
+}
 
 namespace {
 
@@ -191,6 +195,9 @@ awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head
     failed_ = true;
     co_return ClassifyReadError(rec);
   }
+  // After the head, parse every buffered octet per read: a burst of SSE events in many HTTP
+  // chunks comes out of one ReadBody call (and leaves in one client write).
+  parser_->eager(true);
   co_return UpstreamFailure::kNone;
 }
 
@@ -207,7 +214,8 @@ std::string_view UpstreamCall::header(std::string_view name) const {
 
 template <class Stream>
 awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out, bool& done) {
-  if (!read_buffer_) read_buffer_ = std::make_unique<char[]>(kReadChunk);
+  auto& read_buffer_ = conn_.body_buffer_;
+  if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
   size_t got = 0;
   // One socket read at most per loop turn; chunk headers alone may yield no body bytes.
   while (got == 0 && !parser_->is_done()) {

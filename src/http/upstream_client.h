@@ -59,6 +59,7 @@ class UpstreamConnection {
   boost::beast::tcp_stream tcp_;
   std::unique_ptr<TlsStream> tls_;
   boost::beast::flat_buffer buffer_;
+  std::unique_ptr<char[]> body_buffer_;  // body bytes handed out by ReadBody; reused per request
 };
 
 class ConnectionPool {
@@ -105,7 +106,6 @@ class UpstreamCall {
   UpstreamConnection& conn_;
   std::chrono::milliseconds read_timeout_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
-  std::unique_ptr<char[]> read_buffer_;
   bool failed_ = false;
 };
 

@@ -147,7 +147,7 @@ awaitable<void> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
     co_return;
   }
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
+  json::value doc = json::parse(body, ec, &ctx.arena);  // validated once, in the request's arena
   if (ec || !doc.is_object()) {
     ctx.outcome.error_detail = "upstream body is not a JSON object";
     co_await ReplyError(ctx, FailureError(UpstreamFailure::kBadResponse, provider.name, false));
@@ -196,7 +196,8 @@ awaitable<void> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
           ctx.outcome.ttft_ms = std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - ex.started_at())
                                     .count();
-        if (!co_await ex.StreamChunk(send)) {
+        bool last = done && f == UpstreamFailure::kNone && splitter.pending_bytes() == 0;
+        if (!co_await ex.StreamChunk(send, last)) {
           ctx.outcome.error_code = core::ErrorCodeName(ErrorCode::kCallerCancelled);
           break;  // client gone: dropping the upstream connection cancels the request
         }

@@ -10,9 +10,14 @@ namespace sluice::telemetry {
 
 namespace {
 
+bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
 void AppendString(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char c : s) {
+  size_t clean = 0;  // the common case has nothing to escape: append it whole
+  while (clean < s.size() && !NeedsEscape(s[clean])) ++clean;
+  out.append(s.substr(0, clean));
+  for (char c : s.substr(clean)) {
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

@@ -34,12 +34,21 @@ void RenderHistogram(std::string& out, std::string_view name, std::string_view h
   out.append("\n").append(name).append("_count ").append(std::to_string(h.count())).append("\n");
 }
 
-void RenderCounterMap(std::string& out, std::string_view name, std::string_view help,
-                      const std::map<std::string, uint64_t>& series) {
+void RenderCounterHead(std::string& out, std::string_view name, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" counter\n");
-  for (const auto& [labels, value] : series)
-    out.append(name).append("{").append(labels).append("} ").append(std::to_string(value)).append("\n");
+}
+
+void AppendLabel(std::string& out, std::string_view name, std::string_view value, bool first) {
+  if (!first) out.push_back(',');
+  out.append(name).append("=\"").append(EscapeLabel(value)).append("\"");
+}
+
+template <class Key, class V>
+auto& Increment(std::map<Key, uint64_t, std::less<>>& series, const V& key) {
+  auto it = series.find(key);
+  if (it == series.end()) it = series.emplace(Key(key), 0).first;
+  return it->second;
 }
 
 void RenderGauge(std::string& out, std::string_view name, std::string_view help, int64_t value) {
@@ -64,18 +73,12 @@ std::string EscapeLabel(std::string_view value) {
 
 MetricsShard::MetricsShard() : overhead_us_(kOverheadBucketsUs), duration_s_(kDurationBucketsS) {}
 
-static std::string RequestKey(std::string_view route, std::string_view provider, int status,
-                              std::string_view code) {
-  return "route=\"" + EscapeLabel(route) + "\",provider=\"" + EscapeLabel(provider) +
-         "\",status=\"" + std::to_string(status) + "\",code=\"" + std::string(code) + "\"";
-}
-
 void MetricsShard::RecordRequest(const RequestOutcome& r) {
-  ++requests_[RequestKey(r.route, r.provider, r.status, r.error_code)];
+  using View = std::tuple<std::string_view, std::string_view, int, std::string_view>;
+  ++Increment(requests_, View(r.route, r.provider, r.status, r.error_code));
   if (r.has_usage) {
-    std::string route = EscapeLabel(r.route);
     auto add = [&](std::string_view type, uint64_t n) {
-      if (n) tokens_["route=\"" + route + "\",type=\"" + std::string(type) + "\""] += n;
+      if (n) Increment(tokens_, std::tuple<std::string_view, std::string_view>(r.route, type)) += n;
     };
     add("input", r.usage.input);
     add("output", r.usage.output);
@@ -87,7 +90,8 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
 }
 
 void MetricsShard::RecordProtocolError(int status, std::string_view code) {
-  ++requests_[RequestKey("", "", status, code)];
+  using View = std::tuple<std::string_view, std::string_view, int, std::string_view>;
+  ++Increment(requests_, View("", "", status, code));
 }
 
 void MetricsShard::Merge(const MetricsShard& other) {
@@ -102,10 +106,23 @@ void MetricsShard::Merge(const MetricsShard& other) {
 std::string MetricsShard::RenderPrometheus() const {
   std::string out;
   out.reserve(4096);
-  RenderCounterMap(out, "sluice_requests_total",
-                   "Requests answered, by route (configured model), provider, status and error code.",
-                   requests_);
-  RenderCounterMap(out, "sluice_tokens_total", "Tokens by route and token type.", tokens_);
+  RenderCounterHead(out, "sluice_requests_total",
+                    "Requests answered, by route (configured model), provider, status and error code.");
+  for (const auto& [key, value] : requests_) {
+    out.append("sluice_requests_total{");
+    AppendLabel(out, "route", std::get<0>(key), true);
+    AppendLabel(out, "provider", std::get<1>(key), false);
+    AppendLabel(out, "status", std::to_string(std::get<2>(key)), false);
+    AppendLabel(out, "code", std::get<3>(key), false);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
+  RenderCounterHead(out, "sluice_tokens_total", "Tokens by route and token type.");
+  for (const auto& [key, value] : tokens_) {
+    out.append("sluice_tokens_total{");
+    AppendLabel(out, "route", std::get<0>(key), true);
+    AppendLabel(out, "type", std::get<1>(key), false);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
   RenderHistogram(out, "sluice_overhead_microseconds",
                   "Time the gateway itself added to a request (upstream wait excluded).",
                   overhead_us_);

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "telemetry/histogram.h"
 #include "telemetry/request_outcome.h"
@@ -28,8 +29,11 @@ class MetricsShard {
   std::string RenderPrometheus() const;
 
  private:
-  std::map<std::string, uint64_t> requests_;  // rendered label set -> count
-  std::map<std::string, uint64_t> tokens_;
+  // Keyed by label values; lookups with string_views allocate nothing once a series exists.
+  using RequestKey = std::tuple<std::string, std::string, int, std::string>;  // route, provider, status, code
+  using TokenKey = std::tuple<std::string, std::string>;                     // route, type
+  std::map<RequestKey, uint64_t, std::less<>> requests_;
+  std::map<TokenKey, uint64_t, std::less<>> tokens_;
   Histogram overhead_us_;
   Histogram duration_s_;
 };

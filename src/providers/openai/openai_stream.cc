@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cstring>
 
 namespace sluice::providers::openai {
 
@@ -24,8 +25,11 @@ uint64_t NestedUint(const json::object& obj, std::string_view parent, std::strin
 
 // True if `data` has `"key"` followed by something other than null: worth a full parse.
 bool MentionsNonNull(std::string_view data, std::string_view quoted_key) {
-  size_t at = data.find(quoted_key);
-  if (at == std::string_view::npos) return false;
+  // memmem, not string_view::find: find() calls memchr on the first character, and '"' is
+  // everywhere in JSON, so it degrades to one call per key.
+  const void* hit = ::memmem(data.data(), data.size(), quoted_key.data(), quoted_key.size());
+  if (!hit) return false;
+  size_t at = static_cast<size_t>(static_cast<const char*>(hit) - data.data());
   size_t i = data.find(':', at + quoted_key.size());
   if (i == std::string_view::npos) return false;
   for (++i; i < data.size() && (data[i] == ' ' || data[i] == '\t'); ++i) {
