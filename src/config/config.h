@@ -15,7 +15,10 @@ using Millis = std::chrono::milliseconds;
 struct HostPort {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
-  std::string ToString() const { return host + ":" + std::to_string(port); }
+  std::string ToString() const {
+    bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 
 struct ServerLimits {

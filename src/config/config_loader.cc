@@ -1,6 +1,7 @@
 #include "config/config_loader.h"
 
 #include <arpa/inet.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -66,17 +67,19 @@ std::optional<std::string> ReadWholeFile(const std::string& path, size_t max_byt
   return content;
 }
 
-// Quotes a raw (pre-substitution) YAML value for an error message: short, one line.
-std::string Quote(std::string_view text) {
-  constexpr size_t kMaxShown = 60;
-  std::string out = "'";
-  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+// Keeps messages on one line whatever the input: control characters become '?'.
+std::string Printable(std::string_view text, size_t max_chars) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < max_chars; ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
   }
-  if (text.size() > kMaxShown) out += "...";
-  return out + "'";
+  if (text.size() > max_chars) out += "...";
+  return out;
 }
+
+// Quotes a raw (pre-substitution) YAML value for an error message: short, one line.
+std::string Quote(std::string_view text) { return "'" + Printable(text, 60) + "'"; }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -151,6 +154,28 @@ struct Field {
   YAML::Node value;
 };
 
+// Records where each document starts; builds nothing.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  const std::vector<YAML::Mark>& starts() const { return starts_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts_.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::vector<YAML::Mark> starts_;
+};
+
 class Loader {
  public:
   explicit Loader(std::string source) : source_(std::move(source)) {}
@@ -158,6 +183,9 @@ class Loader {
   LoadResult Load(const std::string& text);
 
  private:
+  // Reports syntax errors, more than one document, and a top level that is not a map.
+  std::optional<YAML::Node> ParseSingleDocument(const std::string& text);
+
   // --- error reporting ---
   void AddError(const YAML::Mark& mark, std::string message);
   void AddError(const YAML::Node& node, std::string message) { AddError(node.Mark(), message); }
@@ -223,7 +251,7 @@ class Loader {
     std::string provider_path;
   };
   std::vector<ModelMarks> model_marks_;
-  // Set when the address was given and valid; null otherwise.
+  // Where `listen` and `admin` were given; null when left to their defaults.
   YAML::Mark listen_mark_ = YAML::Mark::null_mark();
   YAML::Mark admin_mark_ = YAML::Mark::null_mark();
 };
@@ -617,23 +645,10 @@ std::optional<AccessLog> Loader::ReadAccessLog(const Field& field) {
 
 LoadResult Loader::Load(const std::string& text) {
   LoadResult result;
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    AddError(e.mark, "YAML syntax error: " + e.msg);
-    result.errors = std::move(errors_);
-    return result;
-  }
-  if (documents.empty() || documents[0].IsNull()) {
-    AddError(YAML::Mark(), "configuration is empty");  // Mark() is line 1, column 1
-  } else if (!documents[0].IsMap()) {
-    AddError(documents[0], "the top level must be a map of keys such as 'providers' and 'models'");
-  } else {
-    if (documents.size() > 1) AddError(documents[1], "only one YAML document is allowed");
+  if (auto root = ParseSingleDocument(text)) {
     auto config = std::make_shared<Config>();
     config->source = source_;
-    ReadTopLevel(documents[0], *config);
+    ReadTopLevel(*root, *config);
     if (errors_.empty()) result.config = std::move(config);
   }
   // Traversal order is mostly file order already; cross-checks come last, so sort them in.
@@ -642,6 +657,38 @@ LoadResult Loader::Load(const std::string& text) {
   });
   result.errors = std::move(errors_);
   return result;
+}
+
+std::optional<YAML::Node> Loader::ParseSingleDocument(const std::string& text) {
+  // yaml-cpp 0.7's LoadAll() loops forever on a stray top-level ',' (it yields empty documents
+  // without consuming the token), so look at most two documents ahead with a parser of our own.
+  DocumentCounter counter;
+  YAML::Node root;
+  try {
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    const auto& starts = counter.starts();
+    if (starts.size() == 2 && starts[0].pos == starts[1].pos) {
+      AddError(starts[0], "YAML syntax error: unexpected token at the top level");
+      return std::nullopt;
+    }
+    if (starts.size() == 2) AddError(starts[1], "only one YAML document is allowed");
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    AddError(e.mark, "YAML syntax error: " + Printable(e.msg, 200));
+    return std::nullopt;
+  }
+  if (root.IsNull()) {
+    AddError(YAML::Mark(), "configuration is empty");  // Mark() is line 1, column 1
+    return std::nullopt;
+  }
+  if (!root.IsMap()) {
+    AddError(root, "the top level must be a map of keys such as 'providers' and 'models'");
+    return std::nullopt;
+  }
+  return root;
 }
 
 void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {

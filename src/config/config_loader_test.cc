@@ -580,7 +580,11 @@ TEST(ConfigLoaderTest, EmptyAndNonMapDocuments) {
   EXPECT_EQ(OneError("- a\n- b\n"),
             "test.yaml:1:1: the top level must be a map of keys such as 'providers' and 'models'");
   EXPECT_EQ(OneError(TopLevel("") + "---\nlisten: x\n"),
-            "test.yaml:8:1: only one YAML document is allowed");
+            "test.yaml:7:1: only one YAML document is allowed");
+  // yaml-cpp's LoadAll() never returns on these.
+  EXPECT_EQ(OneError(","), "test.yaml:1:1: YAML syntax error: unexpected token at the top level");
+  EXPECT_EQ(OneError(",\n" + TopLevel("")),
+            "test.yaml:1:1: YAML syntax error: unexpected token at the top level");
 }
 
 TEST(ConfigLoaderTest, YamlSyntaxErrorPosition) {

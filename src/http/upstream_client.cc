@@ -55,7 +55,9 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
   std::string host_for_header =
       o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;  // IPv6 literal
   o.host_header = default_port ? host_for_header : host_for_header + ":" + std::to_string(o.port);
+  // Connections are shared only between providers that would verify the peer the same way.
   o.pool_key = o.scheme + "://" + host_for_header + ":" + std::to_string(o.port);
+  if (tls) o.pool_key += (verify ? "|verify|" : "|noverify|") + ca_file;
   if (tls) {
     o.tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     o.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -195,9 +197,6 @@ awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head
     failed_ = true;
     co_return ClassifyReadError(rec);
   }
-  // After the head, parse every buffered octet per read: a burst of SSE events in many HTTP
-  // chunks comes out of one ReadBody call (and leaves in one client write).
-  parser_->eager(true);
   co_return UpstreamFailure::kNone;
 }
 
@@ -232,6 +231,23 @@ awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out
       co_return ClassifyReadError(ec);
     }
   }
+  // Take whatever else is already buffered, without waiting for the socket: a burst of SSE events
+  // in many HTTP chunks then leaves in one client write. (The parser's "eager" mode is no good
+  // here: it makes read_some wait for more input at the end of the buffer, holding events back.)
+  while (!parser_->is_done() && conn_.buffer_.size() > 0 && parser_->get().body().size > 0) {
+    beast::error_code ec;
+    size_t used = parser_->put(conn_.buffer_.data(), ec);
+    conn_.buffer_.consume(used);
+    if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) break;
+    if (ec) {
+      failed_ = true;
+      out = std::string_view(read_buffer_.get(), kReadChunk - parser_->get().body().size);
+      done = false;
+      co_return UpstreamFailure::kBadResponse;
+    }
+    if (used == 0) break;
+  }
+  got = kReadChunk - parser_->get().body().size;
   out = std::string_view(read_buffer_.get(), got);
   done = parser_->is_done();
   co_return UpstreamFailure::kNone;

@@ -26,7 +26,7 @@ struct UpstreamOrigin {
   uint16_t port = 0;
   std::string base_path;  // without trailing '/', e.g. "/v1"
   std::string host_header;
-  std::string pool_key;   // "scheme://host:port"
+  std::string pool_key;   // "scheme://host:port", plus the TLS trust settings for https
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for http
 };
 
