@@ -2,7 +2,7 @@
 BUILD := build/release
 SLUICE := $(BUILD)/sluice
 
-.PHONY: run test build setup setup-tests unit integration asan bench clean
+.PHONY: run test build setup setup-tests unit integration asan fuzz bench clean
 
 run: setup build
 	$(SLUICE)
@@ -28,6 +28,17 @@ integration: build
 asan:
 	@[ -f build/asan/build.ninja ] || cmake --preset asan
 	cmake --build --preset asan
+
+# libFuzzer targets for the sans-I/O codecs (clang-14). FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc
+fuzz:
+	mkdir -p build/fuzz
+	for t in sse_splitter openai_request; do \
+	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -Isrc \
+	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -o build/fuzz/$$t || exit 1; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
+	done
 
 bench: build
 	bench/run.sh

@@ -11,16 +11,18 @@ awaitable<void> AdminHandler::Handle(http::Exchange& ex) {
   std::string_view path = target.substr(0, target.find('?'));
   bool get = ex.request().method() == boost::beast::http::verb::get;
   if (get && path == "/healthz") {
-    co_await ex.Reply(200, "text/plain", "ok\n", {});
+    co_await ex.Reply(200, "text/plain", "ok\n", http::kNoHeaders);
   } else if (get && path == "/readyz") {
     bool ready = source_.ready();
-    co_await ex.Reply(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "draining\n", {});
+    co_await ex.Reply(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "draining\n",
+                      http::kNoHeaders);
   } else if (get && path == "/metrics") {
     std::string text = co_await source_.ScrapeMetrics();
-    co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, {});
+    co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, http::kNoHeaders);
   } else {
     core::GatewayError error{core::ErrorCode::kCallerNotFound, "no such admin endpoint", ""};
-    co_await ex.Reply(404, "application/json", api::RenderOpenAiError(error), {});
+    std::string body = api::RenderOpenAiError(error);
+    co_await ex.Reply(404, "application/json", body, http::kNoHeaders);
   }
 }
 

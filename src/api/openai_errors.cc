@@ -9,8 +9,10 @@ std::string RenderOpenAiError(const core::GatewayError& error) {
   boost::json::object inner;
   inner["message"] = error.message;
   inner["type"] = core::OpenAiErrorType(error.code);
-  if (error.param.empty()) inner["param"] = nullptr;
-  else inner["param"] = error.param;
+  if (error.param.empty())
+    inner["param"] = nullptr;
+  else
+    inner["param"] = error.param;
   inner["code"] = core::ErrorCodeName(error.code);
   boost::json::object outer;
   outer["error"] = std::move(inner);

@@ -10,9 +10,12 @@ using core::GatewayError;
 
 std::string_view ApiKindOperation(ApiKind kind) {
   switch (kind) {
-    case ApiKind::kChatCompletions: return "chat";
-    case ApiKind::kCompletions: return "text_completion";
-    case ApiKind::kEmbeddings: return "embeddings";
+    case ApiKind::kChatCompletions:
+      return "chat";
+    case ApiKind::kCompletions:
+      return "text_completion";
+    case ApiKind::kEmbeddings:
+      return "embeddings";
   }
   return "chat";
 }
@@ -53,7 +56,8 @@ bool ValidateMessages(const json::object& body, ParsedRequest& out, GatewayError
     if (!role) return Invalid(error, where + ".role", "'" + where + ".role' is required");
     if (!role->is_string())
       return Invalid(error, where + ".role", "'" + where + ".role' must be a string");
-    if (const json::value* content = m.if_contains("content")) out.prompt_chars += ContentChars(*content);
+    if (const json::value* content = m.if_contains("content"))
+      out.prompt_chars += ContentChars(*content);
   }
   return true;
 }
@@ -71,10 +75,14 @@ bool ValidateTextInput(const json::object& body, std::string_view field, ParsedR
   if (!input->is_array() || input->get_array().empty())
     return Invalid(error, name, "'" + name + "' must be a string or a non-empty array");
   for (const auto& item : input->get_array()) {
-    if (item.is_string()) out.prompt_chars += static_cast<uint32_t>(item.get_string().size());
-    else if (item.is_int64() || item.is_uint64()) out.prompt_chars += 4;
-    else if (item.is_array()) out.prompt_chars += static_cast<uint32_t>(4 * item.get_array().size());
-    else return Invalid(error, name, "'" + name + "' items must be strings or token arrays");
+    if (item.is_string())
+      out.prompt_chars += static_cast<uint32_t>(item.get_string().size());
+    else if (item.is_int64() || item.is_uint64())
+      out.prompt_chars += 4;
+    else if (item.is_array())
+      out.prompt_chars += static_cast<uint32_t>(4 * item.get_array().size());
+    else
+      return Invalid(error, name, "'" + name + "' items must be strings or token arrays");
   }
   return true;
 }

@@ -18,18 +18,18 @@ struct ParsedRequest {
   explicit ParsedRequest(boost::json::storage_ptr storage = {}) : doc(std::move(storage)) {}
 
   ApiKind kind = ApiKind::kChatCompletions;
-  boost::json::value doc;          // always an object after a successful parse
-  std::string_view model;          // view into doc
+  boost::json::value doc;  // always an object after a successful parse
+  std::string_view model;  // view into doc
   bool stream = false;
-  bool client_wants_usage = false; // stream_options.include_usage was true
-  int64_t max_tokens = -1;         // max_tokens / max_completion_tokens; -1 if absent
-  uint32_t prompt_chars = 0;       // characters of prompt text, for token estimates
+  bool client_wants_usage = false;  // stream_options.include_usage was true
+  int64_t max_tokens = -1;          // max_tokens / max_completion_tokens; -1 if absent
+  uint32_t prompt_chars = 0;        // characters of prompt text, for token estimates
 
   boost::json::object& body() { return doc.as_object(); }
 };
 
-// Parses `body` into `out` (using out.doc's storage). On failure fills `error` (caller_invalid_json,
-// or caller_invalid_request with `param` naming the field) and returns false.
+// Parses `body` into `out` (using out.doc's storage). On failure fills `error`
+// (caller_invalid_json, or caller_invalid_request with `param` naming the field) and returns false.
 bool ParseOpenAiRequest(ApiKind kind, std::string_view body, ParsedRequest& out,
                         core::GatewayError& error);
 

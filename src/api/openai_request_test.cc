@@ -29,10 +29,10 @@ TEST(ParseOpenAiRequest, RejectsEveryMalformedShapeWithTheFieldNamed) {
       {ApiKind::kChatCompletions, R"({"model":"","messages":[]})", ErrorCode::kCallerInvalidRequest,
        "model"},
       {ApiKind::kChatCompletions, R"({"model":"m"})", ErrorCode::kCallerInvalidRequest, "messages"},
-      {ApiKind::kChatCompletions, R"({"model":"m","messages":{}})", ErrorCode::kCallerInvalidRequest,
-       "messages"},
-      {ApiKind::kChatCompletions, R"({"model":"m","messages":[]})", ErrorCode::kCallerInvalidRequest,
-       "messages"},
+      {ApiKind::kChatCompletions, R"({"model":"m","messages":{}})",
+       ErrorCode::kCallerInvalidRequest, "messages"},
+      {ApiKind::kChatCompletions, R"({"model":"m","messages":[]})",
+       ErrorCode::kCallerInvalidRequest, "messages"},
       {ApiKind::kChatCompletions, R"({"model":"m","messages":["hi"]})",
        ErrorCode::kCallerInvalidRequest, "messages[0]"},
       {ApiKind::kChatCompletions, R"({"model":"m","messages":[{"content":"x"}]})",
@@ -52,7 +52,8 @@ TEST(ParseOpenAiRequest, RejectsEveryMalformedShapeWithTheFieldNamed) {
       {ApiKind::kCompletions, R"({"model":"m","prompt":[]})", ErrorCode::kCallerInvalidRequest,
        "prompt"},
       {ApiKind::kEmbeddings, R"({"model":"m"})", ErrorCode::kCallerInvalidRequest, "input"},
-      {ApiKind::kEmbeddings, R"({"model":"m","input":5})", ErrorCode::kCallerInvalidRequest, "input"},
+      {ApiKind::kEmbeddings, R"({"model":"m","input":5})", ErrorCode::kCallerInvalidRequest,
+       "input"},
       {ApiKind::kEmbeddings, R"({"model":"m","input":[{}]})", ErrorCode::kCallerInvalidRequest,
        "input"},
   };
@@ -92,8 +93,9 @@ TEST(ParseOpenAiRequest, ReadsTheFieldsRoutingNeeds) {
 }
 
 TEST(ParseOpenAiRequest, AcceptsEmbeddingInputForms) {
-  for (const char* body : {R"({"model":"m","input":"x"})", R"({"model":"m","input":["a","b"]})",
-                           R"({"model":"m","input":[1,2,3]})", R"({"model":"m","input":[[1,2],[3]]})"}) {
+  for (const char* body :
+       {R"({"model":"m","input":"x"})", R"({"model":"m","input":["a","b"]})",
+        R"({"model":"m","input":[1,2,3]})", R"({"model":"m","input":[[1,2],[3]]})"}) {
     ParsedRequest out;
     core::GatewayError error;
     EXPECT_TRUE(ParseOpenAiRequest(ApiKind::kEmbeddings, body, out, error)) << body;

@@ -33,24 +33,26 @@ enum class ProviderType { kOpenAi, kSim };
 
 // The built-in simulated provider: deterministic text at a configurable rate.
 struct SimSettings {
-  uint32_t tokens = 16;            // completion tokens per answer (capped by max_tokens)
-  double tokens_per_second = 0;    // 0: as fast as possible
+  uint32_t tokens = 16;          // completion tokens per answer (capped by max_tokens)
+  double tokens_per_second = 0;  // 0: as fast as possible
   uint32_t embedding_dims = 16;
 };
 
 struct Provider {
   std::string name;
   ProviderType type = ProviderType::kOpenAi;
-  // openai: scheme://host[:port][/base-path], e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1.
-  // Requests go to base_path + "/chat/completions" etc.; a base without a path gets "/v1".
+  // openai: scheme://host[:port][/base-path], e.g. https://api.openai.com/v1 or
+  // http://127.0.0.1:8000/v1. Requests go to base_path + "/chat/completions" etc.; a base without a
+  // path gets "/v1".
   std::string base_url;
-  std::string api_key;              // sent as Authorization: Bearer; may be empty
-  std::string ca_file;              // PEM bundle; empty: system CAs
+  std::string api_key;  // sent as Authorization: Bearer; may be empty
+  std::string ca_file;  // PEM bundle; empty: system CAs
   bool tls_verify = true;
   Millis connect_timeout{5'000};
-  Millis read_timeout{300'000};     // longest wait for any upstream byte (first token, between events)
+  Millis read_timeout{300'000};  // longest wait for any upstream byte (first token, between events)
   uint32_t max_idle_connections = 64;  // per worker
-  std::vector<std::string> forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form
+  std::vector<std::string>
+      forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form
   SimSettings sim;
 };
 
@@ -59,22 +61,22 @@ struct Provider {
 struct Model {
   std::string name;
   std::vector<std::string> aliases;
-  std::string provider;             // Provider::name
-  std::string upstream_model;       // empty: the name the client asked for
+  std::string provider;        // Provider::name
+  std::string upstream_model;  // empty: the name the client asked for
 };
 
 enum class AccessLogTarget { kStdout, kOff, kFile };
 
 struct AccessLog {
   AccessLogTarget target = AccessLogTarget::kStdout;
-  std::string path;                 // kFile
+  std::string path;  // kFile
 };
 
 struct Config {
-  std::string source;               // file name, or "<embedded>"
+  std::string source;  // file name, or "<embedded>"
   HostPort listen{"127.0.0.1", 8080};
   HostPort admin{"127.0.0.1", 9901};
-  uint32_t workers = 0;             // 0: one per core
+  uint32_t workers = 0;  // 0: one per core
   ServerLimits limits;
   AccessLog access_log;
   std::vector<Provider> providers;

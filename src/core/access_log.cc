@@ -56,7 +56,8 @@ void AccessLogWriter::Run() {
     bool stopping;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, kFlushInterval, [this] { return stop_ || pending_.size() >= kFlushBytes; });
+      cv_.wait_for(lock, kFlushInterval,
+                   [this] { return stop_ || pending_.size() >= kFlushBytes; });
       batch.swap(pending_);
       stopping = stop_;
     }

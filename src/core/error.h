@@ -45,7 +45,11 @@ int ErrorCodeStatus(ErrorCode code);
 std::string_view OpenAiErrorType(ErrorCode code);
 
 struct GatewayError {
-  ErrorCode code;
+  GatewayError() = default;
+  GatewayError(ErrorCode c, std::string msg, std::string field = {})
+      : code(c), message(std::move(msg)), param(std::move(field)) {}
+
+  ErrorCode code = ErrorCode::kGatewayInternal;
   std::string message;
   std::string param;  // the offending request field, empty if none
   int status = 0;     // 0: ErrorCodeStatus(code); set to keep an upstream 4xx status as is

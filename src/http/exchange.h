@@ -22,13 +22,17 @@ struct HeaderLine {
   std::string_view name;
   std::string value;
 };
+inline const std::vector<HeaderLine> kNoHeaders;
 
 class Exchange {
  public:
-  Exchange(boost::beast::tcp_stream& stream, Request& request, std::chrono::milliseconds write_timeout,
-           bool keep_alive)
-      : stream_(stream), request_(request), write_timeout_(write_timeout),
-        keep_alive_(keep_alive), started_at_(Clock::now()) {}
+  Exchange(boost::beast::tcp_stream& stream, Request& request,
+           std::chrono::milliseconds write_timeout, bool keep_alive)
+      : stream_(stream),
+        request_(request),
+        write_timeout_(write_timeout),
+        keep_alive_(keep_alive),
+        started_at_(Clock::now()) {}
 
   const Request& request() const { return request_; }
   Request& mutable_request() { return request_; }
@@ -43,8 +47,8 @@ class Exchange {
   Clock::time_point first_byte_at() const { return first_byte_at_; }
 
   // Each returns false when the client connection failed (the caller stops writing).
-  boost::asio::awaitable<bool> Reply(int status, std::string_view content_type, std::string_view body,
-                                     const std::vector<HeaderLine>& headers);
+  boost::asio::awaitable<bool> Reply(int status, std::string_view content_type,
+                                     std::string_view body, const std::vector<HeaderLine>& headers);
   // Prepares a chunked response; its head leaves with the first chunk (one write, and a failure
   // before any chunk can still become a plain error response).
   void BeginStream(int status, std::string_view content_type,

@@ -1,16 +1,18 @@
 #include "http/server.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <array>
 #include <charconv>
+#include <optional>
 
 #include "api/openai_errors.h"
 
@@ -24,23 +26,40 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view StatusReason(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return status < 400 ? "OK" : "Error";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return status < 400 ? "OK" : "Error";
   }
 }
 
@@ -118,12 +137,14 @@ namespace {
 
 // Answers a request that failed at the HTTP layer and closes the connection.
 awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, SessionEnvironment& env,
-                                   core::ErrorCode code, std::string message) {
-  core::GatewayError error{code, std::move(message), ""};
-  env.OnProtocolError(error.http_status(), core::ErrorCodeName(code));
+                                   const core::GatewayError& error) {
+  std::string request_id =
+      env.OnProtocolError(error.http_status(), core::ErrorCodeName(error.code));
+  std::vector<HeaderLine> headers{{"x-sluice-request-id", request_id}};
+  std::string body = api::RenderOpenAiError(error);
   Request dummy;
   Exchange exchange(stream, dummy, std::chrono::seconds(5), /*keep_alive=*/false);
-  co_await exchange.Reply(error.http_status(), "application/json", api::RenderOpenAiError(error), {});
+  co_await exchange.Reply(error.http_status(), "application/json", body, headers);
 }
 
 struct RegistryGuard {
@@ -168,22 +189,25 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
         std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       }
       if (ec) {
+        // GatewayError is built as a named local: GCC 12 may destroy a class prvalue passed to a
+        // coroutine twice (PR 99576), so no co_await below takes a temporary of class type.
+        std::optional<core::GatewayError> error;
         if (ec == bhttp::error::body_limit) {
-          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerBodyTooLarge,
-                                      "request body exceeds the limit of " +
-                                          std::to_string(limits.max_body_bytes) + " bytes");
+          error.emplace(core::ErrorCode::kCallerBodyTooLarge,
+                        "request body exceeds the limit of " +
+                            std::to_string(limits.max_body_bytes) + " bytes");
         } else if (ec == bhttp::error::header_limit) {
-          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerHeadersTooLarge,
-                                      "request headers exceed the limit of " +
-                                          std::to_string(limits.max_header_bytes) + " bytes");
+          error.emplace(core::ErrorCode::kCallerHeadersTooLarge,
+                        "request headers exceed the limit of " +
+                            std::to_string(limits.max_header_bytes) + " bytes");
         } else if (ec == beast::error::timeout && (parser.got_some() || buffer.size() > 0)) {
-          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerTimeout,
-                                      "request was not received in time");
+          error.emplace(core::ErrorCode::kCallerTimeout, "request was not received in time");
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-          co_await ReplyProtocolError(stream, env, core::ErrorCode::kCallerInvalidRequest,
-                                      "malformed HTTP request: " + ec.message());
+          error.emplace(core::ErrorCode::kCallerInvalidRequest,
+                        "malformed HTTP request: " + ec.message());
         }
+        if (error) co_await ReplyProtocolError(stream, env, *error);
         break;  // closed, reset, idle timeout, drain: nothing to answer
       }
 
@@ -207,7 +231,10 @@ awaitable<void> AcceptLoop(asio::ip::tcp::acceptor& acceptor, SessionEnvironment
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      continue;  // EMFILE and the like: keep serving the connections we have
+      // EMFILE and the like: keep serving the connections we have, retry shortly (not in a spin).
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
     }
     asio::co_spawn(acceptor.get_executor(), RunSession(std::move(socket), env), asio::detached);
   }

@@ -1,7 +1,7 @@
 #pragma once
 // HTTP/1.1 server sessions: keep-alive, header and body limits, read and idle timeouts, graceful
-// drain. Protocol errors (bad framing, limits, timeouts) are answered here in the OpenAI error shape;
-// everything else goes to a RequestHandler.
+// drain. Protocol errors (bad framing, limits, timeouts) are answered here in the OpenAI error
+// shape; everything else goes to a RequestHandler.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -57,11 +57,13 @@ class SessionEnvironment {
   virtual SessionRegistry& registry() = 0;
   virtual void OnConnectionOpen() {}
   virtual void OnConnectionClose() {}
-  // A request failed at the HTTP layer (413, 431, 400 framing, 408): counted and logged by the owner.
-  virtual void OnProtocolError(int /*status*/, std::string_view /*code*/) {}
+  // A request failed at the HTTP layer (413, 431, 400 framing, 408): counted and logged by the
+  // owner, which returns the request id to send back (empty if it assigns none).
+  virtual std::string OnProtocolError(int /*status*/, std::string_view /*code*/) { return {}; }
 };
 
-boost::asio::awaitable<void> RunSession(boost::asio::ip::tcp::socket socket, SessionEnvironment& env);
+boost::asio::awaitable<void> RunSession(boost::asio::ip::tcp::socket socket,
+                                        SessionEnvironment& env);
 
 // Accepts until the acceptor is closed, spawning a session per connection on the same executor.
 boost::asio::awaitable<void> AcceptLoop(boost::asio::ip::tcp::acceptor& acceptor,

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -10,7 +11,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/url/parse.hpp>
-#include <array>
 #include <stdexcept>
 
 namespace sluice::http {
@@ -25,13 +25,20 @@ constexpr uint64_t kMaxResponseBody = 64ULL << 20;
 
 std::string_view UpstreamFailureName(UpstreamFailure f) {
   switch (f) {
-    case UpstreamFailure::kNone: return "none";
-    case UpstreamFailure::kConnectRefused: return "connect_refused";
-    case UpstreamFailure::kConnectTimeout: return "connect_timeout";
-    case UpstreamFailure::kTlsFailed: return "tls_failed";
-    case UpstreamFailure::kTimeout: return "timeout";
-    case UpstreamFailure::kReset: return "reset";
-    case UpstreamFailure::kBadResponse: return "bad_response";
+    case UpstreamFailure::kNone:
+      return "none";
+    case UpstreamFailure::kConnectRefused:
+      return "connect_refused";
+    case UpstreamFailure::kConnectTimeout:
+      return "connect_timeout";
+    case UpstreamFailure::kTlsFailed:
+      return "tls_failed";
+    case UpstreamFailure::kTimeout:
+      return "timeout";
+    case UpstreamFailure::kReset:
+      return "reset";
+    case UpstreamFailure::kBadResponse:
+      return "bad_response";
   }
   return "none";
 }
@@ -65,8 +72,10 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
                        asio::ssl::context::no_tlsv1_1);
     if (verify) {
       o.tls->set_verify_mode(asio::ssl::verify_peer);
-      if (ca_file.empty()) o.tls->set_default_verify_paths();
-      else o.tls->load_verify_file(ca_file);
+      if (ca_file.empty())
+        o.tls->set_default_verify_paths();
+      else
+        o.tls->load_verify_file(ca_file);
     } else {
       o.tls->set_verify_mode(asio::ssl::verify_none);
     }
@@ -101,8 +110,7 @@ UpstreamFailure ClassifyReadError(const beast::error_code& ec) {
       ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
       ec == asio::error::operation_aborted)
     return UpstreamFailure::kReset;
-  if (ec.category() == asio::error::get_ssl_category() ||
-      ec == asio::ssl::error::stream_truncated)
+  if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
     return UpstreamFailure::kReset;
   return UpstreamFailure::kBadResponse;
 }

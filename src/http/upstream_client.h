@@ -21,12 +21,12 @@ namespace sluice::http {
 
 // Where a provider lives, parsed once per config snapshot.
 struct UpstreamOrigin {
-  std::string scheme;     // "http" | "https"
+  std::string scheme;  // "http" | "https"
   std::string host;
   uint16_t port = 0;
   std::string base_path;  // without trailing '/', e.g. "/v1"
   std::string host_header;
-  std::string pool_key;   // "scheme://host:port", plus the TLS trust settings for https
+  std::string pool_key;  // "scheme://host:port", plus the TLS trust settings for https
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for http
 };
 
@@ -37,12 +37,12 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
 
 enum class UpstreamFailure {
   kNone,
-  kConnectRefused,   // nothing listening, unreachable, DNS failure
+  kConnectRefused,  // nothing listening, unreachable, DNS failure
   kConnectTimeout,
-  kTlsFailed,        // handshake or certificate verification
-  kTimeout,          // no bytes within the read timeout
-  kReset,            // connection closed or reset before the response ended
-  kBadResponse,      // not HTTP, bad framing, truncated chunked body, too large
+  kTlsFailed,    // handshake or certificate verification
+  kTimeout,      // no bytes within the read timeout
+  kReset,        // connection closed or reset before the response ended
+  kBadResponse,  // not HTTP, bad framing, truncated chunked body, too large
 };
 std::string_view UpstreamFailureName(UpstreamFailure f);
 
@@ -89,7 +89,8 @@ class UpstreamCall {
   boost::asio::awaitable<UpstreamFailure> Send(std::string_view head, std::string_view body);
   int status() const { return parser_->get().result_int(); }
   std::string_view header(std::string_view name) const;
-  // Next piece of the body; `out` stays valid until the next call. `done` when the body is complete.
+  // Next piece of the body; `out` stays valid until the next call. `done` when the body is
+  // complete.
   boost::asio::awaitable<UpstreamFailure> ReadBody(std::string_view& out, bool& done);
   // The connection can go back to the pool: the whole response was read and keep-alive holds.
   bool reusable() const;

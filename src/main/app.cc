@@ -35,7 +35,8 @@ bool ParseHostPort(std::string_view text, config::HostPort& out) {
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
   std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (ec != std::errc() || end != port.data() + port.size() || value > 65535) return false;
@@ -162,7 +163,8 @@ int Server::Run() {
   try {
     data_ep = ResolveListen(io_, cfg.listen);
     for (size_t i = 0; i < count; ++i) {
-      workers_.push_back(std::make_unique<net::Worker>(static_cast<int>(i), snapshot_, access_log_.get()));
+      workers_.push_back(
+          std::make_unique<net::Worker>(static_cast<int>(i), snapshot_, access_log_.get()));
       data_ep = workers_.back()->Listen(data_ep);  // port 0 resolves once; the rest share it
     }
     admin_acceptor_.emplace(net::OpenListener(io_, ResolveListen(io_, cfg.admin), false));
@@ -191,8 +193,10 @@ asio::awaitable<void> Server::HandleSignals() {
   for (;;) {
     auto [ec, signal] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    if (signal == SIGHUP) Reload();
-    else BeginDrain();
+    if (signal == SIGHUP)
+      Reload();
+    else
+      BeginDrain();
   }
 }
 
@@ -249,9 +253,12 @@ asio::awaitable<std::string> Server::ScrapeMetrics() {
                                          asio::use_awaitable));
   }
   std::string text = merged.RenderPrometheus();
-  text += "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell behind.\n";
+  text +=
+      "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell "
+      "behind.\n";
   text += "# TYPE sluice_access_log_dropped_total counter\n";
-  text += "sluice_access_log_dropped_total " + std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
+  text += "sluice_access_log_dropped_total " +
+          std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
   co_return text;
 }
 

@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   bool version = false;
   std::string listen, admin, check_path;
   unsigned workers = 0;
-  cli.add_option("--config", options.config_path, "YAML config file (default: embedded sim config)");
+  cli.add_option("--config", options.config_path,
+                 "YAML config file (default: embedded sim config)");
   auto* listen_opt = cli.add_option("--listen", listen, "data plane HOST:PORT (overrides config)");
   auto* admin_opt = cli.add_option("--admin", admin, "admin plane HOST:PORT (overrides config)");
   auto* workers_opt = cli.add_option("--workers", workers, "worker threads (0: one per core)");

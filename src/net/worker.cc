@@ -81,15 +81,15 @@ http::SessionLimits Worker::limits() const {
   return {l.max_body_bytes, l.max_header_bytes, l.request_timeout, l.idle_timeout};
 }
 
-void Worker::OnProtocolError(int status, std::string_view code) {
+std::string Worker::OnProtocolError(int status, std::string_view code) {
   context_.metrics.RecordProtocolError(status, code);
-  if (context_.access_log && context_.access_log->enabled()) {
-    telemetry::RequestOutcome o;
-    o.request_id = context_.ids.Next();
-    o.status = status;
-    o.error_code = code;
+  telemetry::RequestOutcome o;
+  o.request_id = context_.ids.Next();
+  o.status = status;
+  o.error_code = code;
+  if (context_.access_log && context_.access_log->enabled())
     context_.access_log->Append(telemetry::RenderAccessLogLine(o));
-  }
+  return o.request_id;
 }
 
 }  // namespace sluice::net

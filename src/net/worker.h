@@ -47,7 +47,7 @@ class Worker : public http::SessionEnvironment {
   http::SessionRegistry& registry() override { return registry_; }
   void OnConnectionOpen() override { ++context_.metrics.active_connections; }
   void OnConnectionClose() override { --context_.metrics.active_connections; }
-  void OnProtocolError(int status, std::string_view code) override;
+  std::string OnProtocolError(int status, std::string_view code) override;
 
  private:
   int index_;

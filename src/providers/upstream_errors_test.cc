@@ -15,12 +15,18 @@ TEST(ClassifyUpstreamStatus, MapsEveryFaultDomain) {
     ErrorCode code;
     int client_status;
   } cases[] = {
-      {400, ErrorCode::kProviderInvalidRequest, 400}, {404, ErrorCode::kProviderInvalidRequest, 404},
-      {422, ErrorCode::kProviderInvalidRequest, 422}, {401, ErrorCode::kProviderAuthFailed, 502},
-      {403, ErrorCode::kProviderAuthFailed, 502},     {429, ErrorCode::kProviderRateLimited, 429},
-      {500, ErrorCode::kProviderServerError, 502},    {502, ErrorCode::kProviderServerError, 502},
-      {503, ErrorCode::kProviderOverloaded, 503},     {529, ErrorCode::kProviderOverloaded, 503},
-      {504, ErrorCode::kProviderTimeout, 504},        {302, ErrorCode::kProviderBadResponse, 502},
+      {400, ErrorCode::kProviderInvalidRequest, 400},
+      {404, ErrorCode::kProviderInvalidRequest, 404},
+      {422, ErrorCode::kProviderInvalidRequest, 422},
+      {401, ErrorCode::kProviderAuthFailed, 502},
+      {403, ErrorCode::kProviderAuthFailed, 502},
+      {429, ErrorCode::kProviderRateLimited, 429},
+      {500, ErrorCode::kProviderServerError, 502},
+      {502, ErrorCode::kProviderServerError, 502},
+      {503, ErrorCode::kProviderOverloaded, 503},
+      {529, ErrorCode::kProviderOverloaded, 503},
+      {504, ErrorCode::kProviderTimeout, 504},
+      {302, ErrorCode::kProviderBadResponse, 502},
   };
   for (const auto& c : cases) {
     auto e = ClassifyUpstreamStatus(c.upstream, "p", "");
@@ -31,7 +37,8 @@ TEST(ClassifyUpstreamStatus, MapsEveryFaultDomain) {
 
 TEST(UpstreamErrorMessage, ReadsProviderMessages) {
   EXPECT_EQ(UpstreamErrorMessage(R"({"error":{"message":"bad key","type":"x"}})"), "bad key");
-  EXPECT_EQ(UpstreamErrorMessage(R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})"),
+  EXPECT_EQ(UpstreamErrorMessage(
+                R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})"),
             "busy");
   EXPECT_EQ(UpstreamErrorMessage("<html>\n502</html>"), "<html> 502</html>");
 }

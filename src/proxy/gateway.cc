@@ -26,7 +26,8 @@ void Finish(RequestContext& ctx) {
   auto total = now - ex.started_at();
   o.duration_ms = Micros(total) / 1000.0;
   o.overhead_us = std::max(0.0, Micros(total - ctx.upstream_wait));
-  if (o.ttft_ms < 0 && ex.response_started()) o.ttft_ms = Micros(ex.first_byte_at() - ex.started_at()) / 1000.0;
+  if (o.ttft_ms < 0 && ex.response_started())
+    o.ttft_ms = Micros(ex.first_byte_at() - ex.started_at()) / 1000.0;
   ctx.worker.metrics.RecordRequest(o);
   if (ctx.worker.access_log && ctx.worker.access_log->enabled())
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
@@ -44,18 +45,19 @@ Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
 
 }  // namespace
 
-awaitable<void> ReplyError(RequestContext& ctx, GatewayError error) {
+awaitable<void> ReplyError(RequestContext& ctx, const GatewayError& error) {
   ctx.outcome.error_code = core::ErrorCodeName(error.code);
   http::Exchange& ex = ctx.exchange;
   if (ex.response_started()) {
     // Too late for a status code: the stream ends with an error event (no [DONE]).
-    if (co_await ex.StreamChunk(api::RenderOpenAiStreamError(error))) co_await ex.EndStream();
+    std::string event = api::RenderOpenAiStreamError(error);
+    co_await ex.StreamChunk(event, /*last=*/true);
     ex.set_keep_alive(false);
     co_return;
   }
   ctx.outcome.status = error.http_status();
-  co_await ex.Reply(error.http_status(), "application/json", api::RenderOpenAiError(error),
-                    ctx.response_headers);
+  std::string body = api::RenderOpenAiError(error);
+  co_await ex.Reply(error.http_status(), "application/json", body, ctx.response_headers);
 }
 
 awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
@@ -73,11 +75,13 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   std::string_view method_needed;
   Endpoint endpoint = MatchEndpoint(path, &method_needed);
   if (endpoint == Endpoint::kUnknown) {
-    co_await ReplyError(ctx, {ErrorCode::kCallerNotFound, "no such endpoint: " + o.path, ""});
+    GatewayError error(ErrorCode::kCallerNotFound, "no such endpoint: " + o.path);
+    co_await ReplyError(ctx, error);
   } else if (req.method_string() != method_needed) {
     ctx.response_headers.push_back({"allow", std::string(method_needed)});
-    co_await ReplyError(ctx, {ErrorCode::kCallerMethodNotAllowed,
-                              o.path + " accepts " + std::string(method_needed) + " only", ""});
+    GatewayError error(ErrorCode::kCallerMethodNotAllowed,
+                       o.path + " accepts " + std::string(method_needed) + " only");
+    co_await ReplyError(ctx, error);
   } else if (endpoint == Endpoint::kModels) {
     co_await HandleModels(ctx);
   } else {
@@ -93,8 +97,8 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
 awaitable<void> GatewayHandler::HandleModels(RequestContext& ctx) {
   json::array data;
   for (const auto& name : ctx.snapshot->routes.listed_models())
-    data.push_back(json::object{{"id", name}, {"object", "model"}, {"created", 0},
-                                {"owned_by", "sluice"}});
+    data.push_back(
+        json::object{{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "sluice"}});
   std::string body = json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
   ctx.outcome.status = 200;
   co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
@@ -103,7 +107,7 @@ awaitable<void> GatewayHandler::HandleModels(RequestContext& ctx) {
 awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKind kind) {
   GatewayError error;
   if (!api::ParseOpenAiRequest(kind, ctx.exchange.request().body(), ctx.parsed, error)) {
-    co_await ReplyError(ctx, std::move(error));
+    co_await ReplyError(ctx, error);
     co_return;
   }
   auto& o = ctx.outcome;
@@ -111,8 +115,9 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   o.stream = ctx.parsed.stream;
   ctx.route = ctx.snapshot->routes.Resolve(ctx.parsed.model);
   if (!ctx.route.route || !ctx.route.route->provider) {
-    co_await ReplyError(ctx, {ErrorCode::kCallerUnknownModel,
-                              "model '" + o.model + "' is not served by this gateway", "model"});
+    GatewayError unknown(ErrorCode::kCallerUnknownModel,
+                         "model '" + o.model + "' is not served by this gateway", "model");
+    co_await ReplyError(ctx, unknown);
     co_return;
   }
   const auto& route = *ctx.route.route;

@@ -22,7 +22,8 @@ class GatewayHandler : public http::RequestHandler {
 
 // Answers `error` in the OpenAI dialect: a JSON error response, or, once a stream has started, a
 // final error event that ends it. Records status and code in ctx.outcome.
-boost::asio::awaitable<void> ReplyError(RequestContext& ctx, core::GatewayError error);
+// Callers pass a named GatewayError, never a temporary (see the GCC 12 note in http/server.cc).
+boost::asio::awaitable<void> ReplyError(RequestContext& ctx, const core::GatewayError& error);
 
 // Backends. Each writes the whole response (or error) and fills ctx.outcome.
 boost::asio::awaitable<void> RelayToOpenAi(RequestContext& ctx);

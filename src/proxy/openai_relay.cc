@@ -1,13 +1,13 @@
 // Relay to an OpenAI-compatible upstream (the `openai` provider type): OpenAI itself, vLLM, SGLang,
 // llama.cpp and any compatible server. The request body is re-serialised from the parsed DOM with
 // the upstream model name and, for streams, include_usage; the response is relayed as it arrives.
-#include <boost/json/serialize.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <optional>
 
-#include "proxy/gateway.h"
 #include "providers/openai/openai_stream.h"
 #include "providers/upstream_errors.h"
+#include "proxy/gateway.h"
 #include "routing/route_table.h"
 
 namespace sluice::proxy {
@@ -25,9 +25,12 @@ constexpr size_t kMaxJsonBody = 64 << 20;
 
 std::string_view EndpointSuffix(api::ApiKind kind) {
   switch (kind) {
-    case api::ApiKind::kChatCompletions: return "/chat/completions";
-    case api::ApiKind::kCompletions: return "/completions";
-    case api::ApiKind::kEmbeddings: return "/embeddings";
+    case api::ApiKind::kChatCompletions:
+      return "/chat/completions";
+    case api::ApiKind::kCompletions:
+      return "/completions";
+    case api::ApiKind::kEmbeddings:
+      return "/embeddings";
   }
   return "/chat/completions";
 }
@@ -35,10 +38,20 @@ std::string_view EndpointSuffix(api::ApiKind kind) {
 // Headers that describe the client connection or carry the client's own credentials: never
 // forwarded, whatever forward_headers says.
 bool NeverForwarded(std::string_view name) {
-  static constexpr std::string_view kDenied[] = {
-      "host",    "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
-      "expect",  "te",             "trailer",           "authorization", "proxy-authorization",
-      "api-key", "x-api-key",      "cookie"};
+  static constexpr std::string_view kDenied[] = {"host",
+                                                 "content-length",
+                                                 "transfer-encoding",
+                                                 "connection",
+                                                 "keep-alive",
+                                                 "upgrade",
+                                                 "expect",
+                                                 "te",
+                                                 "trailer",
+                                                 "authorization",
+                                                 "proxy-authorization",
+                                                 "api-key",
+                                                 "x-api-key",
+                                                 "cookie"};
   for (auto d : kDenied)
     if (boost::beast::iequals(name, d)) return true;
   return name.size() >= 9 && boost::beast::iequals(name.substr(0, 9), "x-sluice-");
@@ -99,7 +112,8 @@ GatewayError FailureError(UpstreamFailure f, const std::string& provider, bool m
       return {ErrorCode::kProviderConnectionFailed,
               where + "failed the TLS handshake (certificate or host name not verified)", ""};
     case UpstreamFailure::kTimeout:
-      return {ErrorCode::kProviderTimeout, where + "sent nothing within its read timeout" + when, ""};
+      return {ErrorCode::kProviderTimeout, where + "sent nothing within its read timeout" + when,
+              ""};
     case UpstreamFailure::kReset:
       return {ErrorCode::kProviderConnectionFailed, where + "closed the connection" + when, ""};
     case UpstreamFailure::kBadResponse:
@@ -132,9 +146,11 @@ awaitable<void> RelayError(RequestContext& ctx, http::UpstreamCall& call,
   std::string body;
   co_await ReadWholeBody(ctx, call, body, kMaxErrorBody);
   for (std::string_view name : {"retry-after", "retry-after-ms"})
-    if (auto v = call.header(name); !v.empty()) ctx.response_headers.push_back({name, std::string(v)});
+    if (auto v = call.header(name); !v.empty())
+      ctx.response_headers.push_back({name, std::string(v)});
   ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
-  co_await ReplyError(ctx, providers::ClassifyUpstreamStatus(call.status(), provider.name, body));
+  GatewayError error = providers::ClassifyUpstreamStatus(call.status(), provider.name, body);
+  co_await ReplyError(ctx, error);
 }
 
 awaitable<void> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
@@ -143,14 +159,16 @@ awaitable<void> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
   UpstreamFailure f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
   if (f != UpstreamFailure::kNone) {
     ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
-    co_await ReplyError(ctx, FailureError(f, provider.name, false));
+    GatewayError error = FailureError(f, provider.name, false);
+    co_await ReplyError(ctx, error);
     co_return;
   }
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec, &ctx.arena);  // validated once, in the request's arena
   if (ec || !doc.is_object()) {
     ctx.outcome.error_detail = "upstream body is not a JSON object";
-    co_await ReplyError(ctx, FailureError(UpstreamFailure::kBadResponse, provider.name, false));
+    GatewayError error = FailureError(UpstreamFailure::kBadResponse, provider.name, false);
+    co_await ReplyError(ctx, error);
     co_return;
   }
   ctx.outcome.has_usage = providers::openai::ExtractUsage(doc, ctx.outcome.usage);
@@ -186,7 +204,8 @@ awaitable<void> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
       });
       if (!ok) {
         ctx.outcome.error_detail = "upstream SSE event too large";
-        co_await ReplyError(ctx, FailureError(UpstreamFailure::kBadResponse, provider.name, true));
+        GatewayError error = FailureError(UpstreamFailure::kBadResponse, provider.name, true);
+        co_await ReplyError(ctx, error);
         co_return;
       }
       std::string_view send = out;
@@ -206,13 +225,15 @@ awaitable<void> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
     }
     if (f != UpstreamFailure::kNone) {
       ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
-      co_await ReplyError(ctx, FailureError(f, provider.name, true));
+      GatewayError error = FailureError(f, provider.name, true);
+      co_await ReplyError(ctx, error);
       break;
     }
     if (done) {
       if (splitter.pending_bytes() > 0) {
         ctx.outcome.error_detail = "upstream stream ended inside an event";
-        co_await ReplyError(ctx, FailureError(UpstreamFailure::kBadResponse, provider.name, true));
+        GatewayError error = FailureError(UpstreamFailure::kBadResponse, provider.name, true);
+        co_await ReplyError(ctx, error);
       } else {
         co_await ex.EndStream();
       }
@@ -235,7 +256,8 @@ awaitable<void> RelayToOpenAi(RequestContext& ctx) {
   const config::Provider& provider = *ctx.route.route->provider;
   const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
   if (!origin) {
-    co_await ReplyError(ctx, {ErrorCode::kGatewayInternal, "provider has no origin", ""});
+    GatewayError error(ErrorCode::kGatewayInternal, "provider has no origin");
+    co_await ReplyError(ctx, error);
     co_return;
   }
   std::string body = BuildBody(ctx);
@@ -254,15 +276,16 @@ awaitable<void> RelayToOpenAi(RequestContext& ctx) {
       }
     }
     // A pooled connection the server closed in the meantime: the request never reached it.
-    bool stale = conn && conn->reused && failure == UpstreamFailure::kReset &&
-                 !call->got_response_bytes();
+    bool stale =
+        conn && conn->reused && failure == UpstreamFailure::kReset && !call->got_response_bytes();
     if (!stale) break;
     call.reset();
     conn.reset();
   }
   if (failure != UpstreamFailure::kNone) {
     ctx.outcome.error_detail = std::string(http::UpstreamFailureName(failure));
-    co_await ReplyError(ctx, FailureError(failure, provider.name, false));
+    GatewayError error = FailureError(failure, provider.name, false);
+    co_await ReplyError(ctx, error);
     co_return;
   }
 
@@ -274,7 +297,8 @@ awaitable<void> RelayToOpenAi(RequestContext& ctx) {
   } else {
     co_await RelayJson(ctx, *call, provider);
   }
-  if (call->reusable()) ctx.worker.pool.Release(*origin, std::move(conn), provider.max_idle_connections);
+  if (call->reusable())
+    ctx.worker.pool.Release(*origin, std::move(conn), provider.max_idle_connections);
 }
 
 }  // namespace sluice::proxy

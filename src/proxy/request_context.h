@@ -34,7 +34,11 @@ struct WorkerContext {
 
 struct RequestContext {
   RequestContext(http::Exchange& ex, WorkerContext& w)
-      : exchange(ex), worker(w), snapshot(w.snapshot), arena(buffer, sizeof buffer), parsed(&arena) {}
+      : exchange(ex),
+        worker(w),
+        snapshot(w.snapshot),
+        arena(buffer, sizeof buffer),
+        parsed(&arena) {}
 
   http::Exchange& exchange;
   WorkerContext& worker;

@@ -5,8 +5,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 
-#include "proxy/gateway.h"
 #include "providers/sim/sim_generator.h"
+#include "proxy/gateway.h"
 
 namespace sluice::proxy {
 
@@ -22,15 +22,14 @@ awaitable<void> Pace(RequestContext& ctx, std::chrono::nanoseconds delay) {
   co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
 }
 
-// Takes the JSON by value: the coroutine frame owns it until the write completes.
-awaitable<bool> SendEvent(http::Exchange& ex, std::string json) {
-  json.insert(0, "data: ");
-  json.append("\n\n");
-  co_return co_await ex.StreamChunk(json);
-}
+// One SSE event around a chunk's JSON. Built into a named string before the co_await (never a
+// temporary argument of class type: see the GCC 12 note in http/server.cc).
+std::string Event(const std::string& json) { return "data: " + json + "\n\n"; }
 
 std::string IdPrefix(api::ApiKind kind) {
-  return kind == api::ApiKind::kChatCompletions ? "chatcmpl-" : kind == api::ApiKind::kCompletions ? "cmpl-" : "emb-";
+  return kind == api::ApiKind::kChatCompletions ? "chatcmpl-"
+         : kind == api::ApiKind::kCompletions   ? "cmpl-"
+                                                : "emb-";
 }
 
 }  // namespace
@@ -63,28 +62,34 @@ awaitable<void> ServeFromSim(RequestContext& ctx) {
 
   if (!req.stream) {
     co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()));
-    co_await ex.Reply(200, "application/json", sim::RenderCompletion(req.kind, ids, answer),
-                      ctx.response_headers);
+    std::string body = sim::RenderCompletion(req.kind, ids, answer);
+    co_await ex.Reply(200, "application/json", body, ctx.response_headers);
     co_return;
   }
 
   ex.BeginStream(200, "text/event-stream", ctx.response_headers);
   bool chat = req.kind == api::ApiKind::kChatCompletions;
-  if (chat && !co_await SendEvent(ex, sim::RenderChunk(req.kind, ids, "", true, false, answer))) co_return;
+  std::string event;
+  if (chat) {
+    event = Event(sim::RenderChunk(req.kind, ids, "", true, false, answer));
+    if (!co_await ex.StreamChunk(event)) co_return;
+  }
   for (auto token : answer.tokens) {
     co_await Pace(ctx, per_token);
     if (o.ttft_ms < 0)
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            ex.started_at()).count();
-    if (!co_await SendEvent(ex, sim::RenderChunk(req.kind, ids, token, false, false, answer))) {
+                                                            ex.started_at())
+                      .count();
+    event = Event(sim::RenderChunk(req.kind, ids, token, false, false, answer));
+    if (!co_await ex.StreamChunk(event)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
       co_return;
     }
   }
-  if (!co_await SendEvent(ex, sim::RenderChunk(req.kind, ids, "", false, true, answer))) co_return;
-  if (req.client_wants_usage && !co_await SendEvent(ex, sim::RenderUsageChunk(req.kind, ids, answer)))
-    co_return;
-  if (co_await ex.StreamChunk("data: [DONE]\n\n")) co_await ex.EndStream();
+  event = Event(sim::RenderChunk(req.kind, ids, "", false, true, answer));
+  if (req.client_wants_usage) event += Event(sim::RenderUsageChunk(req.kind, ids, answer));
+  event += "data: [DONE]\n\n";
+  co_await ex.StreamChunk(event, /*last=*/true);
 }
 
 }  // namespace sluice::proxy

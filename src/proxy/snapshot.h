@@ -13,7 +13,8 @@
 namespace sluice::proxy {
 
 struct Snapshot {
-  explicit Snapshot(std::shared_ptr<const config::Config> c) : config(std::move(c)), routes(*config) {}
+  explicit Snapshot(std::shared_ptr<const config::Config> c)
+      : config(std::move(c)), routes(*config) {}
 
   std::shared_ptr<const config::Config> config;
   routing::RouteTable routes;

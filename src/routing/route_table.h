@@ -12,12 +12,12 @@
 namespace sluice::routing {
 
 struct Route {
-  const config::Model* model = nullptr;        // the config entry that matched
+  const config::Model* model = nullptr;  // the config entry that matched
   const config::Provider* provider = nullptr;
 };
 
 struct ResolvedRoute {
-  const Route* route = nullptr;  // null: no model matches
+  const Route* route = nullptr;     // null: no model matches
   std::string_view upstream_model;  // name to send upstream (override, or the name asked for)
 };
 
@@ -33,7 +33,7 @@ class RouteTable {
  private:
   std::vector<Route> routes_;
   std::unordered_map<std::string, size_t> by_name_;  // names and aliases -> routes_ index
-  std::vector<size_t> wildcards_;                   // routes_ indexes, file order
+  std::vector<size_t> wildcards_;                    // routes_ indexes, file order
   std::vector<std::string> listed_;
 };
 

@@ -19,11 +19,21 @@ void AppendString(std::string& out, std::string_view s) {
   out.append(s.substr(0, clean));
   for (char c : s.substr(clean)) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -47,8 +57,10 @@ class LineWriter {
     AppendString(out_, value);
   }
   void StringOrNull(std::string_view key, std::string_view value) {
-    if (value.empty()) Raw(key, "null");
-    else String(key, value);
+    if (value.empty())
+      Raw(key, "null");
+    else
+      String(key, value);
   }
   void Int(std::string_view key, int64_t value) { Raw(key, std::to_string(value)); }
   void Bool(std::string_view key, bool value) { Raw(key, value ? "true" : "false"); }
@@ -74,8 +86,8 @@ class LineWriter {
 std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();
   std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-            1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm;
   gmtime_r(&secs, &tm);
   char buf[64];
@@ -113,8 +125,10 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
         w.Raw(key, "null");
     }
     w.Bool("estimated", o.usage.estimated);
-    if (o.ttft_ms < 0) w.Raw("ttft_ms", "null");
-    else w.Millis("ttft_ms", o.ttft_ms);
+    if (o.ttft_ms < 0)
+      w.Raw("ttft_ms", "null");
+    else
+      w.Millis("ttft_ms", o.ttft_ms);
     w.Millis("duration_ms", o.duration_ms);
     w.Int("overhead_us", static_cast<int64_t>(o.overhead_us));
     w.Int("attempts", o.attempts);

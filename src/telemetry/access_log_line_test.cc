@@ -1,6 +1,7 @@
+#include <gtest/gtest.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
 
 #include "telemetry/request_outcome.h"
 

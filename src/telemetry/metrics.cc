@@ -8,8 +8,8 @@ namespace {
 
 constexpr double kOverheadBucketsUs[] = {5,    10,   25,   50,    100,   250,   500,
                                          1000, 2500, 5000, 10000, 25000, 100000};
-constexpr double kDurationBucketsS[] = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,  1.28,
-                                        2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+constexpr double kDurationBucketsS[] = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
+                                        1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 
 void AppendNumber(std::string& out, double v) {
   char buf[32];
@@ -63,10 +63,14 @@ std::string EscapeLabel(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -106,8 +110,9 @@ void MetricsShard::Merge(const MetricsShard& other) {
 std::string MetricsShard::RenderPrometheus() const {
   std::string out;
   out.reserve(4096);
-  RenderCounterHead(out, "sluice_requests_total",
-                    "Requests answered, by route (configured model), provider, status and error code.");
+  RenderCounterHead(
+      out, "sluice_requests_total",
+      "Requests answered, by route (configured model), provider, status and error code.");
   for (const auto& [key, value] : requests_) {
     out.append("sluice_requests_total{");
     AppendLabel(out, "route", std::get<0>(key), true);

@@ -30,8 +30,9 @@ class MetricsShard {
 
  private:
   // Keyed by label values; lookups with string_views allocate nothing once a series exists.
-  using RequestKey = std::tuple<std::string, std::string, int, std::string>;  // route, provider, status, code
-  using TokenKey = std::tuple<std::string, std::string>;                     // route, type
+  using RequestKey =
+      std::tuple<std::string, std::string, int, std::string>;  // route, provider, status, code
+  using TokenKey = std::tuple<std::string, std::string>;       // route, type
   std::map<RequestKey, uint64_t, std::less<>> requests_;
   std::map<TokenKey, uint64_t, std::less<>> tokens_;
   Histogram overhead_us_;

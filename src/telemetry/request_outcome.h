@@ -12,19 +12,19 @@ struct RequestOutcome {
   std::string request_id;
   std::string_view method;
   std::string path;
-  std::string model;          // as the client asked
-  std::string served_model;   // as sent upstream
-  std::string route;          // config model entry that matched; empty if none
-  std::string provider;       // provider name; empty if none
+  std::string model;         // as the client asked
+  std::string served_model;  // as sent upstream
+  std::string route;         // config model entry that matched; empty if none
+  std::string provider;      // provider name; empty if none
   int status = 0;
   std::string_view error_code;  // empty on success
   std::string error_detail;     // for the log only, e.g. the upstream failure kind
   bool stream = false;
   bool has_usage = false;
   core::TokenUsage usage;
-  double ttft_ms = -1;        // first response byte to the client; -1: none sent
+  double ttft_ms = -1;  // first response byte to the client; -1: none sent
   double duration_ms = 0;
-  double overhead_us = 0;     // duration minus time spent waiting on the upstream
+  double overhead_us = 0;  // duration minus time spent waiting on the upstream
   int attempts = 0;
 };
 

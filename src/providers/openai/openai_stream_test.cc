@@ -10,11 +10,13 @@ http::SseEvent Data(std::string_view data) { return {data, {}, data}; }
 TEST(StreamInspector, DropsOnlyTheUsageChunkTheGatewayAskedFor) {
   StreamInspector inspector(/*drop_usage_chunk=*/true);
   using A = StreamInspector::Action;
-  EXPECT_EQ(inspector.OnEvent(Data(R"({"choices":[{"delta":{"content":"hi"}}],"usage":null})")), A::kForward);
-  EXPECT_EQ(inspector.OnEvent(Data(
-                R"({"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,)"
-                R"("prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"reasoning_tokens":1}}})")),
-            A::kDrop);
+  EXPECT_EQ(inspector.OnEvent(Data(R"({"choices":[{"delta":{"content":"hi"}}],"usage":null})")),
+            A::kForward);
+  EXPECT_EQ(
+      inspector.OnEvent(Data(
+          R"({"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,)"
+          R"("prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"reasoning_tokens":1}}})")),
+      A::kDrop);
   EXPECT_EQ(inspector.OnEvent(Data("[DONE]")), A::kForward);
   EXPECT_TRUE(inspector.usage_reported());
   EXPECT_EQ(inspector.usage().input, 5u);
@@ -27,18 +29,22 @@ TEST(StreamInspector, DropsOnlyTheUsageChunkTheGatewayAskedFor) {
 
 TEST(StreamInspector, KeepsUsageTheClientAskedForAndUsageOnContentChunks) {
   StreamInspector keep(/*drop_usage_chunk=*/false);
-  EXPECT_EQ(keep.OnEvent(Data(R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}})")),
-            StreamInspector::Action::kForward);
+  EXPECT_EQ(
+      keep.OnEvent(Data(R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}})")),
+      StreamInspector::Action::kForward);
   StreamInspector drop(/*drop_usage_chunk=*/true);
   // Some servers put usage on the last content chunk: never drop content.
-  EXPECT_EQ(drop.OnEvent(Data(R"({"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":4,"completion_tokens":9}})")),
-            StreamInspector::Action::kForward);
+  EXPECT_EQ(
+      drop.OnEvent(Data(
+          R"({"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":4,"completion_tokens":9}})")),
+      StreamInspector::Action::kForward);
   EXPECT_EQ(drop.usage().output, 9u);
 }
 
 TEST(StreamInspector, NoticesInBandErrorsAndToleratesGarbage) {
   StreamInspector inspector(true);
-  EXPECT_EQ(inspector.OnEvent(Data(R"({"error":{"message":"overloaded"}})")), StreamInspector::Action::kForward);
+  EXPECT_EQ(inspector.OnEvent(Data(R"({"error":{"message":"overloaded"}})")),
+            StreamInspector::Action::kForward);
   EXPECT_TRUE(inspector.saw_error());
   EXPECT_EQ(inspector.OnEvent(Data(R"({"usage": {broken)")), StreamInspector::Action::kForward);
   EXPECT_FALSE(inspector.usage_reported());

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cmath>
+#include <cstring>
 
 namespace sluice::providers::sim {
 
@@ -12,10 +13,10 @@ using api::ApiKind;
 namespace {
 
 constexpr std::string_view kWords[] = {
-    "The",     " gateway", " routes",  " tokens",   " to",      " the",     " model",  " and",
-    " back",   " again",   " while",   " counting", " every",   " word",    " it",     " sees",
-    " under",  " a",       " steady",  " stream",   " of",      " bright",  " quick",  " light",
-    " calm",   " river",   " flows",   " past",     " stone",   " gates",   " today",  "."};
+    "The",    " gateway", " routes", " tokens",   " to",    " the",    " model", " and",
+    " back",  " again",   " while",  " counting", " every", " word",   " it",    " sees",
+    " under", " a",       " steady", " stream",   " of",    " bright", " quick", " light",
+    " calm",  " river",   " flows",  " past",     " stone", " gates",  " today", "."};
 constexpr size_t kWordCount = sizeof(kWords) / sizeof(kWords[0]);
 
 uint64_t Fnv1a(std::string_view text, uint64_t h = 1469598103934665603ULL) {
@@ -59,6 +60,29 @@ json::object Envelope(ApiKind kind, const ResponseIds& ids, bool chunk) {
                                 ? (chunk ? "chat.completion.chunk" : "chat.completion")
                                 : "text_completion";
   return {{"id", ids.id}, {"object", object}, {"created", ids.created}, {"model", ids.model}};
+}
+
+std::string Base64Floats(const std::vector<double>& values) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  for (double d : values) {
+    float f = static_cast<float>(d);
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((bits >> (8 * b)) & 0xff));
+  }
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
+  }
+  return out;
 }
 
 std::string_view FinishReason(const SimAnswer& answer) {
@@ -120,7 +144,11 @@ std::string RenderUsageChunk(ApiKind kind, const ResponseIds& ids, const SimAnsw
 
 std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseIds& ids,
                              const config::SimSettings& settings, uint32_t* prompt_tokens) {
-  const json::value& input = request.doc.get_object().at("input");
+  const json::object& body = request.doc.get_object();
+  const json::value& input = body.at("input");
+  // The official SDKs ask for base64 (little-endian float32) unless told otherwise.
+  const json::value* format = body.if_contains("encoding_format");
+  bool base64 = format && format->is_string() && format->get_string() == "base64";
   std::vector<std::string> items;
   if (input.is_array()) {
     for (const auto& item : input.get_array())
@@ -138,16 +166,23 @@ std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseId
       norm += v[d] * v[d];
     }
     norm = norm > 0 ? std::sqrt(norm) : 1;
-    json::array embedding;
-    for (double x : v) embedding.push_back(x / norm);
+    for (double& x : v) x /= norm;
+    json::value embedding;
+    if (base64) {
+      embedding = Base64Floats(v);
+    } else {
+      json::array values;
+      for (double x : v) values.push_back(x);
+      embedding = std::move(values);
+    }
     data.push_back(json::object{{"object", "embedding"}, {"index", i}, {"embedding", embedding}});
   }
   *prompt_tokens = api::EstimateTokens(request.prompt_chars);
-  return json::serialize(json::object{
-      {"object", "list"},
-      {"data", std::move(data)},
-      {"model", ids.model},
-      {"usage", json::object{{"prompt_tokens", *prompt_tokens}, {"total_tokens", *prompt_tokens}}}});
+  return json::serialize(json::object{{"object", "list"},
+                                      {"data", std::move(data)},
+                                      {"model", ids.model},
+                                      {"usage", json::object{{"prompt_tokens", *prompt_tokens},
+                                                             {"total_tokens", *prompt_tokens}}}});
 }
 
 }  // namespace sluice::providers::sim

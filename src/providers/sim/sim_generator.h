@@ -15,7 +15,7 @@ namespace sluice::providers::sim {
 struct SimAnswer {
   std::vector<std::string_view> tokens;  // each one completion token of text
   uint32_t prompt_tokens = 0;
-  bool truncated = false;                // stopped by max_tokens: finish_reason "length"
+  bool truncated = false;  // stopped by max_tokens: finish_reason "length"
 };
 
 struct ResponseIds {

@@ -1,0 +1,436 @@
+// A fake OpenAI-compatible upstream for black-box tests. Behaviour is scripted per request by
+// `x-fake-*` request headers (the gateway forwards them when the provider is configured with
+// `forward_headers: ["x-fake-*"]`), so one fake serves every test case of a file.
+//
+// Header contract (all optional):
+//   x-fake-status: N           answer N with an OpenAI error body (type server_error, code null)
+//   x-fake-retry-after: S      add `retry-after: S` to the response
+//   x-fake-chunks: N           content chunks in a stream (default 3): delta.content "tok0 ", "tok1 ", ...
+//   x-fake-delay-ms: N         wait N ms before sending the response headers
+//   x-fake-chunk-delay-ms: N   wait N ms between consecutive SSE events
+//   x-fake-reset-after: N      stream: destroy the socket after N content chunks;
+//                              non-stream or N=0: destroy the socket before any response byte
+//   x-fake-usage: "P,C"        usage numbers (default "7,<chunks>" for streams, "7,3" otherwise)
+//   x-fake-no-usage: 1         never send usage (no `usage` field, no usage chunk)
+//   x-fake-split: 1            write every SSE event in two socket writes, split mid-event, ~5 ms apart
+//   x-fake-body: TEXT          send TEXT as the 200 body with content-type application/json
+//   x-fake-raw-sse: TEXT       send TEXT (with literal "\n" turned into newlines) as a 200
+//                              text/event-stream body
+//   x-fake-tag: ID             no behaviour; lets a test find its request in `requests`
+//
+// Every request is recorded (see `startFakeProvider`), including the send time of each SSE event,
+// so tests can assert what the gateway sent upstream and when the fake emitted each event.
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+const sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (!ms || ms <= 0) return resolve();
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+function intHeader(headers, name, fallback) {
+  const v = headers[name];
+  if (v === undefined) return fallback;
+  const n = Number.parseInt(String(v), 10);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function parseUsage(headers, defaultCompletion) {
+  const v = headers['x-fake-usage'];
+  let prompt = 7;
+  let completion = defaultCompletion;
+  if (typeof v === 'string' && v.includes(',')) {
+    const [p, c] = v.split(',').map((s) => Number.parseInt(s.trim(), 10));
+    if (Number.isFinite(p)) prompt = p;
+    if (Number.isFinite(c)) completion = c;
+  }
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+// A small deterministic vector for an embedding input.
+function fakeVector(text, dims = 4) {
+  let h = 2166136261;
+  for (const ch of String(text)) {
+    h ^= ch.codePointAt(0);
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  const out = [];
+  for (let i = 0; i < dims; i++) {
+    h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+    out.push(Math.round(((h / 0xffffffff) * 2 - 1) * 1e4) / 1e4);
+  }
+  return out;
+}
+
+function embeddingInputs(input) {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input)) {
+    if (input.length === 0) return [];
+    if (input.every((x) => typeof x === 'number')) return [input.join(',')];
+    return input.map((x) => (Array.isArray(x) ? x.join(',') : String(x)));
+  }
+  return [];
+}
+
+function toBase64Floats(vec) {
+  const f = new Float32Array(vec);
+  return Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('base64');
+}
+
+function sendJson(res, status, obj, extraHeaders = {}) {
+  const body = JSON.stringify(obj);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+function errorBody(message, type = 'server_error', code = null) {
+  return { error: { message, type, param: null, code } };
+}
+
+/**
+ * Starts the fake upstream on 127.0.0.1 with an ephemeral port.
+ * @returns {Promise<{url: string, baseUrl: string, port: number, requests: object[],
+ *   find: (tag: string) => object|undefined, waitForRequest: Function, reset: () => void,
+ *   close: () => Promise<void>}>}
+ *   `url` is the origin (http://127.0.0.1:PORT); `baseUrl` is url + "/v1" (what a provider's
+ *   base_url should be). Each entry of `requests`: {seq, method, url, path, headers, body (parsed
+ *   JSON or null), rawBody, receivedAt, events: [{kind, index, t, data}], finishedAt, outcome}.
+ *   Times are performance.now() of this process.
+ */
+export async function startFakeProvider() {
+  const requests = [];
+  const sockets = new Set();
+  let seq = 0;
+
+  const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
+    handle(req, res).catch((err) => {
+      // A bug in the fake must be visible, not a silent hang.
+      process.stderr.write(`fake_provider: handler error: ${err?.stack || err}\n`);
+      if (!res.headersSent) sendJson(res, 500, errorBody(`fake bug: ${err}`));
+      else res.destroy();
+    });
+  });
+  // Longer than any test file, so the gateway's pooled connections are never closed under it.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 120_000;
+  server.requestTimeout = 0;
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function readBody(req) {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async function handle(req, res) {
+    const rawBody = await readBody(req);
+    let body = null;
+    try {
+      body = rawBody.length ? JSON.parse(rawBody) : null;
+    } catch {
+      body = null;
+    }
+    const url = new URL(req.url, 'http://fake');
+    const rec = {
+      seq: ++seq,
+      method: req.method,
+      url: req.url,
+      path: url.pathname,
+      headers: { ...req.headers },
+      body,
+      rawBody,
+      receivedAt: performance.now(),
+      events: [],
+      finishedAt: null,
+      outcome: 'pending',
+    };
+    requests.push(rec);
+
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        abort.abort();
+        if (rec.outcome === 'pending') rec.outcome = 'client_closed';
+      }
+      rec.finishedAt ??= performance.now();
+    });
+    res.on('finish', () => {
+      if (rec.outcome === 'pending') rec.outcome = 'ok';
+      rec.finishedAt = performance.now();
+    });
+
+    const h = req.headers;
+    const extra = {};
+    if (h['x-fake-retry-after'] !== undefined) extra['retry-after'] = String(h['x-fake-retry-after']);
+
+    await sleep(intHeader(h, 'x-fake-delay-ms', 0), abort.signal);
+    if (abort.signal.aborted) return;
+
+    const streaming = body && typeof body === 'object' && body.stream === true;
+    const resetAfter = intHeader(h, 'x-fake-reset-after', null);
+    if (resetAfter !== null && (!streaming || resetAfter <= 0)) {
+      rec.outcome = 'reset';
+      req.socket.destroy();
+      return;
+    }
+
+    if (h['x-fake-status'] !== undefined) {
+      const status = intHeader(h, 'x-fake-status', 500);
+      rec.outcome = `status_${status}`;
+      return sendJson(res, status, errorBody('fake failure'), extra);
+    }
+    if (h['x-fake-body'] !== undefined) {
+      const text = String(h['x-fake-body']);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...extra,
+      });
+      return res.end(text);
+    }
+    if (h['x-fake-raw-sse'] !== undefined) {
+      const text = String(h['x-fake-raw-sse']).replace(/\\r/g, '\r').replace(/\\n/g, '\n');
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        ...extra,
+      });
+      return res.end(text);
+    }
+
+    const route = `${req.method} ${url.pathname}`;
+    switch (route) {
+      case 'POST /v1/chat/completions':
+      case 'POST /v1/completions': {
+        const chat = url.pathname === '/v1/chat/completions';
+        if (!body || typeof body !== 'object' || Array.isArray(body)) {
+          return sendJson(res, 400, errorBody('fake: body is not a JSON object', 'invalid_request_error'));
+        }
+        if (streaming) return stream(req, res, rec, body, chat, extra, resetAfter, abort.signal);
+        const usage = parseUsage(h, 3);
+        const out = chat
+          ? {
+              id: `chatcmpl-fake-${rec.seq}`,
+              object: 'chat.completion',
+              created: Math.floor(Date.now() / 1000),
+              model: body.model,
+              choices: [
+                {
+                  index: 0,
+                  message: { role: 'assistant', content: 'fake answer', refusal: null },
+                  logprobs: null,
+                  finish_reason: 'stop',
+                },
+              ],
+              usage,
+            }
+          : {
+              id: `cmpl-fake-${rec.seq}`,
+              object: 'text_completion',
+              created: Math.floor(Date.now() / 1000),
+              model: body.model,
+              choices: [{ index: 0, text: 'fake answer', logprobs: null, finish_reason: 'stop' }],
+              usage,
+            };
+        if (h['x-fake-no-usage'] !== undefined) delete out.usage;
+        return sendJson(res, 200, out, extra);
+      }
+      case 'POST /v1/embeddings': {
+        if (!body || typeof body !== 'object' || Array.isArray(body)) {
+          return sendJson(res, 400, errorBody('fake: body is not a JSON object', 'invalid_request_error'));
+        }
+        const base64 = body.encoding_format === 'base64';
+        const dims = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 4;
+        const data = embeddingInputs(body.input).map((text, index) => {
+          const vec = fakeVector(text, dims);
+          return { object: 'embedding', index, embedding: base64 ? toBase64Floats(vec) : vec };
+        });
+        const u = parseUsage(h, 0);
+        const out = {
+          object: 'list',
+          data,
+          model: body.model,
+          usage: { prompt_tokens: u.prompt_tokens, total_tokens: u.prompt_tokens },
+        };
+        if (h['x-fake-no-usage'] !== undefined) delete out.usage;
+        return sendJson(res, 200, out, extra);
+      }
+      case 'GET /v1/models':
+        return sendJson(
+          res,
+          200,
+          {
+            object: 'list',
+            data: [
+              { id: 'fake-model', object: 'model', created: 1700000000, owned_by: 'fake' },
+              { id: 'fake-embedding', object: 'model', created: 1700000000, owned_by: 'fake' },
+            ],
+          },
+          extra,
+        );
+      default:
+        return sendJson(
+          res,
+          404,
+          errorBody(`fake: no route for ${route}`, 'invalid_request_error', 'unknown_url'),
+        );
+    }
+  }
+
+  async function stream(req, res, rec, body, chat, extra, resetAfter, signal) {
+    const h = req.headers;
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
+    const chunkDelay = intHeader(h, 'x-fake-chunk-delay-ms', 0);
+    const split = h['x-fake-split'] !== undefined && h['x-fake-split'] !== '0';
+    const noUsage = h['x-fake-no-usage'] !== undefined;
+    const includeUsage = body.stream_options?.include_usage === true;
+    const usage = parseUsage(h, chunks);
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-fake-${rec.seq}`;
+    const created = Math.floor(Date.now() / 1000);
+
+    // Real OpenAI puts "usage": null on every chunk when include_usage is on.
+    const withUsageNull = (o) => (includeUsage ? { ...o, usage: null } : o);
+    const chatChunk = (delta, finish) =>
+      withUsageNull({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: body.model,
+        system_fingerprint: 'fp_fake',
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      });
+    const textChunk = (text, finish) =>
+      withUsageNull({
+        id,
+        object: 'text_completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+      });
+
+    const events = [];
+    if (chat) events.push({ kind: 'role', data: chatChunk({ role: 'assistant', content: '' }, null) });
+    for (let i = 0; i < chunks; i++) {
+      events.push({
+        kind: 'content',
+        index: i,
+        data: chat ? chatChunk({ content: `tok${i} ` }, null) : textChunk(`tok${i} `, null),
+      });
+    }
+    events.push({ kind: 'finish', data: chat ? chatChunk({}, 'stop') : textChunk('', 'stop') });
+    if (includeUsage && !noUsage) {
+      events.push({
+        kind: 'usage',
+        data: {
+          id,
+          object: chat ? 'chat.completion.chunk' : 'text_completion',
+          created,
+          model: body.model,
+          choices: [],
+          usage,
+        },
+      });
+    }
+    events.push({ kind: 'done', data: '[DONE]' });
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      ...extra,
+    });
+    res.flushHeaders();
+
+    const write = (s) =>
+      new Promise((resolve) => {
+        if (signal.aborted || res.destroyed) return resolve(false);
+        res.write(s, () => resolve(true));
+      });
+
+    let contentSent = 0;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (i > 0) await sleep(chunkDelay, signal);
+      if (signal.aborted) return;
+      const text = `data: ${typeof ev.data === 'string' ? ev.data : JSON.stringify(ev.data)}\n\n`;
+      rec.events.push({ kind: ev.kind, index: ev.index, t: performance.now(), data: ev.data });
+      if (split) {
+        const mid = Math.floor(text.length / 2);
+        await write(text.slice(0, mid));
+        await sleep(5, signal);
+        await write(text.slice(mid));
+      } else {
+        await write(text);
+      }
+      if (ev.kind === 'content') {
+        contentSent++;
+        if (resetAfter !== null && contentSent >= resetAfter) {
+          // The write callback above fired, so every byte is in the kernel: a plain close delivers
+          // them before the FIN, and the chunked body is left unterminated.
+          rec.outcome = 'reset';
+          res.socket?.destroy();
+          return;
+        }
+      }
+    }
+    res.end();
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: origin,
+    baseUrl: `${origin}/v1`,
+    port,
+    requests,
+    /** The recorded request whose x-fake-tag header equals `tag` (the last one if retried). */
+    find(tag) {
+      for (let i = requests.length - 1; i >= 0; i--)
+        if (requests[i].headers['x-fake-tag'] === tag) return requests[i];
+      return undefined;
+    },
+    /** All recorded requests carrying this x-fake-tag. */
+    findAll(tag) {
+      return requests.filter((r) => r.headers['x-fake-tag'] === tag);
+    },
+    /** Resolves with the first recorded request matching `pred`, polling every 5 ms. */
+    async waitForRequest(pred, timeoutMs = 5000) {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const r = requests.find(pred);
+        if (r) return r;
+        if (performance.now() > deadline) throw new Error('fake_provider: waitForRequest timed out');
+        await sleep(5);
+      }
+    },
+    reset() {
+      requests.length = 0;
+    },
+    async close() {
+      await new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}
