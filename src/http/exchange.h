@@ -26,12 +26,16 @@ inline const std::vector<HeaderLine> kNoHeaders;
 
 class Exchange {
  public:
+  // `draining` (may be null) is read when the response head is written: a drain that began while
+  // the request was in flight still tells the client to close.
   Exchange(boost::beast::tcp_stream& stream, Request& request,
-           std::chrono::milliseconds write_timeout, bool keep_alive)
+           std::chrono::milliseconds write_timeout, bool keep_alive,
+           const bool* draining = nullptr)
       : stream_(stream),
         request_(request),
         write_timeout_(write_timeout),
         keep_alive_(keep_alive),
+        draining_(draining),
         started_at_(Clock::now()) {}
 
   const Request& request() const { return request_; }
@@ -65,6 +69,7 @@ class Exchange {
   Request& request_;
   std::chrono::milliseconds write_timeout_;
   bool keep_alive_;
+  const bool* draining_;
   bool response_started_ = false;  // bytes have gone to the client
   bool head_pending_ = false;      // BeginStream called, head not yet written
   bool stream_ended_ = false;      // the terminating chunk was written

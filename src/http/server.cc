@@ -68,6 +68,7 @@ void Exchange::AppendHead(std::string& out, int status, std::string_view content
   out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   out.append(StatusReason(status)).append("\r\ncontent-type: ").append(content_type).append("\r\n");
   for (const auto& h : headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  if (draining_ && *draining_) keep_alive_ = false;
   if (!keep_alive_) out.append("connection: close\r\n");
 }
 
@@ -213,7 +214,8 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
 
       Request request = parser.release();
       bool keep_alive = request.keep_alive() && !registry.draining();
-      Exchange exchange(stream, request, limits.idle_timeout, keep_alive);
+      Exchange exchange(stream, request, limits.idle_timeout, keep_alive,
+                        &registry.draining_flag());
       co_await env.handler().Handle(exchange);
       if (!exchange.keep_alive()) break;
     }

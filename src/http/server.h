@@ -40,6 +40,7 @@ class SessionRegistry {
   // Stops accepting new requests: idle sessions are cancelled, busy ones close after responding.
   void Drain();
   bool draining() const { return draining_; }
+  const bool& draining_flag() const { return draining_; }
   size_t size() const { return entries_.size(); }
 
  private:
