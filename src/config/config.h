@@ -38,6 +38,15 @@ struct SimSettings {
   uint32_t embedding_dims = 16;
 };
 
+// Passive health: an endpoint that fails `consecutive_failures` times in a row is ejected for
+// base_ejection, doubling with each ejection up to max_ejection; afterwards one probe request at a
+// time is let through until one succeeds.
+struct OutlierDetection {
+  uint32_t consecutive_failures = 5;  // 0: never eject
+  Millis base_ejection{10'000};
+  Millis max_ejection{300'000};
+};
+
 struct Provider {
   std::string name;
   ProviderType type = ProviderType::kOpenAi;
@@ -50,10 +59,33 @@ struct Provider {
   bool tls_verify = true;
   Millis connect_timeout{5'000};
   Millis read_timeout{300'000};  // longest wait for any upstream byte (first token, between events)
+  // No first content event (stream) or response head (JSON) within this: the attempt fails and the
+  // request fails over. 0: off (read_timeout still applies).
+  Millis ttft_timeout{0};
+  Millis total_timeout{0};  // longest attempt, start to last byte; 0: none
+  OutlierDetection outlier;
+  uint32_t max_concurrent = 0;  // requests in flight per worker before the circuit opens; 0: no cap
   uint32_t max_idle_connections = 64;  // per worker
   std::vector<std::string>
       forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form
   SimSettings sim;
+};
+
+// One backend of a model. Targets are tried by priority (0 first); within a priority group the
+// choice is weighted random among healthy targets.
+struct Target {
+  std::string provider;        // Provider::name
+  std::string upstream_model;  // empty: the name the client asked for
+  uint32_t priority = 0;
+  uint32_t weight = 1;
+};
+
+// Retries and failover before the first byte reaches the client.
+struct RetryPolicy {
+  uint32_t attempts = 3;      // per request, across all targets, the first included
+  Millis base_backoff{50};    // exponential with full jitter between attempts
+  Millis max_backoff{2'000};  // cap; a longer retry-after sends the retry elsewhere
+  double budget = 0.2;        // retries may add at most this share of requests (per worker)
 };
 
 // A model the gateway serves. `name` is matched exactly, then `aliases`, then wildcard entries
@@ -61,8 +93,8 @@ struct Provider {
 struct Model {
   std::string name;
   std::vector<std::string> aliases;
-  std::string provider;        // Provider::name
-  std::string upstream_model;  // empty: the name the client asked for
+  std::vector<Target> targets;  // at least one; `provider:` in the file is the one-target form
+  RetryPolicy retry;
 };
 
 enum class AccessLogTarget { kStdout, kOff, kFile };

@@ -234,6 +234,9 @@ class Loader {
   void ReadSim(const Field& field, SimSettings& sim);
   void ReadModels(const Field& field, Config& config);
   void ReadModel(const Field& item, Model& model);
+  void ReadTarget(const Field& item, Target& target);
+  void ReadRetry(const Field& field, RetryPolicy& retry);
+  void ReadOutlier(const Field& field, OutlierDetection& outlier);
   void CheckProviderNames(const Config& config);
   void CheckModelNames(const Config& config);
   void CheckModelProviders(const Config& config);
@@ -246,9 +249,8 @@ class Loader {
   struct ModelMarks {
     YAML::Mark name;
     std::string name_path;
-    std::vector<std::pair<YAML::Mark, std::string>> aliases;  // mark, path
-    YAML::Mark provider;
-    std::string provider_path;
+    std::vector<std::pair<YAML::Mark, std::string>> aliases;    // mark, path
+    std::vector<std::pair<YAML::Mark, std::string>> providers;  // per target that named one
   };
   std::vector<ModelMarks> model_marks_;
   // Where `listen` and `admin` were given; null when left to their defaults.
@@ -762,7 +764,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
   auto fields =
       ReadMap(item.value, item.path,
               {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
-               "read_timeout", "max_idle_connections", "forward_headers", "sim"});
+               "read_timeout", "ttft_timeout", "total_timeout", "outlier", "max_concurrent",
+               "max_idle_connections", "forward_headers", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -805,6 +808,14 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       Assign(provider.connect_timeout, ReadDuration(f));
     } else if (key == "read_timeout") {
       Assign(provider.read_timeout, ReadDuration(f));
+    } else if (key == "ttft_timeout") {
+      Assign(provider.ttft_timeout, ReadDuration(f));
+    } else if (key == "total_timeout") {
+      Assign(provider.total_timeout, ReadDuration(f));
+    } else if (key == "outlier") {
+      ReadOutlier(f, provider.outlier);
+    } else if (key == "max_concurrent") {
+      Assign(provider.max_concurrent, ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
     } else if (key == "max_idle_connections") {
       Assign(provider.max_idle_connections,
              ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
@@ -842,6 +853,67 @@ void Loader::ReadSim(const Field& field, SimSettings& sim) {
   }
 }
 
+void Loader::ReadOutlier(const Field& field, OutlierDetection& outlier) {
+  auto fields =
+      ReadMap(field.value, field.path, {"consecutive_failures", "base_ejection", "max_ejection"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const auto& [key, f] : *fields) {
+    if (key == "consecutive_failures") {
+      Assign(outlier.consecutive_failures, ReadInteger(f, 0, 1'000'000));
+    } else if (key == "base_ejection") {
+      Assign(outlier.base_ejection, ReadDuration(f));
+    } else if (key == "max_ejection") {
+      Assign(outlier.max_ejection, ReadDuration(f));
+    }
+  }
+  if (outlier.max_ejection < outlier.base_ejection)
+    BadValue(field, "max_ejection must be at least base_ejection");
+}
+
+void Loader::ReadRetry(const Field& field, RetryPolicy& retry) {
+  auto fields =
+      ReadMap(field.value, field.path, {"attempts", "base_backoff", "max_backoff", "budget"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const auto& [key, f] : *fields) {
+    if (key == "attempts") {
+      Assign(retry.attempts, ReadInteger(f, 1, 10));
+    } else if (key == "base_backoff") {
+      Assign(retry.base_backoff, ReadDuration(f));
+    } else if (key == "max_backoff") {
+      Assign(retry.max_backoff, ReadDuration(f));
+    } else if (key == "budget") {
+      auto budget = ReadNumber(f, 0);
+      if (budget && *budget > 1)
+        BadValue(f, "must be between 0 and 1");
+      else
+        Assign(retry.budget, budget);
+    }
+  }
+  if (retry.max_backoff < retry.base_backoff)
+    BadValue(field, "max_backoff must be at least base_backoff");
+}
+
+void Loader::ReadTarget(const Field& item, Target& target) {
+  auto fields =
+      ReadMap(item.value, item.path, {"provider", "upstream_model", "priority", "weight"});
+  if (!fields) return BadValue(item, "expected a map with 'provider'");
+  RequireKey(*fields, item.value, item.path, "provider");
+  for (const auto& [key, f] : *fields) {
+    if (key == "provider") {
+      if (auto provider = ReadNonEmptyString(f)) {
+        target.provider = *provider;
+        model_marks_.back().providers.emplace_back(ValueMark(f), f.path);
+      }
+    } else if (key == "upstream_model") {
+      Assign(target.upstream_model, ReadString(f));
+    } else if (key == "priority") {
+      Assign(target.priority, ReadInteger(f, 0, 1000));
+    } else if (key == "weight") {
+      Assign(target.weight, ReadInteger(f, 1, 1'000'000));
+    }
+  }
+}
+
 void Loader::ReadModels(const Field& field, Config& config) {
   auto items = ReadList(field);
   if (field.value.IsSequence() && items.empty()) BadValue(field, "at least one model is required");
@@ -854,10 +926,20 @@ void Loader::ReadModels(const Field& field, Config& config) {
 }
 
 void Loader::ReadModel(const Field& item, Model& model) {
-  auto fields = ReadMap(item.value, item.path, {"name", "aliases", "provider", "upstream_model"});
+  auto fields = ReadMap(item.value, item.path,
+                        {"name", "aliases", "provider", "upstream_model", "targets", "retry"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'provider'");
   RequireKey(*fields, item.value, item.path, "name");
-  RequireKey(*fields, item.value, item.path, "provider");
+  bool has_provider = fields->count("provider") > 0;
+  bool has_targets = fields->count("targets") > 0;
+  if (has_provider == has_targets) {
+    AddError(item.value,
+             item.path + ": give either 'provider' (one backend) or 'targets' (several)");
+  } else if (has_targets && fields->count("upstream_model")) {
+    AddError(fields->at("upstream_model").key,
+             item.path + ".upstream_model: set upstream_model on each target instead");
+  }
+  if (has_provider) model.targets.emplace_back();
   ModelMarks& marks = model_marks_.back();
   auto check_name = [&](const Field& f, bool allow_wildcard) -> std::optional<std::string> {
     auto name = ReadNonEmptyString(f);
@@ -885,14 +967,22 @@ void Loader::ReadModel(const Field& item, Model& model) {
           marks.aliases.emplace_back(ValueMark(alias_field), alias_field.path);
         }
       }
-    } else if (key == "provider") {
+    } else if (key == "provider" && has_provider) {
       if (auto provider = ReadNonEmptyString(f)) {
-        model.provider = *provider;
-        marks.provider = ValueMark(f);
-        marks.provider_path = f.path;
+        model.targets.front().provider = *provider;
+        marks.providers.emplace_back(ValueMark(f), f.path);
       }
-    } else if (key == "upstream_model") {
-      Assign(model.upstream_model, ReadString(f));
+    } else if (key == "upstream_model" && has_provider) {
+      Assign(model.targets.front().upstream_model, ReadString(f));
+    } else if (key == "targets" && has_targets) {
+      auto items = ReadList(f);
+      if (f.value.IsSequence() && items.empty()) BadValue(f, "at least one target is required");
+      for (const auto& target_item : items) {
+        model.targets.emplace_back();
+        ReadTarget(target_item, model.targets.back());
+      }
+    } else if (key == "retry") {
+      ReadRetry(f, model.retry);
     }
   }
 }
@@ -937,11 +1027,14 @@ void Loader::CheckModelProviders(const Config& config) {
                                                 [](const Provider& p) { return p.name.empty(); });
   if (!names_complete) return;
   for (size_t i = 0; i < config.models.size(); ++i) {
-    const Model& model = config.models[i];
-    if (model.provider.empty() || config.FindProvider(model.provider) != nullptr) continue;
-    AddError(model_marks_[i].provider, model_marks_[i].provider_path + ": unknown provider " +
-                                           Quote(model.provider) +
-                                           " (declare it under 'providers')");
+    size_t named = 0;  // targets whose provider name loaded, in order, parallel to the marks
+    for (const Target& target : config.models[i].targets) {
+      if (target.provider.empty()) continue;
+      const auto& [mark, path] = model_marks_[i].providers[named++];
+      if (config.FindProvider(target.provider) != nullptr) continue;
+      AddError(mark, path + ": unknown provider " + Quote(target.provider) +
+                         " (declare it under 'providers')");
+    }
   }
 }
 

@@ -164,11 +164,12 @@ models:
   ASSERT_EQ(config->models.size(), 2u);
   EXPECT_EQ(config->models[0].name, "gpt-4o-mini");
   EXPECT_EQ(config->models[0].aliases, (std::vector<std::string>{"mini", "small"}));
-  EXPECT_EQ(config->models[0].provider, "up");
-  EXPECT_EQ(config->models[0].upstream_model, "gpt-4o-mini-2024-07-18");
+  ASSERT_EQ(config->models[0].targets.size(), 1u);
+  EXPECT_EQ(config->models[0].targets[0].provider, "up");
+  EXPECT_EQ(config->models[0].targets[0].upstream_model, "gpt-4o-mini-2024-07-18");
   EXPECT_EQ(config->models[1].name, "*");
-  EXPECT_EQ(config->models[1].provider, "sim-1");
-  EXPECT_TRUE(config->models[1].upstream_model.empty());
+  EXPECT_EQ(config->models[1].targets.at(0).provider, "sim-1");
+  EXPECT_TRUE(config->models[1].targets[0].upstream_model.empty());
   EXPECT_EQ(config->FindProvider("sim-1"), &config->providers[1]);
 }
 
@@ -435,7 +436,7 @@ models:
   ASSERT_NE(config, nullptr);
   EXPECT_EQ(config->providers[0].base_url, "http://10.1.2.3:8000/10.1.2.3");
   EXPECT_EQ(config->providers[0].api_key, "sk-secret-123");
-  EXPECT_EQ(config->models[0].upstream_model, "cost-$5 ${literal}");
+  EXPECT_EQ(config->models[0].targets.at(0).upstream_model, "cost-$5 ${literal}");
 }
 
 TEST(ConfigLoaderTest, SubstitutionAppliesToTypedValues) {
@@ -570,8 +571,62 @@ TEST(ConfigLoaderTest, RequiredSectionsAndKeys) {
   errors = LoadErrors("providers:\n  - type: sim\nmodels:\n  - name: m\n");
   EXPECT_EQ(errors, (std::vector<std::string>{
                         "test.yaml:2:5: providers[0]: missing required key 'name'",
-                        "test.yaml:4:5: models[0]: missing required key 'provider'",
+                        "test.yaml:4:5: models[0]: give either 'provider' (one backend) or "
+                        "'targets' (several)",
                     }));
+}
+
+TEST(ConfigLoaderTest, TargetsRetryAndResilienceSettings) {
+  auto result = LoadConfigText(R"(providers:
+  - name: a
+    type: openai
+    base_url: http://127.0.0.1:1/v1
+    ttft_timeout: 2s
+    total_timeout: 1m
+    max_concurrent: 8
+    outlier: {consecutive_failures: 3, base_ejection: 1s, max_ejection: 20s}
+  - {name: b, type: sim}
+models:
+  - name: m
+    targets:
+      - {provider: a, upstream_model: big, priority: 0, weight: 3}
+      - {provider: b, priority: 1}
+    retry: {attempts: 4, base_backoff: 20ms, max_backoff: 1s, budget: 0.5}
+)",
+                               "test.yaml");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0].ToString();
+  const auto& c = *result.config;
+  EXPECT_EQ(c.providers[0].ttft_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.providers[0].total_timeout, std::chrono::minutes(1));
+  EXPECT_EQ(c.providers[0].max_concurrent, 8u);
+  EXPECT_EQ(c.providers[0].outlier.consecutive_failures, 3u);
+  EXPECT_EQ(c.providers[0].outlier.max_ejection, std::chrono::seconds(20));
+  ASSERT_EQ(c.models[0].targets.size(), 2u);
+  EXPECT_EQ(c.models[0].targets[0].weight, 3u);
+  EXPECT_EQ(c.models[0].targets[0].upstream_model, "big");
+  EXPECT_EQ(c.models[0].targets[1].priority, 1u);
+  EXPECT_EQ(c.models[0].retry.attempts, 4u);
+  EXPECT_DOUBLE_EQ(c.models[0].retry.budget, 0.5);
+
+  auto errors = LoadErrors(R"(providers: [{name: a, type: sim}]
+models:
+  - name: m
+    provider: a
+    targets: [{provider: a}]
+  - name: n
+    targets: [{provider: zz, weight: 0}]
+    retry: {attempts: 0, max_backoff: 1ms}
+)");
+  EXPECT_EQ(errors,
+            (std::vector<std::string>{
+                "test.yaml:3:5: models[0]: give either 'provider' (one backend) or "
+                "'targets' (several)",
+                "test.yaml:7:26: models[1].targets[0].provider: unknown provider 'zz' "
+                "(declare it under 'providers')",
+                "test.yaml:7:38: models[1].targets[0].weight: must be at least 1",
+                "test.yaml:8:12: models[1].retry: max_backoff must be at least base_backoff",
+                "test.yaml:8:23: models[1].retry.attempts: must be at least 1",
+            }));
 }
 
 TEST(ConfigLoaderTest, EmptyAndNonMapDocuments) {

@@ -29,8 +29,7 @@ class Exchange {
   // `draining` (may be null) is read when the response head is written: a drain that began while
   // the request was in flight still tells the client to close.
   Exchange(boost::beast::tcp_stream& stream, Request& request,
-           std::chrono::milliseconds write_timeout, bool keep_alive,
-           const bool* draining = nullptr)
+           std::chrono::milliseconds write_timeout, bool keep_alive, const bool* draining = nullptr)
       : stream_(stream),
         request_(request),
         write_timeout_(write_timeout),
@@ -39,6 +38,7 @@ class Exchange {
         started_at_(Clock::now()) {}
 
   const Request& request() const { return request_; }
+  boost::beast::tcp_stream& stream() { return stream_; }
   Request& mutable_request() { return request_; }
   Clock::time_point started_at() const { return started_at_; }
 

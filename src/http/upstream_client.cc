@@ -186,10 +186,17 @@ size_t ConnectionPool::idle_count() const {
   return n;
 }
 
+std::chrono::steady_clock::duration UpstreamCall::NextWait() const {
+  std::chrono::steady_clock::duration wait = read_timeout_;
+  if (deadline_ != TimePoint::max())
+    wait = std::min(wait, deadline_ - std::chrono::steady_clock::now());
+  return std::max(wait, std::chrono::steady_clock::duration(std::chrono::milliseconds(1)));
+}
+
 template <class Stream>
 awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head,
                                                 std::string_view body) {
-  conn_.tcp().expires_after(read_timeout_);
+  conn_.tcp().expires_after(NextWait());
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   auto [wec, wn] = co_await asio::async_write(s, buffers, kTuple);
   if (wec) {
@@ -199,7 +206,7 @@ awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head
   parser_.emplace();
   parser_->body_limit(kMaxResponseBody);
   parser_->header_limit(64 * 1024);
-  conn_.tcp().expires_after(read_timeout_);
+  conn_.tcp().expires_after(NextWait());
   auto [rec, rn] = co_await bhttp::async_read_header(s, conn_.buffer_, *parser_, kTuple);
   if (rec) {
     failed_ = true;
@@ -229,7 +236,7 @@ awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out
     auto& body = parser_->get().body();
     body.data = read_buffer_.get();
     body.size = kReadChunk;
-    conn_.tcp().expires_after(read_timeout_);
+    conn_.tcp().expires_after(NextWait());
     auto [ec, n] = co_await bhttp::async_read_some(s, conn_.buffer_, *parser_, kTuple);
     got = kReadChunk - parser_->get().body().size;
     if (ec && ec != bhttp::error::need_buffer) {

@@ -82,8 +82,12 @@ class ConnectionPool {
 // One request/response exchange on a connection.
 class UpstreamCall {
  public:
+  using TimePoint = std::chrono::steady_clock::time_point;
   UpstreamCall(UpstreamConnection& conn, std::chrono::milliseconds read_timeout)
       : conn_(conn), read_timeout_(read_timeout) {}
+
+  // No operation waits past `deadline` (on top of read_timeout per wait); kTimeout when it passes.
+  void set_deadline(TimePoint deadline) { deadline_ = deadline; }
 
   // Writes the request (head and body) and reads the response head.
   boost::asio::awaitable<UpstreamFailure> Send(std::string_view head, std::string_view body);
@@ -104,8 +108,12 @@ class UpstreamCall {
   template <class Stream>
   boost::asio::awaitable<UpstreamFailure> ReadOn(Stream& s, std::string_view& out, bool& done);
 
+  // read_timeout, shortened to what is left before the deadline.
+  std::chrono::steady_clock::duration NextWait() const;
+
   UpstreamConnection& conn_;
   std::chrono::milliseconds read_timeout_;
+  TimePoint deadline_ = TimePoint::max();
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
   bool failed_ = false;
 };

@@ -1,7 +1,14 @@
 #include "proxy/gateway.h"
 
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cerrno>
 
 #include "api/openai_errors.h"
 
@@ -114,7 +121,7 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   o.model = std::string(ctx.parsed.model);
   o.stream = ctx.parsed.stream;
   ctx.route = ctx.snapshot->routes.Resolve(ctx.parsed.model);
-  if (!ctx.route.route || !ctx.route.route->provider) {
+  if (!ctx.route.route || ctx.route.route->targets.empty()) {
     GatewayError unknown(ErrorCode::kCallerUnknownModel,
                          "model '" + o.model + "' is not served by this gateway", "model");
     co_await ReplyError(ctx, unknown);
@@ -122,16 +129,27 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   }
   const auto& route = *ctx.route.route;
   o.route = route.model->name;
-  o.provider = route.provider->name;
-  o.served_model = std::string(ctx.route.upstream_model);
-  o.attempts = 1;
-  ctx.response_headers.push_back({"x-sluice-backend", o.provider});
-  ctx.response_headers.push_back({"x-sluice-attempts", "1"});
-  if (route.provider->type == config::ProviderType::kSim) {
-    co_await ServeFromSim(ctx);
-  } else {
-    co_await RelayToOpenAi(ctx);
-  }
+
+  boost::asio::co_spawn(worker_.executor, WatchClient(ctx.exchange.stream(), ctx.watch),
+                        boost::asio::detached);
+  co_await ServeWithFailover(ctx);
+  ctx.watch->finished = true;
+  boost::system::error_code ignored;
+  ctx.exchange.stream().socket().cancel(ignored);  // ends the watcher's wait
+  if (ctx.watch->client_gone) ctx.exchange.set_keep_alive(false);
+}
+
+awaitable<void> WatchClient(boost::beast::tcp_stream& stream, std::shared_ptr<ClientWatch> watch) {
+  auto& socket = stream.socket();
+  auto [ec] = co_await socket.async_wait(boost::asio::socket_base::wait_read,
+                                         boost::asio::as_tuple(boost::asio::use_awaitable));
+  if (watch->finished || ec) co_return;
+  // Readable: either the client hung up (EOF, reset) or it pipelined its next request.
+  char c;
+  ssize_t n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) co_return;
+  watch->client_gone = true;
+  if (watch->cancel_wait) watch->cancel_wait();
 }
 
 }  // namespace sluice::proxy

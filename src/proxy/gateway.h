@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "http/server.h"
+#include "proxy/attempt.h"
 #include "proxy/request_context.h"
 
 namespace sluice::proxy {
@@ -25,8 +26,18 @@ class GatewayHandler : public http::RequestHandler {
 // Callers pass a named GatewayError, never a temporary (see the GCC 12 note in http/server.cc).
 boost::asio::awaitable<void> ReplyError(RequestContext& ctx, const core::GatewayError& error);
 
-// Backends. Each writes the whole response (or error) and fills ctx.outcome.
-boost::asio::awaitable<void> RelayToOpenAi(RequestContext& ctx);
-boost::asio::awaitable<void> ServeFromSim(RequestContext& ctx);
+// Attempts, retries and failover over the route's targets (failover.cc); answers the client.
+boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);
+
+// One attempt on ctx.target. Before anything is committed to the client a failure is returned,
+// not answered, so the caller may try elsewhere; after that the attempt writes the answer itself.
+boost::asio::awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx);
+boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
+
+// Watches the client connection while the request is served; when the client hangs up it sets
+// watch->client_gone and calls watch->cancel_wait. Spawned by the gateway, stopped by setting
+// watch->finished and cancelling the socket's pending wait.
+boost::asio::awaitable<void> WatchClient(boost::beast::tcp_stream& stream,
+                                         std::shared_ptr<ClientWatch> watch);
 
 }  // namespace sluice::proxy

@@ -7,6 +7,7 @@
 
 #include "providers/openai/openai_stream.h"
 #include "providers/upstream_errors.h"
+#include "proxy/attempt.h"
 #include "proxy/gateway.h"
 #include "routing/route_table.h"
 
@@ -91,7 +92,8 @@ std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& ori
 // did not ask for usage, stream_options.include_usage so usage is always captured.
 std::string BuildBody(RequestContext& ctx) {
   json::object& body = ctx.parsed.body();
-  if (ctx.route.upstream_model != ctx.parsed.model) body["model"] = ctx.route.upstream_model;
+  json::value& model = body["model"];  // per attempt: each target may want its own name
+  if (!model.is_string() || model.get_string() != ctx.upstream_model) model = ctx.upstream_model;
   if (ctx.parsed.stream && !ctx.parsed.client_wants_usage) {
     json::value& options = body["stream_options"];
     if (!options.is_object()) options = json::object(body.storage());
@@ -141,49 +143,71 @@ awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall
   }
 }
 
-awaitable<void> RelayError(RequestContext& ctx, http::UpstreamCall& call,
-                           const config::Provider& provider) {
-  std::string body;
-  co_await ReadWholeBody(ctx, call, body, kMaxErrorBody);
-  for (std::string_view name : {"retry-after", "retry-after-ms"})
-    if (auto v = call.header(name); !v.empty())
-      ctx.response_headers.push_back({name, std::string(v)});
-  ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
-  GatewayError error = providers::ClassifyUpstreamStatus(call.status(), provider.name, body);
-  co_await ReplyError(ctx, error);
+AttemptResult FailedBeforeCommit(RequestContext& ctx, UpstreamFailure f,
+                                 const config::Provider& provider) {
+  ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
+  return AttemptResult::Failed(FailureClass::kTransient, FailureError(f, provider.name, false));
 }
 
-awaitable<void> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
-                          const config::Provider& provider) {
+// A non-2xx upstream answer: nothing was sent to the client yet, so it may still fail over.
+awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx, http::UpstreamCall& call,
+                                               const config::Provider& provider) {
+  std::string body;
+  co_await ReadWholeBody(ctx, call, body, kMaxErrorBody);
+  AttemptResult r =
+      AttemptResult::Failed(ClassifyStatus(call.status()),
+                            providers::ClassifyUpstreamStatus(call.status(), provider.name, body));
+  r.retry_after = ParseRetryAfter(call.header("retry-after"), call.header("retry-after-ms"));
+  r.retry_after_header = std::string(call.header("retry-after"));
+  ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
+  co_return r;
+}
+
+awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
+                                   const config::Provider& provider) {
   std::string body;
   UpstreamFailure f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
-  if (f != UpstreamFailure::kNone) {
-    ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
-    GatewayError error = FailureError(f, provider.name, false);
-    co_await ReplyError(ctx, error);
-    co_return;
-  }
+  if (f != UpstreamFailure::kNone) co_return FailedBeforeCommit(ctx, f, provider);
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec, &ctx.arena);  // validated once, in the request's arena
   if (ec || !doc.is_object()) {
     ctx.outcome.error_detail = "upstream body is not a JSON object";
-    GatewayError error = FailureError(UpstreamFailure::kBadResponse, provider.name, false);
-    co_await ReplyError(ctx, error);
-    co_return;
+    co_return AttemptResult::Failed(
+        FailureClass::kTransient,
+        FailureError(UpstreamFailure::kBadResponse, provider.name, false));
   }
   ctx.outcome.has_usage = providers::openai::ExtractUsage(doc, ctx.outcome.usage);
   ctx.outcome.status = 200;
   co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
+  co_return AttemptResult::Committed();
 }
 
-awaitable<void> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
-                            const config::Provider& provider) {
+// Ends a stream that failed after it was committed to the client: a final error event.
+awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx, UpstreamFailure f,
+                                             const config::Provider& provider) {
+  ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
+  GatewayError error = FailureError(f, provider.name, true);
+  co_await ReplyError(ctx, error);
+  co_return AttemptResult::Committed(FailureClass::kTransient);
+}
+
+// Streams are held back until their first content event (bounded): role-only chunks and the like
+// are content-free, and an error before content can still fail over to another target.
+constexpr size_t kMaxHeldEvents = 16;
+constexpr size_t kMaxHeldBytes = 64 * 1024;
+
+awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
+                                     const config::Provider& provider,
+                                     http::UpstreamCall::TimePoint total_deadline) {
   http::Exchange& ex = ctx.exchange;
   http::SseSplitter splitter;
   providers::openai::StreamInspector inspector(/*drop_usage_chunk=*/!ctx.parsed.client_wants_usage);
-  ctx.outcome.status = 200;
   ex.BeginStream(200, "text/event-stream", ctx.response_headers);
-  std::string out;
+  bool committed = false;
+  size_t held_events = 0;
+  bool in_band_error = false;
+  std::string out;  // events to write (held ones included until commit)
+  AttemptResult result = AttemptResult::Committed();
   for (;;) {
     std::string_view piece;
     bool done = false;
@@ -193,49 +217,72 @@ awaitable<void> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
       f = co_await call.ReadBody(piece, done);
     }
     if (!piece.empty()) {
-      bool whole_piece = splitter.pending_bytes() == 0;  // forward `piece` itself when we can
+      bool whole_piece = committed && out.empty() && splitter.pending_bytes() == 0;
       bool dropped = false;
       bool ok = splitter.Feed(piece, [&](const http::SseEvent& ev) {
+        if (!committed && !in_band_error) {
+          if (providers::openai::IsInBandError(ev.data)) {
+            in_band_error = true;
+            return;
+          }
+          ++held_events;
+          if (!providers::openai::IsContentFree(ev.data) || held_events > kMaxHeldEvents ||
+              out.size() + ev.raw.size() > kMaxHeldBytes)
+            committed = true;
+        }
+        if (in_band_error) return;
         if (inspector.OnEvent(ev) == providers::openai::StreamInspector::Action::kForward) {
           out.append(ev.raw);
         } else {
           dropped = true;
         }
       });
-      if (!ok) {
-        ctx.outcome.error_detail = "upstream SSE event too large";
-        GatewayError error = FailureError(UpstreamFailure::kBadResponse, provider.name, true);
-        co_await ReplyError(ctx, error);
-        co_return;
+      if (in_band_error && !committed) {
+        ctx.outcome.error_detail = "upstream sent an error event before any content";
+        co_return AttemptResult::Failed(
+            FailureClass::kTransient,
+            GatewayError(ErrorCode::kProviderServerError,
+                         "provider '" + provider.name + "' failed before sending any content"));
       }
-      std::string_view send = out;
-      if (whole_piece && !dropped && splitter.pending_bytes() == 0) send = piece;
-      if (!send.empty()) {
-        if (ctx.outcome.ttft_ms < 0)
-          ctx.outcome.ttft_ms = std::chrono::duration<double, std::milli>(
-                                    std::chrono::steady_clock::now() - ex.started_at())
-                                    .count();
-        bool last = done && f == UpstreamFailure::kNone && splitter.pending_bytes() == 0;
-        if (!co_await ex.StreamChunk(send, last)) {
-          ctx.outcome.error_code = core::ErrorCodeName(ErrorCode::kCallerCancelled);
-          break;  // client gone: dropping the upstream connection cancels the request
+      if (!ok) {
+        if (!committed) co_return FailedBeforeCommit(ctx, UpstreamFailure::kBadResponse, provider);
+        co_return co_await FailCommittedStream(ctx, UpstreamFailure::kBadResponse, provider);
+      }
+      if (committed) {
+        call.set_deadline(total_deadline);  // the TTFT limit is met; only the total remains
+        std::string_view send = out;
+        if (whole_piece && !dropped && splitter.pending_bytes() == 0) send = piece;
+        if (!send.empty()) {
+          if (ctx.outcome.ttft_ms < 0)
+            ctx.outcome.ttft_ms = std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - ex.started_at())
+                                      .count();
+          ctx.outcome.status = 200;
+          bool last = done && f == UpstreamFailure::kNone && splitter.pending_bytes() == 0;
+          if (!co_await ex.StreamChunk(send, last)) {
+            ctx.outcome.error_code = core::ErrorCodeName(ErrorCode::kCallerCancelled);
+            break;  // client gone: dropping the upstream connection cancels the request
+          }
+          out.clear();
         }
-        out.clear();
       }
     }
     if (f != UpstreamFailure::kNone) {
-      ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
-      GatewayError error = FailureError(f, provider.name, true);
-      co_await ReplyError(ctx, error);
+      if (!committed) co_return FailedBeforeCommit(ctx, f, provider);
+      result = co_await FailCommittedStream(ctx, f, provider);
       break;
     }
     if (done) {
       if (splitter.pending_bytes() > 0) {
-        ctx.outcome.error_detail = "upstream stream ended inside an event";
-        GatewayError error = FailureError(UpstreamFailure::kBadResponse, provider.name, true);
-        co_await ReplyError(ctx, error);
+        if (!committed) co_return FailedBeforeCommit(ctx, UpstreamFailure::kBadResponse, provider);
+        result = co_await FailCommittedStream(ctx, UpstreamFailure::kBadResponse, provider);
       } else {
-        co_await ex.EndStream();
+        // A stream with no content at all (held events only) is complete here.
+        ctx.outcome.status = 200;
+        if (!out.empty() || !ex.response_started())
+          co_await ex.StreamChunk(out, /*last=*/true);
+        else
+          co_await ex.EndStream();
       }
       break;
     }
@@ -248,20 +295,28 @@ awaitable<void> RelayStream(RequestContext& ctx, http::UpstreamCall& call,
     ctx.outcome.usage.output = inspector.data_events();
     ctx.outcome.usage.estimated = true;
   }
+  co_return result;
 }
 
 }  // namespace
 
-awaitable<void> RelayToOpenAi(RequestContext& ctx) {
-  const config::Provider& provider = *ctx.route.route->provider;
+awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
+  const config::Provider& provider = *ctx.target->provider;
   const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
   if (!origin) {
-    GatewayError error(ErrorCode::kGatewayInternal, "provider has no origin");
-    co_await ReplyError(ctx, error);
-    co_return;
+    co_return AttemptResult::Failed(
+        FailureClass::kTransient,
+        GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
   }
   std::string body = BuildBody(ctx);
   std::string head = BuildHead(ctx, *origin, provider, body.size());
+
+  auto now = std::chrono::steady_clock::now();
+  auto total_deadline = provider.total_timeout.count() ? now + provider.total_timeout
+                                                       : http::UpstreamCall::TimePoint::max();
+  auto first_deadline = provider.ttft_timeout.count()
+                            ? std::min(total_deadline, now + provider.ttft_timeout)
+                            : total_deadline;
 
   std::unique_ptr<http::UpstreamConnection> conn;
   std::optional<http::UpstreamCall> call;
@@ -271,34 +326,35 @@ awaitable<void> RelayToOpenAi(RequestContext& ctx) {
       UpstreamWaitTimer wait(ctx);
       conn = co_await ctx.worker.pool.Acquire(*origin, provider.connect_timeout, failure);
       if (conn) {
+        ctx.watch->cancel_wait = [c = conn.get()] { c->tcp().cancel(); };
         call.emplace(*conn, provider.read_timeout);
+        call->set_deadline(first_deadline);
         failure = co_await call->Send(head, body);
       }
     }
     // A pooled connection the server closed in the meantime: the request never reached it.
-    bool stale =
-        conn && conn->reused && failure == UpstreamFailure::kReset && !call->got_response_bytes();
+    bool stale = conn && conn->reused && failure == UpstreamFailure::kReset &&
+                 !call->got_response_bytes() && !ctx.watch->client_gone;
     if (!stale) break;
+    ctx.watch->cancel_wait = nullptr;
     call.reset();
     conn.reset();
   }
+  AttemptResult result;
   if (failure != UpstreamFailure::kNone) {
-    ctx.outcome.error_detail = std::string(http::UpstreamFailureName(failure));
-    GatewayError error = FailureError(failure, provider.name, false);
-    co_await ReplyError(ctx, error);
-    co_return;
-  }
-
-  int status = call->status();
-  if (status != 200) {
-    co_await RelayError(ctx, *call, provider);
+    result = FailedBeforeCommit(ctx, failure, provider);
+  } else if (call->status() < 200 || call->status() >= 300) {
+    result = co_await UpstreamStatusFailure(ctx, *call, provider);
   } else if (ctx.parsed.stream && call->header("content-type").starts_with("text/event-stream")) {
-    co_await RelayStream(ctx, *call, provider);
+    result = co_await RelayStream(ctx, *call, provider, total_deadline);
   } else {
-    co_await RelayJson(ctx, *call, provider);
+    call->set_deadline(total_deadline);
+    result = co_await RelayJson(ctx, *call, provider);
   }
-  if (call->reusable())
+  ctx.watch->cancel_wait = nullptr;
+  if (call && call->reusable() && !ctx.watch->client_gone)
     ctx.worker.pool.Release(*origin, std::move(conn), provider.max_idle_connections);
+  co_return result;
 }
 
 }  // namespace sluice::proxy

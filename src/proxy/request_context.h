@@ -2,8 +2,12 @@
 // Per-worker and per-request state of the proxy.
 #include <boost/json/monotonic_resource.hpp>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api/openai_request.h"
@@ -12,7 +16,9 @@
 #include "core/request_id.h"
 #include "http/exchange.h"
 #include "http/upstream_client.h"
+#include "proxy/retry_policy.h"
 #include "proxy/snapshot.h"
+#include "routing/endpoint_health.h"
 #include "telemetry/metrics.h"
 #include "telemetry/request_outcome.h"
 
@@ -22,7 +28,7 @@ namespace sluice::proxy {
 struct WorkerContext {
   WorkerContext(boost::asio::any_io_executor ex, std::shared_ptr<const Snapshot> snap,
                 core::AccessLogWriter* log, uint64_t seed)
-      : executor(ex), snapshot(std::move(snap)), pool(ex), ids(seed), access_log(log) {}
+      : executor(ex), snapshot(std::move(snap)), pool(ex), ids(seed), access_log(log), rng(seed) {}
 
   boost::asio::any_io_executor executor;
   std::shared_ptr<const Snapshot> snapshot;  // replaced by reloads (posted to this thread)
@@ -30,6 +36,17 @@ struct WorkerContext {
   core::RequestIdGenerator ids;
   telemetry::MetricsShard metrics;
   core::AccessLogWriter* access_log;
+  std::mt19937_64 rng;          // target choice and backoff jitter
+  routing::HealthTable health;  // passive outlier detection, per endpoint
+  std::map<std::string, RetryBudget, std::less<>> retry_budgets;  // by route (model entry) name
+};
+
+// Shared by a request and the coroutine watching its client connection: lets a client that goes
+// away cancel whatever the request is waiting on, at once.
+struct ClientWatch {
+  bool finished = false;  // the request is done; the watcher must touch nothing else
+  bool client_gone = false;
+  std::function<void()> cancel_wait;  // set by whoever is awaiting the upstream (or the sim)
 };
 
 struct RequestContext {
@@ -49,6 +66,9 @@ struct RequestContext {
   boost::json::monotonic_resource arena;
   api::ParsedRequest parsed;
   routing::ResolvedRoute route;
+  const routing::RouteTarget* target = nullptr;  // the current attempt's target
+  std::string_view upstream_model;               // the model name sent to `target`
+  std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>();
 
   std::vector<http::HeaderLine> response_headers;  // x-sluice-* and friends
   telemetry::RequestOutcome outcome;

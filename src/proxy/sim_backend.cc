@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "providers/sim/sim_generator.h"
+#include "proxy/attempt.h"
 #include "proxy/gateway.h"
 
 namespace sluice::proxy {
@@ -15,11 +16,15 @@ namespace sim = providers::sim;
 
 namespace {
 
-awaitable<void> Pace(RequestContext& ctx, std::chrono::nanoseconds delay) {
-  if (delay.count() <= 0) co_return;
+// False when the wait was cut short (the client went away).
+awaitable<bool> Pace(RequestContext& ctx, std::chrono::nanoseconds delay) {
+  if (delay.count() <= 0) co_return !ctx.watch->client_gone;
   UpstreamWaitTimer wait(ctx);  // simulated model time is the "upstream" part of the request
   boost::asio::steady_timer timer(ctx.worker.executor, delay);
-  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  ctx.watch->cancel_wait = [&timer] { timer.cancel(); };
+  auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  ctx.watch->cancel_wait = nullptr;
+  co_return !ec && !ctx.watch->client_gone;
 }
 
 // One SSE event around a chunk's JSON. Built into a named string before the co_await (never a
@@ -34,11 +39,11 @@ std::string IdPrefix(api::ApiKind kind) {
 
 }  // namespace
 
-awaitable<void> ServeFromSim(RequestContext& ctx) {
-  const config::SimSettings& settings = ctx.route.route->provider->sim;
+awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
+  const config::SimSettings& settings = ctx.target->provider->sim;
   const api::ParsedRequest& req = ctx.parsed;
   std::string id = IdPrefix(req.kind) + ctx.outcome.request_id;
-  sim::ResponseIds ids{id, ctx.route.upstream_model, static_cast<int64_t>(std::time(nullptr))};
+  sim::ResponseIds ids{id, ctx.upstream_model, static_cast<int64_t>(std::time(nullptr))};
   http::Exchange& ex = ctx.exchange;
   auto& o = ctx.outcome;
   o.has_usage = true;
@@ -49,7 +54,7 @@ awaitable<void> ServeFromSim(RequestContext& ctx) {
     o.usage.input = prompt_tokens;
     o.status = 200;
     co_await ex.Reply(200, "application/json", body, ctx.response_headers);
-    co_return;
+    co_return AttemptResult::Committed();
   }
 
   sim::SimAnswer answer = sim::PlanAnswer(req, settings);
@@ -61,10 +66,13 @@ awaitable<void> ServeFromSim(RequestContext& ctx) {
   o.status = 200;
 
   if (!req.stream) {
-    co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()));
+    if (!co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()))) {
+      o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+      co_return AttemptResult::Committed();
+    }
     std::string body = sim::RenderCompletion(req.kind, ids, answer);
     co_await ex.Reply(200, "application/json", body, ctx.response_headers);
-    co_return;
+    co_return AttemptResult::Committed();
   }
 
   ex.BeginStream(200, "text/event-stream", ctx.response_headers);
@@ -72,10 +80,13 @@ awaitable<void> ServeFromSim(RequestContext& ctx) {
   std::string event;
   if (chat) {
     event = Event(sim::RenderChunk(req.kind, ids, "", true, false, answer));
-    if (!co_await ex.StreamChunk(event)) co_return;
+    if (!co_await ex.StreamChunk(event)) co_return AttemptResult::Committed();
   }
   for (auto token : answer.tokens) {
-    co_await Pace(ctx, per_token);
+    if (!co_await Pace(ctx, per_token)) {
+      o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+      co_return AttemptResult::Committed();
+    }
     if (o.ttft_ms < 0)
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
@@ -83,13 +94,14 @@ awaitable<void> ServeFromSim(RequestContext& ctx) {
     event = Event(sim::RenderChunk(req.kind, ids, token, false, false, answer));
     if (!co_await ex.StreamChunk(event)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
-      co_return;
+      co_return AttemptResult::Committed();
     }
   }
   event = Event(sim::RenderChunk(req.kind, ids, "", false, true, answer));
   if (req.client_wants_usage) event += Event(sim::RenderUsageChunk(req.kind, ids, answer));
   event += "data: [DONE]\n\n";
   co_await ex.StreamChunk(event, /*last=*/true);
+  co_return AttemptResult::Committed();
 }
 
 }  // namespace sluice::proxy

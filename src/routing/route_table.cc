@@ -1,5 +1,7 @@
 #include "routing/route_table.h"
 
+#include <algorithm>
+
 namespace sluice::routing {
 
 bool WildcardMatch(std::string_view pattern, std::string_view text) {
@@ -27,7 +29,14 @@ RouteTable::RouteTable(const config::Config& config) {
   routes_.reserve(config.models.size());
   for (const auto& model : config.models) {
     size_t index = routes_.size();
-    routes_.push_back(Route{&model, config.FindProvider(model.provider)});
+    Route route{&model, {}};
+    for (const auto& target : model.targets)
+      route.targets.push_back(RouteTarget{&target, config.FindProvider(target.provider)});
+    std::stable_sort(route.targets.begin(), route.targets.end(),
+                     [](const RouteTarget& a, const RouteTarget& b) {
+                       return a.target->priority < b.target->priority;
+                     });
+    routes_.push_back(std::move(route));
     if (model.name.find('*') != std::string::npos) {
       wildcards_.push_back(index);
       continue;
@@ -53,9 +62,7 @@ ResolvedRoute RouteTable::Resolve(std::string_view requested) const {
       }
     }
   }
-  if (!route) return {};
-  const auto& override_name = route->model->upstream_model;
-  return {route, override_name.empty() ? requested : std::string_view(override_name)};
+  return {route, requested};
 }
 
 }  // namespace sluice::routing

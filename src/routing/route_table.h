@@ -11,15 +11,26 @@
 
 namespace sluice::routing {
 
-struct Route {
-  const config::Model* model = nullptr;  // the config entry that matched
+struct RouteTarget {
+  const config::Target* target = nullptr;
   const config::Provider* provider = nullptr;
 };
 
-struct ResolvedRoute {
-  const Route* route = nullptr;     // null: no model matches
-  std::string_view upstream_model;  // name to send upstream (override, or the name asked for)
+struct Route {
+  const config::Model* model = nullptr;  // the config entry that matched
+  std::vector<RouteTarget> targets;      // by priority (lowest first), file order within
 };
+
+struct ResolvedRoute {
+  const Route* route = nullptr;  // null: no model matches
+  std::string_view requested;    // the model name the client asked for
+};
+
+// The model name to send to `target`: its override, or the name the client asked for.
+inline std::string_view UpstreamModel(const RouteTarget& target, std::string_view requested) {
+  const std::string& name = target.target->upstream_model;
+  return name.empty() ? requested : std::string_view(name);
+}
 
 class RouteTable {
  public:

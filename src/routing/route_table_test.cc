@@ -11,13 +11,22 @@ config::Provider NamedProvider(std::string name) {
   return p;
 }
 
+config::Model OneTarget(std::string name, std::vector<std::string> aliases, std::string provider,
+                        std::string upstream) {
+  config::Model m;
+  m.name = std::move(name);
+  m.aliases = std::move(aliases);
+  m.targets.push_back({std::move(provider), std::move(upstream), 0, 1});
+  return m;
+}
+
 config::Config MakeConfig() {
   config::Config c;
   c.providers.push_back(NamedProvider("up"));
   c.providers.push_back(NamedProvider("other"));
-  c.models.push_back({"gpt-4o-mini", {"mini"}, "up", "gpt-4o-mini-2024-07-18"});
-  c.models.push_back({"claude-*", {}, "other", ""});
-  c.models.push_back({"*", {}, "up", ""});
+  c.models.push_back(OneTarget("gpt-4o-mini", {"mini"}, "up", "gpt-4o-mini-2024-07-18"));
+  c.models.push_back(OneTarget("claude-*", {}, "other", ""));
+  c.models.push_back(OneTarget("*", {}, "up", ""));
   return c;
 }
 
@@ -37,12 +46,12 @@ TEST(RouteTable, ExactAliasAndOverride) {
   RouteTable t(c);
   auto r = t.Resolve("gpt-4o-mini");
   ASSERT_NE(r.route, nullptr);
-  EXPECT_EQ(r.route->provider->name, "up");
-  EXPECT_EQ(r.upstream_model, "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(r.route->targets.at(0).provider->name, "up");
+  EXPECT_EQ(UpstreamModel(r.route->targets[0], r.requested), "gpt-4o-mini-2024-07-18");
   auto a = t.Resolve("mini");
   ASSERT_NE(a.route, nullptr);
   EXPECT_EQ(a.route->model->name, "gpt-4o-mini");
-  EXPECT_EQ(a.upstream_model, "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(UpstreamModel(a.route->targets[0], a.requested), "gpt-4o-mini-2024-07-18");
 }
 
 TEST(RouteTable, WildcardsInFileOrderPassNameThrough) {
@@ -50,18 +59,18 @@ TEST(RouteTable, WildcardsInFileOrderPassNameThrough) {
   RouteTable t(c);
   auto r = t.Resolve("claude-sonnet");
   ASSERT_NE(r.route, nullptr);
-  EXPECT_EQ(r.route->provider->name, "other");
-  EXPECT_EQ(r.upstream_model, "claude-sonnet");
+  EXPECT_EQ(r.route->targets.at(0).provider->name, "other");
+  EXPECT_EQ(UpstreamModel(r.route->targets[0], r.requested), "claude-sonnet");
   auto any = t.Resolve("llama-3");
   ASSERT_NE(any.route, nullptr);
   EXPECT_EQ(any.route->model->name, "*");
-  EXPECT_EQ(any.upstream_model, "llama-3");
+  EXPECT_EQ(UpstreamModel(any.route->targets[0], any.requested), "llama-3");
 }
 
 TEST(RouteTable, UnknownWithoutWildcard) {
   config::Config c;
   c.providers.push_back(NamedProvider("up"));
-  c.models.push_back({"only", {}, "up", ""});
+  c.models.push_back(OneTarget("only", {}, "up", ""));
   RouteTable t(c);
   EXPECT_EQ(t.Resolve("other").route, nullptr);
   EXPECT_EQ(t.Resolve("").route, nullptr);
@@ -72,6 +81,21 @@ TEST(RouteTable, ListedModelsExcludeWildcards) {
   auto c = MakeConfig();
   RouteTable t(c);
   EXPECT_EQ(t.listed_models(), (std::vector<std::string>{"gpt-4o-mini", "mini"}));
+}
+
+TEST(RouteTable, TargetsSortedByPriorityKeepingFileOrderWithin) {
+  config::Config c;
+  for (auto name : {"a", "b", "c", "d"}) c.providers.push_back(NamedProvider(name));
+  config::Model m;
+  m.name = "m";
+  m.targets = {{"a", "", 1, 1}, {"b", "", 0, 1}, {"c", "", 1, 1}, {"d", "", 0, 1}};
+  c.models.push_back(m);
+  RouteTable t(c);
+  auto r = t.Resolve("m");
+  ASSERT_NE(r.route, nullptr);
+  std::string order;
+  for (const auto& target : r.route->targets) order += target.provider->name;
+  EXPECT_EQ(order, "bdac");
 }
 
 }  // namespace

@@ -98,9 +98,20 @@ void MetricsShard::RecordProtocolError(int status, std::string_view code) {
   ++Increment(requests_, View("", "", status, code));
 }
 
+void MetricsShard::RecordAttempt(std::string_view provider, std::string_view result) {
+  ++Increment(attempts_, std::tuple<std::string_view, std::string_view>(provider, result));
+}
+
+void MetricsShard::RecordFallback(std::string_view route) { ++Increment(fallbacks_, route); }
+
+void MetricsShard::RecordEjection(std::string_view provider) { ++Increment(ejections_, provider); }
+
 void MetricsShard::Merge(const MetricsShard& other) {
   for (const auto& [k, v] : other.requests_) requests_[k] += v;
   for (const auto& [k, v] : other.tokens_) tokens_[k] += v;
+  for (const auto& [k, v] : other.attempts_) attempts_[k] += v;
+  for (const auto& [k, v] : other.fallbacks_) fallbacks_[k] += v;
+  for (const auto& [k, v] : other.ejections_) ejections_[k] += v;
   overhead_us_.Merge(other.overhead_us_);
   duration_s_.Merge(other.duration_s_);
   active_connections += other.active_connections;
@@ -126,6 +137,29 @@ std::string MetricsShard::RenderPrometheus() const {
     out.append("sluice_tokens_total{");
     AppendLabel(out, "route", std::get<0>(key), true);
     AppendLabel(out, "type", std::get<1>(key), false);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
+  RenderCounterHead(
+      out, "sluice_upstream_attempts_total",
+      "Upstream attempts by provider and result (none = success, else the failure class).");
+  for (const auto& [key, value] : attempts_) {
+    out.append("sluice_upstream_attempts_total{");
+    AppendLabel(out, "provider", std::get<0>(key), true);
+    AppendLabel(out, "result", std::get<1>(key), false);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
+  RenderCounterHead(out, "sluice_fallbacks_total",
+                    "Requests answered by another target than the first one tried, by route.");
+  for (const auto& [route, value] : fallbacks_) {
+    out.append("sluice_fallbacks_total{");
+    AppendLabel(out, "route", route, true);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
+  RenderCounterHead(out, "sluice_ejections_total",
+                    "Times an endpoint was ejected by outlier detection (per worker, summed).");
+  for (const auto& [provider, value] : ejections_) {
+    out.append("sluice_ejections_total{");
+    AppendLabel(out, "provider", provider, true);
     out.append("} ").append(std::to_string(value)).append("\n");
   }
   RenderHistogram(out, "sluice_overhead_microseconds",

@@ -20,6 +20,11 @@ class MetricsShard {
   void RecordRequest(const RequestOutcome& r);
   // A request refused at the HTTP layer, before any route was known.
   void RecordProtocolError(int status, std::string_view code);
+  // One upstream attempt and how it ended ("none" = success, else a failure class).
+  void RecordAttempt(std::string_view provider, std::string_view result);
+  // A request answered by another target than the first one tried.
+  void RecordFallback(std::string_view route);
+  void RecordEjection(std::string_view provider);
   void Merge(const MetricsShard& other);
 
   int64_t active_connections = 0;
@@ -35,6 +40,10 @@ class MetricsShard {
   using TokenKey = std::tuple<std::string, std::string>;       // route, type
   std::map<RequestKey, uint64_t, std::less<>> requests_;
   std::map<TokenKey, uint64_t, std::less<>> tokens_;
+  using PairKey = std::tuple<std::string, std::string>;
+  std::map<PairKey, uint64_t, std::less<>> attempts_;       // provider, result
+  std::map<std::string, uint64_t, std::less<>> fallbacks_;  // route
+  std::map<std::string, uint64_t, std::less<>> ejections_;  // provider
   Histogram overhead_us_;
   Histogram duration_s_;
 };

@@ -197,14 +197,24 @@ describe('streaming chat completions', () => {
     assert.equal(line.backend, 'fake');
   });
 
-  it('ends with a provider_timeout error event when the upstream goes silent mid-stream', T, async () => {
+  it('answers 504 provider_timeout when the upstream goes silent before any content', T, async () => {
     // read_timeout is 2s; the fake sends the role chunk at once, then waits 4s before each event.
+    // The role chunk carries no content, so it is held back and the failure is still a clean error.
     const res = await streamSSE(chatUrl, streamBody(), {
       headers: { 'x-fake-chunk-delay-ms': '4000', 'x-fake-chunks': '2' },
     });
+    assert.equal(res.status, 504, res.text);
+    assert.equal(res.json?.error?.code, 'provider_timeout');
+  });
+
+  it('ends with a provider_timeout error event when the upstream goes silent mid-stream', T, async () => {
+    // Content was delivered, then the upstream stalls longer than read_timeout (2s).
+    const res = await streamSSE(chatUrl, streamBody(), {
+      headers: { 'x-fake-stall-after': '1', 'x-fake-chunks': '3' },
+    });
     assert.equal(res.status, 200);
     assert.ok(!res.done);
-    assert.deepEqual(contentDeltas(res.events), []);
+    assert.deepEqual(contentDeltas(res.events), ['tok0 ']);
     const last = res.events.at(-1);
     assert.equal(last?.json?.error?.code, 'provider_timeout', `last event: ${last?.data}`);
   });

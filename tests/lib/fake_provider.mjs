@@ -8,6 +8,7 @@
 //   x-fake-chunks: N           content chunks in a stream (default 3): delta.content "tok0 ", "tok1 ", ...
 //   x-fake-delay-ms: N         wait N ms before sending the response headers
 //   x-fake-chunk-delay-ms: N   wait N ms between consecutive SSE events
+//   x-fake-stall-after: N      stream: send nothing more after N content chunks (socket stays open)
 //   x-fake-reset-after: N      stream: destroy the socket after N content chunks;
 //                              non-stream or N=0: destroy the socket before any response byte
 //   x-fake-usage: "P,C"        usage numbers (default "7,<chunks>" for streams, "7,3" otherwise)
@@ -296,6 +297,7 @@ export async function startFakeProvider() {
     const h = req.headers;
     const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
     const chunkDelay = intHeader(h, 'x-fake-chunk-delay-ms', 0);
+    const stallAfter = intHeader(h, 'x-fake-stall-after', null);
     const split = h['x-fake-split'] !== undefined && h['x-fake-split'] !== '0';
     const noUsage = h['x-fake-no-usage'] !== undefined;
     const includeUsage = body.stream_options?.include_usage === true;
@@ -383,6 +385,11 @@ export async function startFakeProvider() {
           // them before the FIN, and the chunked body is left unterminated.
           rec.outcome = 'reset';
           res.socket?.destroy();
+          return;
+        }
+        if (stallAfter !== null && contentSent >= stallAfter) {
+          rec.outcome = 'stalled';
+          await sleep(600_000, signal);  // until the gateway gives up and closes the connection
           return;
         }
       }

@@ -39,6 +39,42 @@ bool MentionsNonNull(std::string_view data, std::string_view quoted_key) {
 
 }  // namespace
 
+bool IsInBandError(std::string_view data) {
+  if (!MentionsNonNull(data, "\"error\"")) return false;
+  boost::system::error_code ec;
+  json::value v = json::parse(data, ec);
+  return !ec && v.is_object() && v.get_object().contains("error");
+}
+
+static bool NonEmptyString(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() && !v->get_string().empty();
+}
+
+bool IsContentFree(std::string_view data) {
+  if (data.empty()) return true;
+  boost::system::error_code ec;
+  json::value v = json::parse(data, ec);
+  if (ec || !v.is_object()) return false;  // [DONE] or something unknown: let it through
+  const json::value* choices = v.get_object().if_contains("choices");
+  if (!choices || !choices->is_array()) return true;
+  for (const auto& choice : choices->get_array()) {
+    if (!choice.is_object()) return false;
+    const json::object& c = choice.get_object();
+    if (const json::value* finish = c.if_contains("finish_reason"); finish && !finish->is_null())
+      return false;
+    if (NonEmptyString(c, "text")) return false;
+    const json::value* delta = c.if_contains("delta");
+    if (!delta || !delta->is_object()) continue;
+    const json::object& d = delta->get_object();
+    if (NonEmptyString(d, "content") || NonEmptyString(d, "refusal") ||
+        NonEmptyString(d, "reasoning_content") || d.contains("tool_calls") ||
+        d.contains("function_call"))
+      return false;
+  }
+  return true;
+}
+
 bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
   if (!body.is_object()) return false;
   const json::value* u = body.get_object().if_contains("usage");

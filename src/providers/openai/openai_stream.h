@@ -15,6 +15,12 @@ namespace sluice::providers::openai {
 // Reads `usage` of a chat/completions/embeddings response object. False if there is none.
 bool ExtractUsage(const boost::json::value& body, core::TokenUsage& usage);
 
+// An event that reports a failure in band: {"error": {...}}.
+bool IsInBandError(std::string_view data);
+// An event that carries nothing the client would see as output: a role-only delta, an empty
+// text, no finish_reason. Streams are held back over such events so they can still fail over.
+bool IsContentFree(std::string_view data);
+
 class StreamInspector {
  public:
   // `drop_usage_chunk`: the client did not ask for usage, the gateway added include_usage upstream.

@@ -50,5 +50,19 @@ TEST(StreamInspector, NoticesInBandErrorsAndToleratesGarbage) {
   EXPECT_FALSE(inspector.usage_reported());
 }
 
+TEST(StreamEvents, ContentFreeAndInBandErrors) {
+  EXPECT_TRUE(IsContentFree(
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})"));
+  EXPECT_TRUE(IsContentFree(R"({"choices":[]})"));
+  EXPECT_FALSE(IsContentFree(R"({"choices":[{"delta":{"content":"Hi"}}]})"));
+  EXPECT_FALSE(IsContentFree(R"({"choices":[{"delta":{"tool_calls":[{"index":0}]}}]})"));
+  EXPECT_FALSE(IsContentFree(R"({"choices":[{"delta":{},"finish_reason":"stop"}]})"));
+  EXPECT_FALSE(IsContentFree(R"({"choices":[{"text":"x","finish_reason":null}]})"));
+  EXPECT_FALSE(IsContentFree("[DONE]"));
+  EXPECT_TRUE(IsInBandError(R"({"error":{"message":"overloaded","type":"server_error"}})"));
+  EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"error"}}],"error":null})"));
+  EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"the "error": field"}}]})"));
+}
+
 }  // namespace
 }  // namespace sluice::providers::openai

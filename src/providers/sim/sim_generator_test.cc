@@ -67,20 +67,27 @@ TEST(SimGenerator, EmbeddingsAreDeterministicUnitVectors) {
 TEST(SimGenerator, EmbeddingsInBase64AreLittleEndianFloat32) {
   config::SimSettings settings;
   settings.embedding_dims = 3;
-  auto r = Parse(api::ApiKind::kEmbeddings, R"({"model":"sim","input":"a","encoding_format":"base64"})");
+  auto r =
+      Parse(api::ApiKind::kEmbeddings, R"({"model":"sim","input":"a","encoding_format":"base64"})");
   uint32_t prompt_tokens = 0;
-  auto body = boost::json::parse(RenderEmbeddings(r, {"id", "sim", 0}, settings, &prompt_tokens)).as_object();
+  auto body = boost::json::parse(RenderEmbeddings(r, {"id", "sim", 0}, settings, &prompt_tokens))
+                  .as_object();
   std::string_view b64 = body["data"].at(0).at("embedding").as_string();
   EXPECT_EQ(b64.size(), 16u);  // 12 bytes -> 16 base64 characters
   auto plain = Parse(api::ApiKind::kEmbeddings, R"({"model":"sim","input":"a"})");
-  auto floats = boost::json::parse(RenderEmbeddings(plain, {"id", "sim", 0}, settings, &prompt_tokens)).as_object();
+  auto floats =
+      boost::json::parse(RenderEmbeddings(plain, {"id", "sim", 0}, settings, &prompt_tokens))
+          .as_object();
   // Decode the first float and compare with the JSON form.
   auto val = [](char c) -> uint32_t {
-    return static_cast<uint32_t>(std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").find(c));
+    return static_cast<uint32_t>(
+        std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+            .find(c));
   };
   uint32_t n = val(b64[0]) << 18 | val(b64[1]) << 12 | val(b64[2]) << 6 | val(b64[3]);
   uint32_t n2 = val(b64[4]) << 18 | val(b64[5]) << 12;
-  uint32_t bits = (n >> 16 & 0xff) | (n >> 8 & 0xff) << 8 | (n & 0xff) << 16 | (n2 >> 16 & 0xff) << 24;
+  uint32_t bits =
+      (n >> 16 & 0xff) | (n >> 8 & 0xff) << 8 | (n & 0xff) << 16 | (n2 >> 16 & 0xff) << 24;
   float f;
   std::memcpy(&f, &bits, sizeof f);
   EXPECT_NEAR(f, floats["data"].at(0).at("embedding").at(0).as_double(), 1e-6);

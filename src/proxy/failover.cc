@@ -1,0 +1,131 @@
+// Retries and priority failover (DESIGN.md §2 "Upstream attempts"): attempts go to the route's
+// targets by priority and health; a failure before the first byte reached the client is retried
+// elsewhere (or on the same target after a jittered backoff) while the attempt limit and the
+// route's retry budget allow. Once bytes are committed, the answer is final.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "proxy/attempt.h"
+#include "proxy/gateway.h"
+#include "routing/target_picker.h"
+
+namespace sluice::proxy {
+
+using boost::asio::awaitable;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void SetHeader(std::vector<http::HeaderLine>& headers, std::string_view name, std::string value) {
+  for (auto& h : headers)
+    if (h.name == name) {
+      h.value = std::move(value);
+      return;
+    }
+  headers.push_back({name, std::move(value)});
+}
+
+awaitable<bool> Sleep(RequestContext& ctx, std::chrono::milliseconds delay) {
+  if (delay.count() <= 0) co_return !ctx.watch->client_gone;
+  boost::asio::steady_timer timer(ctx.worker.executor, delay);
+  ctx.watch->cancel_wait = [&timer] { timer.cancel(); };
+  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  ctx.watch->cancel_wait = nullptr;
+  co_return !ctx.watch->client_gone;
+}
+
+awaitable<AttemptResult> Attempt(RequestContext& ctx) {
+  if (ctx.target->provider->type == config::ProviderType::kSim) co_return co_await AttemptSim(ctx);
+  co_return co_await AttemptOpenAi(ctx);
+}
+
+}  // namespace
+
+awaitable<void> ServeWithFailover(RequestContext& ctx) {
+  const routing::Route& route = *ctx.route.route;
+  const config::RetryPolicy& policy = route.model->retry;
+  WorkerContext& worker = ctx.worker;
+  auto budget_it = worker.retry_budgets.find(route.model->name);
+  if (budget_it == worker.retry_budgets.end())
+    budget_it = worker.retry_budgets.emplace(route.model->name, RetryBudget{}).first;
+  RetryBudget& budget = budget_it->second;
+  budget.OnRequest(policy.budget);
+
+  auto& o = ctx.outcome;
+  std::vector<bool> tried(route.targets.size(), false);
+  std::vector<bool> excluded(route.targets.size(), false);  // never again for this request
+  AttemptResult last;
+  int first_index = -1, last_index = -1;
+  bool have_failure = false;
+  for (uint32_t attempt = 0; attempt < policy.attempts; ++attempt) {
+    int index = routing::PickTarget(route, worker.health, tried, Clock::now(), worker.rng);
+    if (index < 0 && attempt > 0) {
+      // Every target had its turn: start another round with the ones still worth trying.
+      tried = excluded;
+      index = routing::PickTarget(route, worker.health, tried, Clock::now(), worker.rng);
+    }
+    if (index < 0) {
+      if (!have_failure)
+        last = AttemptResult::Failed(
+            FailureClass::kOverloaded,
+            core::GatewayError(core::ErrorCode::kProviderOverloaded,
+                               "every backend of model '" + route.model->name +
+                                   "' is at its concurrency limit (circuit open)"));
+      break;
+    }
+    if (attempt > 0) {
+      if (!budget.TrySpend()) {
+        o.error_detail += "; retry budget exhausted";
+        break;
+      }
+      auto delay = Backoff(policy, attempt, worker.rng);
+      if (index == last_index && last.retry_after) delay = std::max(delay, *last.retry_after);
+      if (!co_await Sleep(ctx, delay)) break;
+    }
+
+    const routing::RouteTarget& target = route.targets[static_cast<size_t>(index)];
+    tried[static_cast<size_t>(index)] = true;
+    if (first_index < 0) first_index = index;
+    last_index = index;
+    ctx.target = &target;
+    ctx.upstream_model = routing::UpstreamModel(target, ctx.route.requested);
+    o.provider = target.provider->name;
+    o.served_model = std::string(ctx.upstream_model);
+    o.attempts = static_cast<int>(attempt + 1);
+    o.error_detail.clear();
+    SetHeader(ctx.response_headers, "x-sluice-backend", o.provider);
+    SetHeader(ctx.response_headers, "x-sluice-attempts", std::to_string(o.attempts));
+
+    routing::EndpointHealth& health = worker.health.at(target.provider->name);
+    uint32_t ejections_before = health.ejections();
+    health.OnAttemptStart(Clock::now());
+    AttemptResult result = co_await Attempt(ctx);
+    health.OnAttemptEnd(*target.provider, CountsAsEndpointFailure(result.failure), Clock::now());
+    if (health.ejections() > ejections_before) worker.metrics.RecordEjection(target.provider->name);
+    worker.metrics.RecordAttempt(target.provider->name, FailureClassName(result.failure));
+
+    if (ctx.watch->client_gone) break;
+    if (result.committed || result.failure == FailureClass::kNone) {
+      if (index != first_index) worker.metrics.RecordFallback(route.model->name);
+      co_return;
+    }
+    last = std::move(result);
+    have_failure = true;
+    if (ctx.watch->client_gone || !Retryable(last.failure)) break;
+    bool wait_too_long = last.retry_after && *last.retry_after > policy.max_backoff;
+    if (last.failure == FailureClass::kCredential || wait_too_long)
+      excluded[static_cast<size_t>(index)] = true;
+  }
+
+  if (ctx.watch->client_gone) {
+    o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+    if (!ctx.exchange.response_started()) o.status = 499;  // logged only: nobody to tell
+    co_return;
+  }
+  if (!last.retry_after_header.empty())
+    SetHeader(ctx.response_headers, "retry-after", last.retry_after_header);
+  co_await ReplyError(ctx, last.error);
+}
+
+}  // namespace sluice::proxy

@@ -1,0 +1,62 @@
+#include "routing/endpoint_health.h"
+
+#include <algorithm>
+
+namespace sluice::routing {
+
+EndpointHealth::State EndpointHealth::state(SteadyTime now) const {
+  if (!ejected_) return State::kHealthy;
+  return now < ejected_until_ ? State::kEjected : State::kProbing;
+}
+
+bool EndpointHealth::Available(const config::Provider& settings, SteadyTime now) const {
+  if (circuit_open(settings)) return false;
+  switch (state(now)) {
+    case State::kHealthy:
+      return true;
+    case State::kEjected:
+      return false;
+    case State::kProbing:
+      return !probe_in_flight_;
+  }
+  return true;
+}
+
+void EndpointHealth::OnAttemptStart(SteadyTime now) {
+  ++in_flight_;
+  if (state(now) == State::kProbing) probe_in_flight_ = true;
+}
+
+void EndpointHealth::OnAttemptEnd(const config::Provider& settings, bool counts_as_failure,
+                                  SteadyTime now) {
+  if (in_flight_) --in_flight_;
+  bool was_probe = probe_in_flight_ && state(now) == State::kProbing;
+  if (was_probe) probe_in_flight_ = false;
+  if (!counts_as_failure) {
+    consecutive_failures_ = 0;
+    if (was_probe || (ejected_ && state(now) == State::kProbing)) {
+      ejected_ = false;  // proved healthy
+      ejections_ = 0;
+    }
+    return;
+  }
+  const auto& o = settings.outlier;
+  if (o.consecutive_failures == 0) return;
+  ++consecutive_failures_;
+  if (!was_probe && consecutive_failures_ < o.consecutive_failures) return;
+  // Eject (again): base * 2^ejections, capped.
+  config::Millis duration = o.base_ejection * (int64_t{1} << std::min<uint32_t>(ejections_, 20));
+  ejected_until_ = now + std::min(duration, o.max_ejection);
+  ejected_ = true;
+  ++ejections_;
+  consecutive_failures_ = 0;
+}
+
+EndpointHealth& HealthTable::at(std::string_view provider) {
+  auto it = endpoints_.find(std::string(provider));
+  if (it == endpoints_.end())
+    it = endpoints_.emplace(std::string(provider), EndpointHealth{}).first;
+  return it->second;
+}
+
+}  // namespace sluice::routing
