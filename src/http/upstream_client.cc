@@ -125,7 +125,10 @@ awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
   while (!idle.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
     idle.pop_back();
-    if (LooksAlive(conn->tcp())) {
+    // A connection used moments ago is almost surely alive: skip the peek (a syscall) then; a stale
+    // one is caught by the caller's retry-once on a reused connection anyway.
+    bool recent = std::chrono::steady_clock::now() - conn->idle_since < std::chrono::seconds(1);
+    if (recent || LooksAlive(conn->tcp())) {
       conn->reused = true;
       co_return conn;
     }
@@ -177,6 +180,7 @@ void ConnectionPool::Release(const UpstreamOrigin& origin, std::unique_ptr<Upstr
   auto& idle = idle_[origin.pool_key];
   if (idle.size() >= max_idle) return;  // dropping closes it
   conn->tcp().expires_never();
+  conn->idle_since = std::chrono::steady_clock::now();
   idle.push_back(std::move(conn));
 }
 

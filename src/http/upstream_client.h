@@ -53,6 +53,7 @@ class UpstreamConnection {
 
   boost::beast::tcp_stream& tcp() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : tcp_; }
   bool reused = false;
+  std::chrono::steady_clock::time_point idle_since;  // when it went back to the pool
 
  private:
   friend class UpstreamCall;

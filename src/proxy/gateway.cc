@@ -134,15 +134,22 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
                         boost::asio::detached);
   co_await ServeWithFailover(ctx);
   ctx.watch->finished = true;
+  ctx.watch->delay.cancel();
   boost::system::error_code ignored;
-  ctx.exchange.stream().socket().cancel(ignored);  // ends the watcher's wait
+  if (ctx.watch->waiting_on_socket) ctx.exchange.stream().socket().cancel(ignored);
   if (ctx.watch->client_gone) ctx.exchange.set_keep_alive(false);
 }
 
 awaitable<void> WatchClient(boost::beast::tcp_stream& stream, std::shared_ptr<ClientWatch> watch) {
+  constexpr auto kStartAfter = std::chrono::milliseconds(20);
+  watch->delay.expires_after(kStartAfter);
+  auto [tec] = co_await watch->delay.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  if (watch->finished || tec) co_return;
   auto& socket = stream.socket();
+  watch->waiting_on_socket = true;
   auto [ec] = co_await socket.async_wait(boost::asio::socket_base::wait_read,
                                          boost::asio::as_tuple(boost::asio::use_awaitable));
+  watch->waiting_on_socket = false;
   if (watch->finished || ec) co_return;
   // Readable: either the client hung up (EOF, reset) or it pipelined its next request.
   char c;

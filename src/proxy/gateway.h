@@ -34,9 +34,9 @@ boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
 
-// Watches the client connection while the request is served; when the client hangs up it sets
-// watch->client_gone and calls watch->cancel_wait. Spawned by the gateway, stopped by setting
-// watch->finished and cancelling the socket's pending wait.
+// Watches the client connection while the request is served (from 20 ms into it); when the client
+// hangs up it sets watch->client_gone and calls watch->cancel_wait. Spawned by the gateway, stopped
+// by setting watch->finished and cancelling watch->delay and, if waiting_on_socket, the socket.
 boost::asio::awaitable<void> WatchClient(boost::beast::tcp_stream& stream,
                                          std::shared_ptr<ClientWatch> watch);
 

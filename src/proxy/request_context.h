@@ -1,5 +1,6 @@
 #pragma once
 // Per-worker and per-request state of the proxy.
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <chrono>
 #include <functional>
@@ -44,9 +45,14 @@ struct WorkerContext {
 // Shared by a request and the coroutine watching its client connection: lets a client that goes
 // away cancel whatever the request is waiting on, at once.
 struct ClientWatch {
-  bool finished = false;  // the request is done; the watcher must touch nothing else
+  explicit ClientWatch(boost::asio::any_io_executor ex) : delay(ex) {}
+  bool finished = false;  // the request is done; the watcher must not touch the socket any more
   bool client_gone = false;
+  bool waiting_on_socket = false;
   std::function<void()> cancel_wait;  // set by whoever is awaiting the upstream (or the sim)
+  // Watching starts only once a request has taken a while: a fast one needs no watcher, and arming
+  // one costs a syscall (an epoll re-arm).
+  boost::asio::steady_timer delay;
 };
 
 struct RequestContext {
@@ -68,7 +74,7 @@ struct RequestContext {
   routing::ResolvedRoute route;
   const routing::RouteTarget* target = nullptr;  // the current attempt's target
   std::string_view upstream_model;               // the model name sent to `target`
-  std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>();
+  std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>(worker.executor);
 
   std::vector<http::HeaderLine> response_headers;  // x-sluice-* and friends
   telemetry::RequestOutcome outcome;

@@ -23,14 +23,45 @@ uint64_t NestedUint(const json::object& obj, std::string_view parent, std::strin
   return p && p->is_object() ? UintField(p->get_object(), key) : 0;
 }
 
-// True if `data` has `"key"` followed by something other than null: worth a full parse.
-bool MentionsNonNull(std::string_view data, std::string_view quoted_key) {
-  // memmem, not string_view::find: find() calls memchr on the first character, and '"' is
-  // everywhere in JSON, so it degrades to one call per key.
-  const void* hit = ::memmem(data.data(), data.size(), quoted_key.data(), quoted_key.size());
-  if (!hit) return false;
-  size_t at = static_cast<size_t>(static_cast<const char*>(hit) - data.data());
-  size_t i = data.find(':', at + quoted_key.size());
+// Finds a key in a chunk, per event on the stream hot path. It memchr's (vectorised, tens of
+// GB/s) for one character of the key that is rare in chunk JSON, then compares. The key names of an
+// OpenAI chunk ("id", "object", "choices", "delta", "content", "finish_reason", ...) hold no 'u'
+// but "usage" and "null", so for "usage" almost every byte is skipped at memchr speed.
+// (string_view::find memchr's the first character, '"', which is everywhere in JSON; glibc memmem
+// and a Horspool table were both measured several times slower here.)
+class KeyFinder {
+ public:
+  KeyFinder(std::string_view key, char anchor) : key_(key), anchor_(anchor), at_(key.find(anchor)) {}
+  size_t Find(std::string_view data) const {
+    const char* begin = data.data();
+    const char* end = begin + data.size();
+    for (const char* p = begin + at_; p < end;) {
+      const void* hit = std::memchr(p, anchor_, static_cast<size_t>(end - p));
+      if (!hit) return std::string_view::npos;
+      const char* start = static_cast<const char*>(hit) - at_;
+      if (static_cast<size_t>(end - start) >= key_.size() &&
+          std::memcmp(start, key_.data(), key_.size()) == 0)
+        return static_cast<size_t>(start - begin);
+      p = static_cast<const char*>(hit) + 1;
+    }
+    return std::string_view::npos;
+  }
+  size_t size() const { return key_.size(); }
+
+ private:
+  std::string_view key_;
+  char anchor_;
+  size_t at_;  // position of anchor_ in key_
+};
+
+const KeyFinder kUsageKey("\"usage\"", 'u');
+const KeyFinder kErrorKey("\"error\"", 'e');
+
+// True if `data` has the key followed by something other than null: worth a full parse.
+bool MentionsNonNull(std::string_view data, const KeyFinder& key) {
+  size_t at = key.Find(data);
+  if (at == std::string_view::npos) return false;
+  size_t i = data.find(':', at + key.size());
   if (i == std::string_view::npos) return false;
   for (++i; i < data.size() && (data[i] == ' ' || data[i] == '\t'); ++i) {
   }
@@ -40,7 +71,7 @@ bool MentionsNonNull(std::string_view data, std::string_view quoted_key) {
 }  // namespace
 
 bool IsInBandError(std::string_view data) {
-  if (!MentionsNonNull(data, "\"error\"")) return false;
+  if (!MentionsNonNull(data, kErrorKey)) return false;
   boost::system::error_code ec;
   json::value v = json::parse(data, ec);
   return !ec && v.is_object() && v.get_object().contains("error");
@@ -96,16 +127,16 @@ StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {
     return Action::kForward;
   }
   ++data_events_;
-  bool has_usage = MentionsNonNull(data, "\"usage\"");
-  bool has_error = MentionsNonNull(data, "\"error\"");
-  if (!has_usage && !has_error) return Action::kForward;
+  // Only usage is looked for on every event; in-band errors matter before commit, where the relay
+  // checks IsInBandError itself.
+  bool has_usage = MentionsNonNull(data, kUsageKey);
+  if (!has_usage) return Action::kForward;
 
   boost::system::error_code ec;
   json::value chunk = json::parse(data, ec);
   if (ec || !chunk.is_object()) return Action::kForward;  // not ours to judge; the client decides
   const json::object& obj = chunk.get_object();
-  if (has_error && obj.contains("error")) saw_error_ = true;
-  if (has_usage && ExtractUsage(chunk, usage_)) {
+  if (ExtractUsage(chunk, usage_)) {
     usage_reported_ = true;
     const json::value* choices = obj.if_contains("choices");
     bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());

@@ -1,8 +1,7 @@
 #pragma once
 // Sans-I/O inspection of OpenAI-format responses: usage extraction from a whole body or from the
 // events of a stream, and the decision to drop the usage-only chunk the gateway asked for on its
-// own behalf. Per event this costs one substring search; only a chunk that carries usage or an
-// error is parsed.
+// own behalf. Per event this costs one key search; only a chunk that carries usage is parsed.
 #include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <string_view>
@@ -33,13 +32,11 @@ class StreamInspector {
   const core::TokenUsage& usage() const { return usage_; }
   uint32_t data_events() const { return data_events_; }  // chunks other than [DONE]
   bool saw_done() const { return saw_done_; }
-  bool saw_error() const { return saw_error_; }  // an in-band {"error":...} event
 
  private:
   bool drop_usage_chunk_;
   bool usage_reported_ = false;
   bool saw_done_ = false;
-  bool saw_error_ = false;
   uint32_t data_events_ = 0;
   core::TokenUsage usage_;
 };

