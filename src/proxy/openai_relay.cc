@@ -204,9 +204,10 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
   providers::openai::StreamInspector inspector(/*drop_usage_chunk=*/!ctx.parsed.client_wants_usage);
   ex.BeginStream(200, "text/event-stream", ctx.response_headers);
   bool committed = false;
-  size_t held_events = 0;
+  size_t held_events = 0, held_bytes = 0;
   bool in_band_error = false;
-  std::string out;  // events to write (held ones included until commit)
+  std::string out;  // events to write that no longer live in the read buffer (held ones, joins)
+  std::vector<std::string_view> forward;  // this read's events to forward, views (no copy yet)
   AttemptResult result = AttemptResult::Committed();
   for (;;) {
     std::string_view piece;
@@ -217,8 +218,12 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
       f = co_await call.ReadBody(piece, done);
     }
     if (!piece.empty()) {
-      bool whole_piece = committed && out.empty() && splitter.pending_bytes() == 0;
+      // With nothing pending, the splitter's events are views into `piece`, which lives until the
+      // next read; otherwise they point into its own buffer and must be copied at once.
+      bool events_in_piece = splitter.pending_bytes() == 0;
+      bool whole_piece = out.empty() && events_in_piece;
       bool dropped = false;
+      forward.clear();
       bool ok = splitter.Feed(piece, [&](const http::SseEvent& ev) {
         if (!committed && !in_band_error) {
           if (providers::openai::IsInBandError(ev.data)) {
@@ -226,17 +231,26 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
             return;
           }
           ++held_events;
+          held_bytes += ev.raw.size();
           if (!providers::openai::IsContentFree(ev.data) || held_events > kMaxHeldEvents ||
-              out.size() + ev.raw.size() > kMaxHeldBytes)
+              held_bytes > kMaxHeldBytes)
             committed = true;
         }
         if (in_band_error) return;
         if (inspector.OnEvent(ev) == providers::openai::StreamInspector::Action::kForward) {
-          out.append(ev.raw);
+          if (events_in_piece)
+            forward.push_back(ev.raw);
+          else
+            out.append(ev.raw);
         } else {
           dropped = true;
         }
       });
+      // Every event of the read is forwarded as it came: send the read buffer itself. Otherwise
+      // gather the events (they only live until the next read).
+      whole_piece = whole_piece && !dropped && splitter.pending_bytes() == 0;
+      if (!whole_piece || !committed)
+        for (auto raw : forward) out.append(raw);
       if (in_band_error && !committed) {
         ctx.outcome.error_detail = "upstream sent an error event before any content";
         co_return AttemptResult::Failed(
@@ -250,8 +264,7 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
       }
       if (committed) {
         call.set_deadline(total_deadline);  // the TTFT limit is met; only the total remains
-        std::string_view send = out;
-        if (whole_piece && !dropped && splitter.pending_bytes() == 0) send = piece;
+        std::string_view send = whole_piece ? piece : std::string_view(out);
         if (!send.empty()) {
           if (ctx.outcome.ttft_ms < 0)
             ctx.outcome.ttft_ms = std::chrono::duration<double, std::milli>(

@@ -64,10 +64,15 @@ class LineWriter {
   }
   void Int(std::string_view key, int64_t value) { Raw(key, std::to_string(value)); }
   void Bool(std::string_view key, bool value) { Raw(key, value ? "true" : "false"); }
+  // Milliseconds with microsecond precision ("12.345"), without printf.
   void Millis(std::string_view key, double value) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", value);
-    Raw(key, buf);
+    Key(key);
+    auto micros = static_cast<int64_t>(value * 1000.0 + 0.5);
+    out_.append(std::to_string(micros / 1000));
+    char frac[4] = {'.', static_cast<char>('0' + micros % 1000 / 100),
+                    static_cast<char>('0' + micros % 100 / 10),
+                    static_cast<char>('0' + micros % 10)};
+    out_.append(frac, 4);
   }
   void Raw(std::string_view key, std::string_view json) {
     Key(key);

@@ -31,7 +31,8 @@ uint64_t NestedUint(const json::object& obj, std::string_view parent, std::strin
 // and a Horspool table were both measured several times slower here.)
 class KeyFinder {
  public:
-  KeyFinder(std::string_view key, char anchor) : key_(key), anchor_(anchor), at_(key.find(anchor)) {}
+  KeyFinder(std::string_view key, char anchor)
+      : key_(key), anchor_(anchor), at_(key.find(anchor)) {}
   size_t Find(std::string_view data) const {
     const char* begin = data.data();
     const char* end = begin + data.size();
@@ -39,7 +40,7 @@ class KeyFinder {
       const void* hit = std::memchr(p, anchor_, static_cast<size_t>(end - p));
       if (!hit) return std::string_view::npos;
       const char* start = static_cast<const char*>(hit) - at_;
-      if (static_cast<size_t>(end - start) >= key_.size() &&
+      if (static_cast<size_t>(end - start) >= key_.size() && *start == key_[0] &&
           std::memcmp(start, key_.data(), key_.size()) == 0)
         return static_cast<size_t>(start - begin);
       p = static_cast<const char*>(hit) + 1;
