@@ -31,7 +31,7 @@ asan:
 
 # libFuzzer targets for the sans-I/O codecs (clang-14). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
-FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc
+FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc src/core/json_parse.cc
 fuzz:
 	mkdir -p build/fuzz
 	for t in sse_splitter openai_request; do \

@@ -1,6 +1,6 @@
 #include "api/openai_request.h"
 
-#include <boost/json/parse.hpp>
+#include "core/json_parse.h"
 
 namespace sluice::api {
 
@@ -49,13 +49,15 @@ bool ValidateMessages(const json::object& body, ParsedRequest& out, GatewayError
     return Invalid(error, "messages", "'messages' must contain at least one message");
   size_t i = 0;
   for (const auto& message : messages->get_array()) {
-    std::string where = "messages[" + std::to_string(i++) + "]";
-    if (!message.is_object()) return Invalid(error, where, "'" + where + "' must be an object");
+    // The field's name is spelled out only on failure: valid requests allocate nothing here.
+    auto where = [i] { return "messages[" + std::to_string(i) + "]"; };
+    ++i;
+    if (!message.is_object()) return Invalid(error, where(), "'" + where() + "' must be an object");
     const auto& m = message.get_object();
     const json::value* role = m.if_contains("role");
-    if (!role) return Invalid(error, where + ".role", "'" + where + ".role' is required");
+    if (!role) return Invalid(error, where() + ".role", "'" + where() + ".role' is required");
     if (!role->is_string())
-      return Invalid(error, where + ".role", "'" + where + ".role' must be a string");
+      return Invalid(error, where() + ".role", "'" + where() + ".role' must be a string");
     if (const json::value* content = m.if_contains("content"))
       out.prompt_chars += ContentChars(*content);
   }
@@ -120,9 +122,7 @@ bool ParseOpenAiRequest(ApiKind kind, std::string_view body, ParsedRequest& out,
                         GatewayError& error) {
   out.kind = kind;
   boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 64;
-  out.doc = json::parse(body, ec, out.doc.storage(), options);  // same storage: O(1) move
+  out.doc = core::ParseJson(body, out.doc.storage(), ec);  // same storage: O(1) move
   if (ec) {
     error = GatewayError{ErrorCode::kCallerInvalidJson,
                          body.empty() ? "request body is empty; a JSON object is expected"

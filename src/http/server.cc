@@ -80,7 +80,7 @@ awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::
   response_started_ = true;
   first_byte_at_ = Clock::now();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
-  stream_.expires_after(write_timeout_);
+  stream_.expires_at(first_byte_at_ + write_timeout_);  // one clock read for both
   auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
   if (ec) keep_alive_ = false;
   co_return !ec;

@@ -1,6 +1,6 @@
 #include "providers/upstream_errors.h"
 
-#include <boost/json/parse.hpp>
+#include "core/json_parse.h"
 #include <boost/json/value.hpp>
 
 namespace sluice::providers {
@@ -10,7 +10,7 @@ using core::ErrorCode;
 
 std::string UpstreamErrorMessage(std::string_view body) {
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = core::ParseJson(body, {}, ec);
   if (!ec && v.is_object()) {
     const json::value* err = v.get_object().if_contains("error");
     if (err && err->is_object()) {

@@ -59,11 +59,12 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
   int first_index = -1, last_index = -1;
   bool have_failure = false;
   for (uint32_t attempt = 0; attempt < policy.attempts; ++attempt) {
-    int index = routing::PickTarget(route, worker.health, tried, Clock::now(), worker.rng);
+    auto picked_at = Clock::now();
+    int index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
     if (index < 0 && attempt > 0) {
       // Every target had its turn: start another round with the ones still worth trying.
       tried = excluded;
-      index = routing::PickTarget(route, worker.health, tried, Clock::now(), worker.rng);
+      index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
     }
     if (index < 0) {
       if (!have_failure)
@@ -99,7 +100,7 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
 
     routing::EndpointHealth& health = worker.health.at(target.provider->name);
     uint32_t ejections_before = health.ejections();
-    health.OnAttemptStart(Clock::now());
+    health.OnAttemptStart(picked_at);
     AttemptResult result = co_await Attempt(ctx);
     health.OnAttemptEnd(*target.provider, CountsAsEndpointFailure(result.failure), Clock::now());
     if (health.ejections() > ejections_before) worker.metrics.RecordEjection(target.provider->name);

@@ -130,21 +130,38 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   const auto& route = *ctx.route.route;
   o.route = route.model->name;
 
-  boost::asio::co_spawn(worker_.executor, WatchClient(ctx.exchange.stream(), ctx.watch),
-                        boost::asio::detached);
+  auto in_flight = worker_.in_flight.insert(worker_.in_flight.end(), &ctx);
+  if (!worker_.sweeper_running) {
+    worker_.sweeper_running = true;
+    boost::asio::co_spawn(worker_.executor, WatchSlowRequests(worker_), boost::asio::detached);
+  }
   co_await ServeWithFailover(ctx);
+  worker_.in_flight.erase(in_flight);
   ctx.watch->finished = true;
-  ctx.watch->delay.cancel();
   boost::system::error_code ignored;
   if (ctx.watch->waiting_on_socket) ctx.exchange.stream().socket().cancel(ignored);
   if (ctx.watch->client_gone) ctx.exchange.set_keep_alive(false);
 }
 
+awaitable<void> WatchSlowRequests(WorkerContext& worker) {
+  constexpr auto kPeriod = std::chrono::milliseconds(20);
+  boost::asio::steady_timer timer(worker.executor);
+  while (!worker.in_flight.empty()) {
+    timer.expires_after(kPeriod);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto started_before = std::chrono::steady_clock::now() - kPeriod;
+    for (RequestContext* ctx : worker.in_flight) {
+      if (ctx->watch->started || ctx->exchange.started_at() > started_before) continue;
+      ctx->watch->started = true;
+      boost::asio::co_spawn(worker.executor, WatchClient(ctx->exchange.stream(), ctx->watch),
+                            boost::asio::detached);
+    }
+  }
+  worker.sweeper_running = false;
+}
+
 awaitable<void> WatchClient(boost::beast::tcp_stream& stream, std::shared_ptr<ClientWatch> watch) {
-  constexpr auto kStartAfter = std::chrono::milliseconds(20);
-  watch->delay.expires_after(kStartAfter);
-  auto [tec] = co_await watch->delay.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-  if (watch->finished || tec) co_return;
+  if (watch->finished) co_return;
   auto& socket = stream.socket();
   watch->waiting_on_socket = true;
   auto [ec] = co_await socket.async_wait(boost::asio::socket_base::wait_read,

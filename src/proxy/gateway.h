@@ -34,10 +34,12 @@ boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
 
-// Watches the client connection while the request is served (from 20 ms into it); when the client
-// hangs up it sets watch->client_gone and calls watch->cancel_wait. Spawned by the gateway, stopped
-// by setting watch->finished and cancelling watch->delay and, if waiting_on_socket, the socket.
+// Watches a request's client connection; when the client hangs up it sets watch->client_gone and
+// calls watch->cancel_wait. Stopped by setting watch->finished and, if waiting_on_socket,
+// cancelling the socket's wait.
 boost::asio::awaitable<void> WatchClient(boost::beast::tcp_stream& stream,
                                          std::shared_ptr<ClientWatch> watch);
+// Per worker, while requests are in flight: starts WatchClient for those older than 20 ms.
+boost::asio::awaitable<void> WatchSlowRequests(WorkerContext& worker);
 
 }  // namespace sluice::proxy

@@ -1,10 +1,10 @@
 // Relay to an OpenAI-compatible upstream (the `openai` provider type): OpenAI itself, vLLM, SGLang,
 // llama.cpp and any compatible server. The request body is re-serialised from the parsed DOM with
 // the upstream model name and, for streams, include_usage; the response is relayed as it arrives.
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
 
+#include "core/json_parse.h"
 #include "providers/openai/openai_stream.h"
 #include "providers/upstream_errors.h"
 #include "proxy/attempt.h"
@@ -169,7 +169,8 @@ awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call
   UpstreamFailure f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
   if (f != UpstreamFailure::kNone) co_return FailedBeforeCommit(ctx, f, provider);
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec, &ctx.arena);  // validated once, in the request's arena
+  json::value doc =
+      core::ParseJson(body, &ctx.arena, ec);  // validated once, in the request's arena
   if (ec || !doc.is_object()) {
     ctx.outcome.error_detail = "upstream body is not a JSON object";
     co_return AttemptResult::Failed(

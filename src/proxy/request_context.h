@@ -1,9 +1,9 @@
 #pragma once
 // Per-worker and per-request state of the proxy.
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <random>
@@ -25,6 +25,8 @@
 
 namespace sluice::proxy {
 
+struct RequestContext;
+
 // Owned by one worker thread; everything here is touched only from that thread.
 struct WorkerContext {
   WorkerContext(boost::asio::any_io_executor ex, std::shared_ptr<const Snapshot> snap,
@@ -40,19 +42,21 @@ struct WorkerContext {
   std::mt19937_64 rng;          // target choice and backoff jitter
   routing::HealthTable health;  // passive outlier detection, per endpoint
   std::map<std::string, RetryBudget, std::less<>> retry_budgets;  // by route (model entry) name
+  // Requests waiting on a backend. A sweep every 20 ms starts a client watcher for those that have
+  // waited that long (a fast request needs none, and arming one costs a syscall); the sweeper runs
+  // only while this list is non-empty.
+  std::list<RequestContext*> in_flight;
+  bool sweeper_running = false;
 };
 
 // Shared by a request and the coroutine watching its client connection: lets a client that goes
 // away cancel whatever the request is waiting on, at once.
 struct ClientWatch {
-  explicit ClientWatch(boost::asio::any_io_executor ex) : delay(ex) {}
   bool finished = false;  // the request is done; the watcher must not touch the socket any more
   bool client_gone = false;
+  bool started = false;  // a watcher coroutine was spawned for this request
   bool waiting_on_socket = false;
   std::function<void()> cancel_wait;  // set by whoever is awaiting the upstream (or the sim)
-  // Watching starts only once a request has taken a while: a fast one needs no watcher, and arming
-  // one costs a syscall (an epoll re-arm).
-  boost::asio::steady_timer delay;
 };
 
 struct RequestContext {
@@ -74,7 +78,7 @@ struct RequestContext {
   routing::ResolvedRoute route;
   const routing::RouteTarget* target = nullptr;  // the current attempt's target
   std::string_view upstream_model;               // the model name sent to `target`
-  std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>(worker.executor);
+  std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>();
 
   std::vector<http::HeaderLine> response_headers;  // x-sluice-* and friends
   telemetry::RequestOutcome outcome;

@@ -52,7 +52,7 @@ RouteTable::RouteTable(const config::Config& config) {
 
 ResolvedRoute RouteTable::Resolve(std::string_view requested) const {
   const Route* route = nullptr;
-  if (auto it = by_name_.find(std::string(requested)); it != by_name_.end()) {
+  if (auto it = by_name_.find(requested); it != by_name_.end()) {
     route = &routes_[it->second];
   } else {
     for (size_t index : wildcards_) {

@@ -43,8 +43,13 @@ class RouteTable {
 
  private:
   std::vector<Route> routes_;
-  std::unordered_map<std::string, size_t> by_name_;  // names and aliases -> routes_ index
-  std::vector<size_t> wildcards_;                    // routes_ indexes, file order
+  // Transparent hashing: lookups by string_view allocate nothing.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> by_name_;  // -> routes_ index
+  std::vector<size_t> wildcards_;  // routes_ indexes, file order
   std::vector<std::string> listed_;
 };
 

@@ -1,6 +1,6 @@
 #include "providers/openai/openai_stream.h"
 
-#include <boost/json/parse.hpp>
+#include "core/json_parse.h"
 #include <boost/json/value.hpp>
 #include <cstring>
 
@@ -74,7 +74,7 @@ bool MentionsNonNull(std::string_view data, const KeyFinder& key) {
 bool IsInBandError(std::string_view data) {
   if (!MentionsNonNull(data, kErrorKey)) return false;
   boost::system::error_code ec;
-  json::value v = json::parse(data, ec);
+  json::value v = core::ParseJson(data, {}, ec);
   return !ec && v.is_object() && v.get_object().contains("error");
 }
 
@@ -86,7 +86,7 @@ static bool NonEmptyString(const json::object& o, std::string_view key) {
 bool IsContentFree(std::string_view data) {
   if (data.empty()) return true;
   boost::system::error_code ec;
-  json::value v = json::parse(data, ec);
+  json::value v = core::ParseJson(data, {}, ec);
   if (ec || !v.is_object()) return false;  // [DONE] or something unknown: let it through
   const json::value* choices = v.get_object().if_contains("choices");
   if (!choices || !choices->is_array()) return true;
@@ -134,7 +134,7 @@ StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {
   if (!has_usage) return Action::kForward;
 
   boost::system::error_code ec;
-  json::value chunk = json::parse(data, ec);
+  json::value chunk = core::ParseJson(data, {}, ec);
   if (ec || !chunk.is_object()) return Action::kForward;  // not ours to judge; the client decides
   const json::object& obj = chunk.get_object();
   if (ExtractUsage(chunk, usage_)) {
