@@ -125,17 +125,20 @@ GatewayError FailureError(UpstreamFailure f, const std::string& provider, bool m
   return {ErrorCode::kProviderBadResponse, where + "sent a malformed response" + when, ""};
 }
 
+// The next piece of the upstream body; the wait counts as upstream time, not gateway overhead.
+awaitable<UpstreamFailure> ReadPiece(RequestContext& ctx, http::UpstreamCall& call,
+                                     std::string_view& piece, bool& done) {
+  UpstreamWaitTimer wait(ctx);
+  co_return co_await call.ReadBody(piece, done);
+}
+
 // Reads the rest of a body into `out`, up to `limit` bytes.
 awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall& call,
                                          std::string& out, size_t limit) {
   for (;;) {
     std::string_view piece;
     bool done = false;
-    UpstreamFailure f;
-    {
-      UpstreamWaitTimer wait(ctx);
-      f = co_await call.ReadBody(piece, done);
-    }
+    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
     out.append(piece);
     if (f != UpstreamFailure::kNone) co_return f;
     if (out.size() > limit) co_return UpstreamFailure::kBadResponse;
@@ -213,11 +216,7 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
   for (;;) {
     std::string_view piece;
     bool done = false;
-    UpstreamFailure f;
-    {
-      UpstreamWaitTimer wait(ctx);
-      f = co_await call.ReadBody(piece, done);
-    }
+    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
     if (!piece.empty()) {
       // With nothing pending, the splitter's events are views into `piece`, which lives until the
       // next read; otherwise they point into its own buffer and must be copied at once.

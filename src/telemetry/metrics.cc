@@ -1,6 +1,8 @@
 #include "telemetry/metrics.h"
 
+#include <array>
 #include <cstdio>
+#include <type_traits>
 
 namespace sluice::telemetry {
 
@@ -44,8 +46,32 @@ void AppendLabel(std::string& out, std::string_view name, std::string_view value
   out.append(name).append("=\"").append(EscapeLabel(value)).append("\"");
 }
 
+std::string LabelText(const std::string& value) { return value; }
+std::string LabelText(int value) { return std::to_string(value); }
+
+// One counter family: a series per key, the key's parts (a string or a tuple) as label values.
+template <class Key, size_t N>
+void RenderCounter(std::string& out, std::string_view name, std::string_view help,
+                   const std::map<Key, uint64_t, SeriesLess>& series,
+                   const std::array<std::string_view, N>& labels) {
+  RenderCounterHead(out, name, help);
+  for (const auto& [key, value] : series) {
+    out.append(name).append("{");
+    size_t i = 0;
+    auto label = [&](const auto& part) {
+      AppendLabel(out, labels[i], LabelText(part), i == 0);
+      ++i;
+    };
+    if constexpr (std::is_same_v<Key, std::string>)
+      label(key);
+    else
+      std::apply([&](const auto&... parts) { (label(parts), ...); }, key);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
+}
+
 template <class Key, class V>
-auto& Increment(std::map<Key, uint64_t, std::less<>>& series, const V& key) {
+auto& Increment(std::map<Key, uint64_t, SeriesLess>& series, const V& key) {
   auto it = series.find(key);
   if (it == series.end()) it = series.emplace(Key(key), 0).first;
   return it->second;
@@ -121,47 +147,21 @@ void MetricsShard::Merge(const MetricsShard& other) {
 std::string MetricsShard::RenderPrometheus() const {
   std::string out;
   out.reserve(4096);
-  RenderCounterHead(
-      out, "sluice_requests_total",
-      "Requests answered, by route (configured model), provider, status and error code.");
-  for (const auto& [key, value] : requests_) {
-    out.append("sluice_requests_total{");
-    AppendLabel(out, "route", std::get<0>(key), true);
-    AppendLabel(out, "provider", std::get<1>(key), false);
-    AppendLabel(out, "status", std::to_string(std::get<2>(key)), false);
-    AppendLabel(out, "code", std::get<3>(key), false);
-    out.append("} ").append(std::to_string(value)).append("\n");
-  }
-  RenderCounterHead(out, "sluice_tokens_total", "Tokens by route and token type.");
-  for (const auto& [key, value] : tokens_) {
-    out.append("sluice_tokens_total{");
-    AppendLabel(out, "route", std::get<0>(key), true);
-    AppendLabel(out, "type", std::get<1>(key), false);
-    out.append("} ").append(std::to_string(value)).append("\n");
-  }
-  RenderCounterHead(
+  RenderCounter(out, "sluice_requests_total",
+                "Requests answered, by route (configured model), provider, status and error code.",
+                requests_, std::array<std::string_view, 4>{"route", "provider", "status", "code"});
+  RenderCounter(out, "sluice_tokens_total", "Tokens by route and token type.", tokens_,
+                std::array<std::string_view, 2>{"route", "type"});
+  RenderCounter(
       out, "sluice_upstream_attempts_total",
-      "Upstream attempts by provider and result (none = success, else the failure class).");
-  for (const auto& [key, value] : attempts_) {
-    out.append("sluice_upstream_attempts_total{");
-    AppendLabel(out, "provider", std::get<0>(key), true);
-    AppendLabel(out, "result", std::get<1>(key), false);
-    out.append("} ").append(std::to_string(value)).append("\n");
-  }
-  RenderCounterHead(out, "sluice_fallbacks_total",
-                    "Requests answered by another target than the first one tried, by route.");
-  for (const auto& [route, value] : fallbacks_) {
-    out.append("sluice_fallbacks_total{");
-    AppendLabel(out, "route", route, true);
-    out.append("} ").append(std::to_string(value)).append("\n");
-  }
-  RenderCounterHead(out, "sluice_ejections_total",
-                    "Times an endpoint was ejected by outlier detection (per worker, summed).");
-  for (const auto& [provider, value] : ejections_) {
-    out.append("sluice_ejections_total{");
-    AppendLabel(out, "provider", provider, true);
-    out.append("} ").append(std::to_string(value)).append("\n");
-  }
+      "Upstream attempts by provider and result (none = success, else the failure class).",
+      attempts_, std::array<std::string_view, 2>{"provider", "result"});
+  RenderCounter(out, "sluice_fallbacks_total",
+                "Requests answered by another target than the first one tried, by route.",
+                fallbacks_, std::array<std::string_view, 1>{"route"});
+  RenderCounter(out, "sluice_ejections_total",
+                "Times an endpoint was ejected by outlier detection (per worker, summed).",
+                ejections_, std::array<std::string_view, 1>{"provider"});
   RenderHistogram(out, "sluice_overhead_microseconds",
                   "Time the gateway itself added to a request (upstream wait excluded).",
                   overhead_us_);

@@ -8,11 +8,37 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "telemetry/histogram.h"
 #include "telemetry/request_outcome.h"
 
 namespace sluice::telemetry {
+
+// Orders series keys (strings, or tuples of strings and ints) and lets them be found by views of
+// the same shape (string_view for string): element by element, so std::string and string_view
+// compare directly, with no allocation on lookup.
+struct SeriesLess {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    if constexpr (requires { std::tuple_size<A>::value; }) {
+      return Less(a, b, std::make_index_sequence<std::tuple_size_v<A>>{});
+    } else {
+      return std::string_view(a) < std::string_view(b);
+    }
+  }
+
+ private:
+  template <class A, class B, size_t... I>
+  static bool Less(const A& a, const B& b, std::index_sequence<I...>) {
+    int order = 0;  // first difference decides
+    ((order = order ? order : Compare(std::get<I>(a), std::get<I>(b))), ...);
+    return order < 0;
+  }
+  static int Compare(std::string_view x, std::string_view y) { return x.compare(y); }
+  static int Compare(int x, int y) { return x < y ? -1 : x > y; }
+};
 
 class MetricsShard {
  public:
@@ -38,12 +64,12 @@ class MetricsShard {
   using RequestKey =
       std::tuple<std::string, std::string, int, std::string>;  // route, provider, status, code
   using TokenKey = std::tuple<std::string, std::string>;       // route, type
-  std::map<RequestKey, uint64_t, std::less<>> requests_;
-  std::map<TokenKey, uint64_t, std::less<>> tokens_;
+  std::map<RequestKey, uint64_t, SeriesLess> requests_;
+  std::map<TokenKey, uint64_t, SeriesLess> tokens_;
   using PairKey = std::tuple<std::string, std::string>;
-  std::map<PairKey, uint64_t, std::less<>> attempts_;       // provider, result
-  std::map<std::string, uint64_t, std::less<>> fallbacks_;  // route
-  std::map<std::string, uint64_t, std::less<>> ejections_;  // provider
+  std::map<PairKey, uint64_t, SeriesLess> attempts_;       // provider, result
+  std::map<std::string, uint64_t, SeriesLess> fallbacks_;  // route
+  std::map<std::string, uint64_t, SeriesLess> ejections_;  // provider
   Histogram overhead_us_;
   Histogram duration_s_;
 };
