@@ -28,8 +28,7 @@ static uint64_t RandomSeed(int index) {
 
 Worker::Worker(int index, std::shared_ptr<const proxy::Snapshot> snapshot,
                core::AccessLogWriter* log)
-    : index_(index),
-      context_(io_.get_executor(), std::move(snapshot), log, RandomSeed(index)),
+    : context_(io_.get_executor(), std::move(snapshot), log, RandomSeed(index)),
       gateway_(context_) {}
 
 Worker::~Worker() { Join(); }

@@ -50,7 +50,6 @@ class Worker : public http::SessionEnvironment {
   std::string OnProtocolError(int status, std::string_view code) override;
 
  private:
-  int index_;
   boost::asio::io_context io_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
