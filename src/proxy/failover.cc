@@ -1,7 +1,8 @@
 // Retries and priority failover (DESIGN.md §2 "Upstream attempts"): attempts go to the route's
-// targets by priority and health; a failure before the first byte reached the client is retried
-// elsewhere (or on the same target after a jittered backoff) while the attempt limit and the
-// route's retry budget allow. Once bytes are committed, the answer is final.
+// targets by priority and health; a failure before the first byte reached the client fails over
+// at once to a target not tried yet, or, once each had its turn, is retried after a jittered
+// backoff while the route's retry budget allows; `attempts` bounds both. Once bytes are committed,
+// the answer is final.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -58,12 +59,14 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
   AttemptResult last;
   int first_index = -1, last_index = -1;
   bool have_failure = false;
+  bool repeating = false;  // every target was tried once; now trying some again
   for (uint32_t attempt = 0; attempt < policy.attempts; ++attempt) {
     auto picked_at = Clock::now();
     int index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
     if (index < 0 && attempt > 0) {
       // Every target had its turn: start another round with the ones still worth trying.
       tried = excluded;
+      repeating = true;
       index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
     }
     if (index < 0) {
@@ -75,7 +78,10 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
                                    "' is at its concurrency limit (circuit open)"));
       break;
     }
-    if (attempt > 0) {
+    // Failing over to a target this request has not tried is immediate and free; trying a target
+    // again waits a jittered backoff and spends the route's retry budget, so retries cannot pile
+    // onto a failing backend.
+    if (repeating) {
       if (!budget.TrySpend()) {
         o.error_detail += "; retry budget exhausted";
         break;

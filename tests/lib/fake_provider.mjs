@@ -110,7 +110,7 @@ function errorBody(message, type = 'server_error', code = null) {
  *   JSON or null), rawBody, receivedAt, events: [{kind, index, t, data}], finishedAt, outcome}.
  *   Times are performance.now() of this process.
  */
-export async function startFakeProvider() {
+export async function startFakeProvider({ port: fixedPort = 0, record = true } = {}) {
   const requests = [];
   const sockets = new Set();
   let seq = 0;
@@ -160,7 +160,7 @@ export async function startFakeProvider() {
       finishedAt: null,
       outcome: 'pending',
     };
-    requests.push(rec);
+    if (record) requests.push(rec);  // long runs (bench/soak.mjs) keep no history
 
     const abort = new AbortController();
     res.on('close', () => {
@@ -399,7 +399,7 @@ export async function startFakeProvider() {
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(fixedPort, '127.0.0.1', resolve);
   });
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;
