@@ -44,6 +44,7 @@ before(async () => {
       provider('dead', `http://127.0.0.1:${deadPort}/v1`, { outlier: { consecutive_failures: 0 } }),
       provider('single', primary.baseUrl, { forward_headers: ['x-fake-*'], outlier: { consecutive_failures: 0 } }),
       provider('narrow', primary.baseUrl, { forward_headers: ['x-fake-*'], max_concurrent: 1 }),
+      provider('frugal', primary.baseUrl, { forward_headers: ['x-fake-*'], outlier: { consecutive_failures: 0 } }),
     ],
     models: [
       { name: 'failover', targets: [{ provider: 'primary', priority: 0 }, { provider: 'secondary', priority: 1 }], retry },
@@ -51,6 +52,10 @@ before(async () => {
       { name: 'dead-first', targets: [{ provider: 'dead', priority: 0 }, { provider: 'secondary', priority: 1 }], retry },
       { name: 'single', provider: 'single', retry },
       { name: 'narrow', provider: 'narrow', retry: { attempts: 1 } },
+      // No budget beyond the floor of 3 retry tokens: used by the retry-budget test alone.
+      { name: 'frugal', provider: 'frugal', retry: { ...retry, budget: 0 } },
+      { name: 'frugal-failover', targets: [{ provider: 'frugal', priority: 0 }, { provider: 'secondary', priority: 1 }],
+        retry: { ...retry, budget: 0 } },
     ],
   });
 }, T);
@@ -207,6 +212,25 @@ describe('retries on a single target', () => {
     assert.equal(res.json.error.code, 'provider_rate_limited');
     assert.equal(res.headers.get('retry-after'), '120');
     assert.equal(primary.findAll(tag).length, 1);
+  });
+});
+
+describe('retry budget', () => {
+  it('stops retries once the route\'s budget is spent, but never blocks failover to an untried target', T, async () => {
+    // The floor is 3 tokens and budget 0 earns none: 2 retries, then 1, then none.
+    const attempts = [];
+    for (let i = 0; i < 3; i++) {
+      const { res } = await call('frugal', { 'x-fake-status': '500' });
+      assert.equal(res.status, 502);
+      attempts.push(res.headers.get('x-sluice-attempts'));
+    }
+    assert.deepEqual(attempts, ['3', '2', '1']);
+    // More failovers than the floor's 3 tokens could pay for: none is refused.
+    for (let i = 0; i < 5; i++) {
+      const { res } = await call('frugal-failover', { 'x-fake-status': '500' });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.headers.get('x-sluice-backend'), 'secondary');
+    }
   });
 });
 
