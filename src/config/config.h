@@ -47,6 +47,15 @@ struct OutlierDetection {
   Millis max_ejection{300'000};
 };
 
+// Active health checks: GET base_path + path every interval, answered 2xx within timeout. A
+// failure counts like a failed request (outlier detection); a success brings an ejected endpoint
+// back at once.
+struct HealthCheck {
+  Millis interval{0};  // 0: off
+  std::string path = "/models";
+  Millis timeout{2'000};
+};
+
 struct Provider {
   std::string name;
   ProviderType type = ProviderType::kOpenAi;
@@ -64,6 +73,7 @@ struct Provider {
   Millis ttft_timeout{0};
   Millis total_timeout{0};  // longest attempt, start to last byte; 0: none
   OutlierDetection outlier;
+  HealthCheck health_check;
   uint32_t max_concurrent = 0;  // requests in flight per worker before the circuit opens; 0: no cap
   uint32_t max_idle_connections = 64;  // per worker
   std::vector<std::string>

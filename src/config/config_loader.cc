@@ -237,6 +237,7 @@ class Loader {
   void ReadTarget(const Field& item, Target& target);
   void ReadRetry(const Field& field, RetryPolicy& retry);
   void ReadOutlier(const Field& field, OutlierDetection& outlier);
+  void ReadHealthCheck(const Field& field, HealthCheck& check);
   void CheckProviderNames(const Config& config);
   void CheckModelNames(const Config& config);
   void CheckModelProviders(const Config& config);
@@ -764,8 +765,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
   auto fields =
       ReadMap(item.value, item.path,
               {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
-               "read_timeout", "ttft_timeout", "total_timeout", "outlier", "max_concurrent",
-               "max_idle_connections", "forward_headers", "sim"});
+               "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check",
+               "max_concurrent", "max_idle_connections", "forward_headers", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -814,6 +815,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       Assign(provider.total_timeout, ReadDuration(f));
     } else if (key == "outlier") {
       ReadOutlier(f, provider.outlier);
+    } else if (key == "health_check") {
+      ReadHealthCheck(f, provider.health_check);
     } else if (key == "max_concurrent") {
       Assign(provider.max_concurrent, ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
     } else if (key == "max_idle_connections") {
@@ -834,8 +837,11 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
   if (*type == ProviderType::kOpenAi) {
     RequireKey(*fields, item.value, item.path, "base_url", " (required for type openai)");
     if (sim != fields->end()) AddError(sim->second.key, sim->second.path + ": only for type sim");
-  } else if (base_url != fields->end()) {
-    AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
+  } else {
+    if (base_url != fields->end())
+      AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
+    if (auto check = fields->find("health_check"); check != fields->end())
+      AddError(check->second.key, check->second.path + ": only for type openai");
   }
 }
 
@@ -868,6 +874,25 @@ void Loader::ReadOutlier(const Field& field, OutlierDetection& outlier) {
   }
   if (outlier.max_ejection < outlier.base_ejection)
     BadValue(field, "max_ejection must be at least base_ejection");
+}
+
+void Loader::ReadHealthCheck(const Field& field, HealthCheck& check) {
+  auto fields = ReadMap(field.value, field.path, {"interval", "path", "timeout"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const auto& [key, f] : *fields) {
+    if (key == "interval") {
+      Assign(check.interval, ReadDuration(f));
+    } else if (key == "timeout") {
+      Assign(check.timeout, ReadDuration(f));
+    } else if (key == "path") {
+      auto path = ReadNonEmptyString(f);
+      if (path &&
+          (path->front() != '/' || HasControlChar(*path) || path->find(' ') != std::string::npos))
+        BadValue(f, "must start with '/' and contain no spaces or control characters");
+      else
+        Assign(check.path, path);
+    }
+  }
 }
 
 void Loader::ReadRetry(const Field& field, RetryPolicy& retry) {

@@ -585,6 +585,7 @@ TEST(ConfigLoaderTest, TargetsRetryAndResilienceSettings) {
     total_timeout: 1m
     max_concurrent: 8
     outlier: {consecutive_failures: 3, base_ejection: 1s, max_ejection: 20s}
+    health_check: {interval: 5s, path: /health, timeout: 1s}
   - {name: b, type: sim}
 models:
   - name: m
@@ -601,6 +602,9 @@ models:
   EXPECT_EQ(c.providers[0].max_concurrent, 8u);
   EXPECT_EQ(c.providers[0].outlier.consecutive_failures, 3u);
   EXPECT_EQ(c.providers[0].outlier.max_ejection, std::chrono::seconds(20));
+  EXPECT_EQ(c.providers[0].health_check.interval, std::chrono::seconds(5));
+  EXPECT_EQ(c.providers[0].health_check.path, "/health");
+  EXPECT_EQ(c.providers[1].health_check.interval.count(), 0);  // off unless asked
   ASSERT_EQ(c.models[0].targets.size(), 2u);
   EXPECT_EQ(c.models[0].targets[0].weight, 3u);
   EXPECT_EQ(c.models[0].targets[0].upstream_model, "big");

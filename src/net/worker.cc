@@ -41,6 +41,7 @@ tcp::endpoint Worker::Listen(const tcp::endpoint& endpoint) {
 void Worker::Start(std::function<void()> on_exit) {
   guard_.emplace(io_.get_executor());
   asio::co_spawn(io_, http::AcceptLoop(*acceptor_, *this), asio::detached);
+  asio::co_spawn(io_, proxy::RunHealthChecks(context_), asio::detached);
   thread_ = std::thread([this, on_exit = std::move(on_exit)] {
     for (;;) {
       try {
@@ -69,6 +70,8 @@ void Worker::BeginDrain() {
     boost::system::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);
     registry_.Drain();
+    context_.stopping = true;
+    if (context_.health_check_timer) context_.health_check_timer->cancel();
     guard_.reset();  // the loop ends once the last in-flight request is done
   });
 }

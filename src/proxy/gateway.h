@@ -39,6 +39,8 @@ boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
 // cancelling the socket's wait.
 boost::asio::awaitable<void> WatchClient(boost::beast::tcp_stream& stream,
                                          std::shared_ptr<ClientWatch> watch);
+// Per worker, until it drains: probes the providers that configure health_check (health_check.cc).
+boost::asio::awaitable<void> RunHealthChecks(WorkerContext& worker);
 // Per worker, while requests are in flight: starts WatchClient for those older than 20 ms.
 boost::asio::awaitable<void> WatchSlowRequests(WorkerContext& worker);
 

@@ -1,5 +1,6 @@
 #pragma once
 // Per-worker and per-request state of the proxy.
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <chrono>
 #include <functional>
@@ -47,6 +48,9 @@ struct WorkerContext {
   // only while this list is non-empty.
   std::list<RequestContext*> in_flight;
   bool sweeper_running = false;
+  // Active health checks (health_check.cc); a drain sets `stopping` and cancels the timer.
+  bool stopping = false;
+  boost::asio::steady_timer* health_check_timer = nullptr;
 };
 
 // Shared by a request and the coroutine watching its client connection: lets a client that goes

@@ -40,6 +40,21 @@ void EndpointHealth::OnAttemptEnd(const config::Provider& settings, bool counts_
     }
     return;
   }
+  RecordFailure(settings, was_probe, now);
+}
+
+void EndpointHealth::OnProbe(const config::Provider& settings, bool ok, SteadyTime now) {
+  if (ok) {
+    consecutive_failures_ = 0;
+    ejected_ = false;
+    ejections_ = 0;
+    return;
+  }
+  RecordFailure(settings, /*was_probe=*/state(now) == State::kProbing, now);
+}
+
+void EndpointHealth::RecordFailure(const config::Provider& settings, bool was_probe,
+                                   SteadyTime now) {
   const auto& o = settings.outlier;
   if (o.consecutive_failures == 0) return;
   ++consecutive_failures_;

@@ -29,6 +29,10 @@ class EndpointHealth {
   // fault.
   void OnAttemptEnd(const config::Provider& settings, bool counts_as_failure, SteadyTime now);
 
+  // An active health check's answer: a failure counts like a failed request; a success brings an
+  // ejected endpoint back at once.
+  void OnProbe(const config::Provider& settings, bool ok, SteadyTime now);
+
   State state(SteadyTime now) const;
   uint32_t in_flight() const { return in_flight_; }
   uint32_t ejections() const { return ejections_; }
@@ -37,6 +41,8 @@ class EndpointHealth {
   }
 
  private:
+  void RecordFailure(const config::Provider& settings, bool was_probe, SteadyTime now);
+
   uint32_t consecutive_failures_ = 0;
   uint32_t ejections_ = 0;  // since the last time it proved healthy
   SteadyTime ejected_until_{};

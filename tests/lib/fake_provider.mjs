@@ -114,6 +114,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
   const requests = [];
   const sockets = new Set();
   let seq = 0;
+  let modelsStatus = 200;  // what GET /v1/models answers (health-check tests flip it)
 
   const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     handle(req, res).catch((err) => {
@@ -272,6 +273,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
         return sendJson(res, 200, out, extra);
       }
       case 'GET /v1/models':
+        if (modelsStatus !== 200) return sendJson(res, modelsStatus, errorBody('fake: models unavailable'));
         return sendJson(
           res,
           200,
@@ -414,6 +416,10 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       for (let i = requests.length - 1; i >= 0; i--)
         if (requests[i].headers['x-fake-tag'] === tag) return requests[i];
       return undefined;
+    },
+    /** Makes GET /v1/models answer `status` from now on (200 restores it). */
+    setModelsStatus(status) {
+      modelsStatus = status;
     },
     /** All recorded requests carrying this x-fake-tag. */
     findAll(tag) {

@@ -1,0 +1,77 @@
+// Active health checks (providers[].health_check): each worker probes the providers that ask for
+// it, GET base_path + path, and feeds the answers into its own endpoint health table, the same one
+// passive outlier detection uses. Workers probe independently (N workers: N probes per interval),
+// as they judge health independently.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <unordered_map>
+
+#include "proxy/gateway.h"
+
+namespace sluice::proxy {
+
+using boost::asio::awaitable;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(50);
+
+awaitable<bool> Probe(WorkerContext& worker, const config::Provider& provider,
+                      const http::UpstreamOrigin& origin) {
+  const auto& check = provider.health_check;
+  http::UpstreamFailure failure;
+  auto conn = co_await worker.pool.Acquire(
+      origin, std::min(provider.connect_timeout, check.timeout), failure);
+  if (!conn) co_return false;
+  std::string head = "GET " + origin.base_path + check.path +
+                     " HTTP/1.1\r\nhost: " + origin.host_header +
+                     "\r\naccept: application/json\r\n";
+  if (!provider.api_key.empty()) head += "authorization: Bearer " + provider.api_key + "\r\n";
+  head += "user-agent: sluice-health-check\r\n\r\n";
+  http::UpstreamCall call(*conn, check.timeout);
+  call.set_deadline(Clock::now() + check.timeout);
+  if (co_await call.Send(head, {}) != http::UpstreamFailure::kNone) co_return false;
+  bool ok = call.status() >= 200 && call.status() < 300;
+  for (bool done = false; !done;) {  // drain the body so the connection can be reused
+    std::string_view piece;
+    if (co_await call.ReadBody(piece, done) != http::UpstreamFailure::kNone) co_return false;
+  }
+  if (call.reusable()) worker.pool.Release(origin, std::move(conn), provider.max_idle_connections);
+  co_return ok;
+}
+
+}  // namespace
+
+awaitable<void> RunHealthChecks(WorkerContext& worker) {
+  boost::asio::steady_timer timer(worker.executor);
+  worker.health_check_timer = &timer;
+  std::unordered_map<std::string, Clock::time_point> next_due;  // by provider name
+  while (!worker.stopping) {
+    timer.expires_after(kTick);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (worker.stopping) break;
+    // Hold the snapshot: a reload during a probe must not free the provider being probed.
+    std::shared_ptr<const Snapshot> snapshot = worker.snapshot;
+    for (const auto& provider : snapshot->config->providers) {
+      if (provider.health_check.interval.count() <= 0) continue;
+      const http::UpstreamOrigin* origin = snapshot->origin(provider.name);
+      if (!origin) continue;
+      auto now = Clock::now();
+      auto& due = next_due[provider.name];
+      if (now < due) continue;
+      due = now + provider.health_check.interval;
+      bool ok = co_await Probe(worker, provider, *origin);
+      routing::EndpointHealth& health = worker.health.at(provider.name);
+      uint32_t ejections_before = health.ejections();
+      health.OnProbe(provider, ok, Clock::now());
+      if (health.ejections() > ejections_before) worker.metrics.RecordEjection(provider.name);
+      worker.metrics.RecordAttempt(provider.name, ok ? "probe_ok" : "probe_failed");
+      if (worker.stopping) break;
+    }
+  }
+  worker.health_check_timer = nullptr;
+}
+
+}  // namespace sluice::proxy
