@@ -75,6 +75,8 @@ struct Provider {
   OutlierDetection outlier;
   HealthCheck health_check;
   uint32_t max_concurrent = 0;  // requests in flight per worker before the circuit opens; 0: no cap
+  uint32_t max_pending = 0;     // requests that may wait for a slot when the circuit is open
+  Millis pending_timeout{5'000};  // longest such wait
   uint32_t max_idle_connections = 64;  // per worker
   std::vector<std::string>
       forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form

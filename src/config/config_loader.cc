@@ -766,7 +766,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       ReadMap(item.value, item.path,
               {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
                "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check",
-               "max_concurrent", "max_idle_connections", "forward_headers", "sim"});
+               "max_concurrent", "max_pending", "pending_timeout", "max_idle_connections",
+               "forward_headers", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -817,6 +818,10 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       ReadOutlier(f, provider.outlier);
     } else if (key == "health_check") {
       ReadHealthCheck(f, provider.health_check);
+    } else if (key == "max_pending") {
+      Assign(provider.max_pending, ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
+    } else if (key == "pending_timeout") {
+      Assign(provider.pending_timeout, ReadDuration(f));
     } else if (key == "max_concurrent") {
       Assign(provider.max_concurrent, ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
     } else if (key == "max_idle_connections") {

@@ -36,6 +36,54 @@ awaitable<bool> Sleep(RequestContext& ctx, std::chrono::milliseconds delay) {
   co_return !ctx.watch->client_gone;
 }
 
+// The first target, by rank, not tried yet whose circuit is open but still has waiting room.
+int QueueableTarget(const routing::Route& route, routing::HealthTable& health,
+                    const std::vector<bool>& tried) {
+  for (size_t k = 0; k < route.targets.size(); ++k) {
+    const config::Provider& p = *route.targets[k].provider;
+    routing::EndpointHealth& h = health.at(p.name);
+    if (!tried[k] && h.circuit_open(p) && h.pending < p.max_pending) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+// Waits, up to pending_timeout, until `provider` has a free slot. Each attempt that ends on the
+// provider wakes one waiter; a waiter that loses the slot to a newcomer waits again.
+awaitable<bool> WaitForSlot(RequestContext& ctx, const config::Provider& provider) {
+  WorkerContext& worker = ctx.worker;
+  routing::EndpointHealth& health = worker.health.at(provider.name);
+  auto deadline = Clock::now() + provider.pending_timeout;
+  auto& waiters = worker.slot_waiters[provider.name];
+  ++health.pending;
+  bool got = false;
+  while (!ctx.watch->client_gone) {
+    if (!health.circuit_open(provider)) {
+      got = true;
+      break;
+    }
+    if (Clock::now() >= deadline) break;
+    boost::asio::steady_timer timer(worker.executor, deadline);
+    auto me = waiters.insert(waiters.end(), WorkerContext::SlotWaiter{&timer});
+    ctx.watch->cancel_wait = [&timer] { timer.cancel(); };
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    ctx.watch->cancel_wait = nullptr;
+    waiters.erase(me);
+  }
+  --health.pending;
+  co_return got;
+}
+
+void WakeOneWaiter(WorkerContext& worker, const std::string& provider) {
+  auto it = worker.slot_waiters.find(provider);
+  if (it == worker.slot_waiters.end()) return;
+  for (auto& waiter : it->second) {
+    if (waiter.woken) continue;
+    waiter.woken = true;
+    waiter.timer->cancel();
+    return;
+  }
+}
+
 awaitable<AttemptResult> Attempt(RequestContext& ctx) {
   if (ctx.target->provider->type == config::ProviderType::kSim) co_return co_await AttemptSim(ctx);
   co_return co_await AttemptOpenAi(ctx);
@@ -68,6 +116,13 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
       tried = excluded;
       repeating = true;
       index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
+    }
+    if (index < 0) {
+      // Every candidate is at its concurrency cap: wait for a slot where waiting is allowed.
+      int queue_at = QueueableTarget(route, worker.health, tried);
+      if (queue_at >= 0 &&
+          co_await WaitForSlot(ctx, *route.targets[static_cast<size_t>(queue_at)].provider))
+        index = queue_at;
     }
     if (index < 0) {
       if (!have_failure)
@@ -109,6 +164,7 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     health.OnAttemptStart(picked_at);
     AttemptResult result = co_await Attempt(ctx);
     health.OnAttemptEnd(*target.provider, CountsAsEndpointFailure(result.failure), Clock::now());
+    WakeOneWaiter(worker, target.provider->name);
     if (health.ejections() > ejections_before) worker.metrics.RecordEjection(target.provider->name);
     worker.metrics.RecordAttempt(target.provider->name, FailureClassName(result.failure));
 

@@ -48,6 +48,12 @@ struct WorkerContext {
   // only while this list is non-empty.
   std::list<RequestContext*> in_flight;
   bool sweeper_running = false;
+  // Requests waiting for a slot of a provider whose circuit is open (max_pending), by provider.
+  struct SlotWaiter {
+    boost::asio::steady_timer* timer;
+    bool woken = false;
+  };
+  std::unordered_map<std::string, std::list<SlotWaiter>> slot_waiters;
   // Active health checks (health_check.cc); a drain sets `stopping` and cancels the timer.
   bool stopping = false;
   boost::asio::steady_timer* health_check_timer = nullptr;

@@ -35,6 +35,8 @@ class EndpointHealth {
 
   State state(SteadyTime now) const;
   uint32_t in_flight() const { return in_flight_; }
+  // Requests waiting for a slot while the circuit is open (see proxy/failover.cc).
+  uint32_t pending = 0;
   uint32_t ejections() const { return ejections_; }
   bool circuit_open(const config::Provider& settings) const {
     return settings.max_concurrent && in_flight_ >= settings.max_concurrent;

@@ -44,6 +44,7 @@ before(async () => {
       provider('dead', `http://127.0.0.1:${deadPort}/v1`, { outlier: { consecutive_failures: 0 } }),
       provider('single', primary.baseUrl, { forward_headers: ['x-fake-*'], outlier: { consecutive_failures: 0 } }),
       provider('narrow', primary.baseUrl, { forward_headers: ['x-fake-*'], max_concurrent: 1 }),
+      provider('queued', primary.baseUrl, { forward_headers: ['x-fake-*'], max_concurrent: 1, max_pending: 1, pending_timeout: '5s' }),
       provider('frugal', primary.baseUrl, { forward_headers: ['x-fake-*'], outlier: { consecutive_failures: 0 } }),
     ],
     models: [
@@ -52,6 +53,7 @@ before(async () => {
       { name: 'dead-first', targets: [{ provider: 'dead', priority: 0 }, { provider: 'secondary', priority: 1 }], retry },
       { name: 'single', provider: 'single', retry },
       { name: 'narrow', provider: 'narrow', retry: { attempts: 1 } },
+      { name: 'queued', provider: 'queued', retry: { attempts: 1 } },
       // No budget beyond the floor of 3 retry tokens: used by the retry-budget test alone.
       { name: 'frugal', provider: 'frugal', retry: { ...retry, budget: 0 } },
       { name: 'frugal-failover', targets: [{ provider: 'frugal', priority: 0 }, { provider: 'secondary', priority: 1 }],
@@ -266,6 +268,26 @@ describe('circuit breaking and cancellation', () => {
     assert.equal(res.json.error.code, 'provider_overloaded');
     assert.equal((await slow).status, 200);
     assert.equal(primary.find(tag), undefined);
+  });
+
+  it('lets max_pending requests wait for a slot and refuses the one beyond', T, async () => {
+    const tagA = randomUUID();
+    const slow = postJson(`${gw.url}/v1/chat/completions`, chat('queued'), { headers: { 'x-fake-delay-ms': '600', 'x-fake-tag': tagA } });
+    await waitFor(() => primary.find(tagA), 5000, { what: 'slow request in flight' });
+    const tagB = randomUUID();
+    const waiting = postJson(`${gw.url}/v1/chat/completions`, chat('queued'), { headers: { 'x-fake-tag': tagB } });
+    // B waits in the queue (it never reaches the upstream while A holds the only slot)...
+    await waitFor(async () => (await getJson(`${gw.adminUrl}/metrics`)).text.includes('sluice_active_requests 2'), 5000,
+      { intervalMs: 20, what: 'two requests in flight' });
+    assert.equal(primary.find(tagB), undefined);
+    // ...so C, finding the slot taken and the queue full, is refused at once.
+    const refused = await postJson(`${gw.url}/v1/chat/completions`, chat('queued'));
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(refused.json.error.code, 'provider_overloaded');
+    assert.equal((await slow).status, 200);
+    const b = await waiting;
+    assert.equal(b.status, 200, b.text);
+    assert.ok(primary.find(tagB).receivedAt >= primary.find(tagA).finishedAt, 'B went upstream after A finished');
   });
 
   it('cancels the upstream request at once when the client disconnects while waiting', T, async () => {
