@@ -38,11 +38,16 @@ struct SimSettings {
   uint32_t embedding_dims = 16;
 };
 
-// Passive health: an endpoint that fails `consecutive_failures` times in a row is ejected for
+// Passive health: an endpoint that fails `consecutive_failures` times in a row (or too often, see
+// failure_rate) is ejected for
 // base_ejection, doubling with each ejection up to max_ejection; afterwards one probe request at a
 // time is let through until one succeeds.
 struct OutlierDetection {
-  uint32_t consecutive_failures = 5;  // 0: never eject
+  uint32_t consecutive_failures = 5;  // 0: not by streaks
+  // Also eject when at least this share of the last `window` attempts failed (once `window`
+  // attempts were seen): catches an endpoint that fails often but never many times in a row.
+  double failure_rate = 0;  // 0: off
+  uint32_t window = 20;     // attempts, 2-64
   Millis base_ejection{10'000};
   Millis max_ejection{300'000};
 };
@@ -76,7 +81,7 @@ struct Provider {
   HealthCheck health_check;
   uint32_t max_concurrent = 0;  // requests in flight per worker before the circuit opens; 0: no cap
   uint32_t max_pending = 0;     // requests that may wait for a slot when the circuit is open
-  Millis pending_timeout{5'000};  // longest such wait
+  Millis pending_timeout{5'000};       // longest such wait
   uint32_t max_idle_connections = 64;  // per worker
   std::vector<std::string>
       forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form

@@ -762,12 +762,11 @@ void Loader::ReadProviders(const Field& field, Config& config) {
 }
 
 void Loader::ReadProvider(const Field& item, Provider& provider) {
-  auto fields =
-      ReadMap(item.value, item.path,
-              {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
-               "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check",
-               "max_concurrent", "max_pending", "pending_timeout", "max_idle_connections",
-               "forward_headers", "sim"});
+  auto fields = ReadMap(
+      item.value, item.path,
+      {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
+       "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
+       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -866,11 +865,20 @@ void Loader::ReadSim(const Field& field, SimSettings& sim) {
 
 void Loader::ReadOutlier(const Field& field, OutlierDetection& outlier) {
   auto fields =
-      ReadMap(field.value, field.path, {"consecutive_failures", "base_ejection", "max_ejection"});
+      ReadMap(field.value, field.path,
+              {"consecutive_failures", "failure_rate", "window", "base_ejection", "max_ejection"});
   if (!fields) return BadValue(field, "expected a map");
   for (const auto& [key, f] : *fields) {
     if (key == "consecutive_failures") {
       Assign(outlier.consecutive_failures, ReadInteger(f, 0, 1'000'000));
+    } else if (key == "failure_rate") {
+      auto rate = ReadNumber(f, 0);
+      if (rate && *rate > 1)
+        BadValue(f, "must be between 0 and 1");
+      else
+        Assign(outlier.failure_rate, rate);
+    } else if (key == "window") {
+      Assign(outlier.window, ReadInteger(f, 2, 64));
     } else if (key == "base_ejection") {
       Assign(outlier.base_ejection, ReadDuration(f));
     } else if (key == "max_ejection") {

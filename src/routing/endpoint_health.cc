@@ -32,6 +32,7 @@ void EndpointHealth::OnAttemptEnd(const config::Provider& settings, bool counts_
   if (in_flight_) --in_flight_;
   bool was_probe = probe_in_flight_ && state(now) == State::kProbing;
   if (was_probe) probe_in_flight_ = false;
+  bool rate_says_eject = RecordOutcome(settings.outlier, counts_as_failure);
   if (!counts_as_failure) {
     consecutive_failures_ = 0;
     if (was_probe || (ejected_ && state(now) == State::kProbing)) {
@@ -40,7 +41,18 @@ void EndpointHealth::OnAttemptEnd(const config::Provider& settings, bool counts_
     }
     return;
   }
+  if (rate_says_eject && !was_probe) return Eject(settings, now);
   RecordFailure(settings, was_probe, now);
+}
+
+bool EndpointHealth::RecordOutcome(const config::OutlierDetection& o, bool failed) {
+  if (o.failure_rate <= 0) return false;
+  uint32_t window = std::clamp<uint32_t>(o.window, 2, 64);
+  recent_ = (recent_ << 1) | (failed ? 1 : 0);
+  if (window < 64) recent_ &= (uint64_t{1} << window) - 1;
+  recent_count_ = std::min(recent_count_ + 1, window);
+  if (recent_count_ < window) return false;
+  return __builtin_popcountll(recent_) >= o.failure_rate * window;
 }
 
 void EndpointHealth::OnProbe(const config::Provider& settings, bool ok, SteadyTime now) {
@@ -56,15 +68,22 @@ void EndpointHealth::OnProbe(const config::Provider& settings, bool ok, SteadyTi
 void EndpointHealth::RecordFailure(const config::Provider& settings, bool was_probe,
                                    SteadyTime now) {
   const auto& o = settings.outlier;
+  if (was_probe) return Eject(settings, now);  // failed its trial: out again, for longer
   if (o.consecutive_failures == 0) return;
-  ++consecutive_failures_;
-  if (!was_probe && consecutive_failures_ < o.consecutive_failures) return;
+  if (++consecutive_failures_ < o.consecutive_failures) return;
+  Eject(settings, now);
+}
+
+void EndpointHealth::Eject(const config::Provider& settings, SteadyTime now) {
+  const auto& o = settings.outlier;
   // Eject (again): base * 2^ejections, capped.
   config::Millis duration = o.base_ejection * (int64_t{1} << std::min<uint32_t>(ejections_, 20));
   ejected_until_ = now + std::min(duration, o.max_ejection);
   ejected_ = true;
   ++ejections_;
   consecutive_failures_ = 0;
+  recent_ = 0;  // judge the endpoint afresh when it comes back
+  recent_count_ = 0;
 }
 
 EndpointHealth& HealthTable::at(std::string_view provider) {

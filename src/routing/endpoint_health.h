@@ -44,8 +44,13 @@ class EndpointHealth {
 
  private:
   void RecordFailure(const config::Provider& settings, bool was_probe, SteadyTime now);
+  void Eject(const config::Provider& settings, SteadyTime now);
+  // Adds an outcome to the recent-attempts window; true when the failure rate calls for ejection.
+  bool RecordOutcome(const config::OutlierDetection& o, bool failed);
 
   uint32_t consecutive_failures_ = 0;
+  uint64_t recent_ = 0;  // last outcomes, newest in bit 0, 1 = failure
+  uint32_t recent_count_ = 0;
   uint32_t ejections_ = 0;  // since the last time it proved healthy
   SteadyTime ejected_until_{};
   bool ejected_ = false;  // ejected or probing (until a success)

@@ -45,6 +45,7 @@ before(async () => {
       provider('single', primary.baseUrl, { forward_headers: ['x-fake-*'], outlier: { consecutive_failures: 0 } }),
       provider('narrow', primary.baseUrl, { forward_headers: ['x-fake-*'], max_concurrent: 1 }),
       provider('queued', primary.baseUrl, { forward_headers: ['x-fake-*'], max_concurrent: 1, max_pending: 1, pending_timeout: '5s' }),
+      provider('bounded', primary.baseUrl, { forward_headers: ['x-fake-*'], total_timeout: '1s', outlier: { consecutive_failures: 0 } }),
       provider('frugal', primary.baseUrl, { forward_headers: ['x-fake-*'], outlier: { consecutive_failures: 0 } }),
     ],
     models: [
@@ -54,6 +55,7 @@ before(async () => {
       { name: 'single', provider: 'single', retry },
       { name: 'narrow', provider: 'narrow', retry: { attempts: 1 } },
       { name: 'queued', provider: 'queued', retry: { attempts: 1 } },
+      { name: 'bounded', provider: 'bounded', retry: { attempts: 1 } },
       // No budget beyond the floor of 3 retry tokens: used by the retry-budget test alone.
       { name: 'frugal', provider: 'frugal', retry: { ...retry, budget: 0 } },
       { name: 'frugal-failover', targets: [{ provider: 'frugal', priority: 0 }, { provider: 'secondary', priority: 1 }],
@@ -186,6 +188,20 @@ describe('no failover after the first byte', () => {
     assert.deepEqual(contentDeltas(res.events), ['tok0 ']);
     assert.equal(res.events.at(-1).json?.error?.code, 'provider_timeout');
     assert.equal(secondary.find(tag), undefined);
+  });
+});
+
+describe('total timeout', () => {
+  it('ends a stream that outlasts total_timeout with a provider_timeout event', T, async () => {
+    // 10 content events 300 ms apart would take 3 s; the attempt may last 1 s.
+    const res = await streamSSE(`${gw.url}/v1/chat/completions`, chat('bounded', { stream: true }), {
+      headers: { 'x-fake-chunk-delay-ms': '300', 'x-fake-chunks': '10' },
+    });
+    assert.equal(res.status, 200);
+    const got = contentDeltas(res.events).length;
+    assert.ok(got >= 1 && got < 10, `content events before the cut: ${got}`);
+    assert.equal(res.events.at(-1).json?.error?.code, 'provider_timeout');
+    assert.ok(!res.done);
   });
 });
 
