@@ -48,13 +48,17 @@ awaitable<void> RunHealthChecks(WorkerContext& worker) {
   boost::asio::steady_timer timer(worker.executor);
   worker.health_check_timer = &timer;
   std::unordered_map<std::string, Clock::time_point> next_due;  // by provider name
+  bool any_checks = true;
   while (!worker.stopping) {
-    timer.expires_after(kTick);
+    // Without any provider to probe, only look again now and then (a reload may add one).
+    timer.expires_after(any_checks ? kTick : std::chrono::milliseconds(1000));
     co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (worker.stopping) break;
     // Hold the snapshot: a reload during a probe must not free the provider being probed.
     std::shared_ptr<const Snapshot> snapshot = worker.snapshot;
+    any_checks = false;
     for (const auto& provider : snapshot->config->providers) {
+      any_checks = any_checks || provider.health_check.interval.count() > 0;
       if (provider.health_check.interval.count() <= 0) continue;
       const http::UpstreamOrigin* origin = snapshot->origin(provider.name);
       if (!origin) continue;
