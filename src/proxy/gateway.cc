@@ -129,6 +129,7 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   }
   const auto& route = *ctx.route.route;
   o.route = route.model->name;
+  ctx.usage_trailer = ctx.parsed.stream && ctx.exchange.request()["x-sluice-usage"] == "trailer";
 
   auto in_flight = worker_.in_flight.insert(worker_.in_flight.end(), &ctx);
   if (!worker_.sweeper_running) {

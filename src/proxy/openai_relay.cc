@@ -195,6 +195,16 @@ awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx, UpstreamFailur
   co_return AttemptResult::Committed(FailureClass::kTransient);
 }
 
+// Usage the provider never reported, estimated from the prompt and the events relayed.
+core::TokenUsage EstimatedUsage(const RequestContext& ctx,
+                                const providers::openai::StreamInspector& inspector) {
+  core::TokenUsage usage;
+  usage.input = api::EstimateTokens(ctx.parsed.prompt_chars);
+  usage.output = inspector.data_events();
+  usage.estimated = true;
+  return usage;
+}
+
 // Streams are held back until their first content event (bounded): role-only chunks and the like
 // are content-free, and an error before content can still fail over to another target.
 constexpr size_t kMaxHeldEvents = 16;
@@ -212,6 +222,7 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
   bool in_band_error = false;
   std::string out;  // events to write that no longer live in the read buffer (held ones, joins)
   std::vector<std::string_view> forward;  // this read's events to forward, views (no copy yet)
+  std::string trailer;
   AttemptResult result = AttemptResult::Committed();
   for (;;) {
     std::string_view piece;
@@ -237,6 +248,16 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
             committed = true;
         }
         if (in_band_error) return;
+        if (ctx.usage_trailer && ev.data == "[DONE]") {
+          // The usage chunk (if any) came before [DONE]: everything the trailer reports is known.
+          core::TokenUsage usage =
+              inspector.usage_reported() ? inspector.usage() : EstimatedUsage(ctx, inspector);
+          trailer = telemetry::RenderUsageTrailer(ctx.outcome, usage);
+          for (auto raw : forward) out.append(raw);  // keep the order: earlier events first
+          forward.clear();
+          out.append(trailer);
+          dropped = true;  // the piece is no longer sent as it came
+        }
         if (inspector.OnEvent(ev) == providers::openai::StreamInspector::Action::kForward) {
           if (events_in_piece)
             forward.push_back(ev.raw);
@@ -301,13 +322,8 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
     }
   }
   ctx.outcome.has_usage = true;
-  if (inspector.usage_reported()) {
-    ctx.outcome.usage = inspector.usage();
-  } else {
-    ctx.outcome.usage.input = api::EstimateTokens(ctx.parsed.prompt_chars);
-    ctx.outcome.usage.output = inspector.data_events();
-    ctx.outcome.usage.estimated = true;
-  }
+  ctx.outcome.usage =
+      inspector.usage_reported() ? inspector.usage() : EstimatedUsage(ctx, inspector);
   co_return result;
 }
 

@@ -88,6 +88,7 @@ struct RequestContext {
   routing::ResolvedRoute route;
   const routing::RouteTarget* target = nullptr;  // the current attempt's target
   std::string_view upstream_model;               // the model name sent to `target`
+  bool usage_trailer = false;                    // client sent x-sluice-usage: trailer
   std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>();
 
   std::vector<http::HeaderLine> response_headers;  // x-sluice-* and friends

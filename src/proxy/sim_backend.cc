@@ -99,6 +99,7 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
   }
   event = Event(sim::RenderChunk(req.kind, ids, "", false, true, answer));
   if (req.client_wants_usage) event += Event(sim::RenderUsageChunk(req.kind, ids, answer));
+  if (ctx.usage_trailer) event += telemetry::RenderUsageTrailer(o, o.usage);
   event += "data: [DONE]\n\n";
   co_await ex.StreamChunk(event, /*last=*/true);
   co_return AttemptResult::Committed();

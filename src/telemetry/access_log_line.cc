@@ -86,7 +86,8 @@ class LineWriter {
  private:
   // Keys are our own literals: nothing to escape.
   void Key(std::string_view key) {
-    if (out_.size() > 1) out_.push_back(',');
+    if (!first_) out_.push_back(',');
+    first_ = false;
     out_.push_back('"');
     out_.append(key);
     out_.append("\":", 2);
@@ -97,6 +98,7 @@ class LineWriter {
     out_.append(buf, static_cast<size_t>(end - buf));
   }
   std::string& out_;
+  bool first_ = true;
 };
 
 std::string NowRfc3339() {
@@ -113,6 +115,28 @@ std::string NowRfc3339() {
 }
 
 }  // namespace
+
+std::string RenderUsageTrailer(const RequestOutcome& o, const core::TokenUsage& usage) {
+  std::string event = "event: sluice.usage\ndata: ";
+  {
+    LineWriter w(event);
+    w.String("request_id", o.request_id);
+    w.String("backend", o.provider);
+    w.Int("attempts", o.attempts);
+    std::string u;
+    {
+      LineWriter uw(u);
+      uw.Int("input_tokens", static_cast<int64_t>(usage.input));
+      uw.Int("output_tokens", static_cast<int64_t>(usage.output));
+      uw.Int("cached_input_tokens", static_cast<int64_t>(usage.cached_input));
+      uw.Int("reasoning_tokens", static_cast<int64_t>(usage.reasoning));
+      uw.Bool("estimated", usage.estimated);
+    }
+    w.Raw("usage", u);
+  }
+  event += "\n\n";
+  return event;
+}
 
 std::string RenderAccessLogLine(const RequestOutcome& o) {
   std::string line;

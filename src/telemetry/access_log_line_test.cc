@@ -53,5 +53,25 @@ TEST(AccessLogLine, NullsWhenUnknown) {
   EXPECT_TRUE(v["ttft_ms"].is_null());
 }
 
+TEST(UsageTrailer, IsANamedSseEventWithUsageAttemptsAndBackend) {
+  RequestOutcome o;
+  o.request_id = "r1";
+  o.provider = "up";
+  o.attempts = 2;
+  core::TokenUsage usage;
+  usage.input = 9;
+  usage.output = 4;
+  usage.estimated = true;
+  std::string event = RenderUsageTrailer(o, usage);
+  ASSERT_TRUE(event.starts_with("event: sluice.usage\ndata: {"));
+  ASSERT_TRUE(event.ends_with("}\n\n"));
+  auto data = event.substr(event.find("data: ") + 6);
+  auto v = boost::json::parse(data).as_object();
+  EXPECT_EQ(v["backend"].as_string(), "up");
+  EXPECT_EQ(v["attempts"].as_int64(), 2);
+  EXPECT_EQ(v["usage"].at("input_tokens").as_int64(), 9);
+  EXPECT_TRUE(v["usage"].at("estimated").as_bool());
+}
+
 }  // namespace
 }  // namespace sluice::telemetry

@@ -31,4 +31,8 @@ struct RequestOutcome {
 // One JSON object stamped with the current UTC time, no trailing newline.
 std::string RenderAccessLogLine(const RequestOutcome& outcome);
 
+// The in-band usage event a client gets before [DONE] when it sends `x-sluice-usage: trailer`:
+// `event: sluice.usage` with usage (as far as known), attempts, backend and request id.
+std::string RenderUsageTrailer(const RequestOutcome& outcome, const core::TokenUsage& usage);
+
 }  // namespace sluice::telemetry
