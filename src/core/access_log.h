@@ -17,8 +17,9 @@ namespace sluice::core {
 
 class AccessLogWriter {
  public:
-  // fd is not owned unless `owns_fd`. fd < 0 disables logging.
-  AccessLogWriter(int fd, bool owns_fd, size_t max_pending_bytes = 16 << 20);
+  // fd is not owned unless `owns_fd`. fd < 0 disables logging. `path`: the file behind an owned
+  // fd, reopened by RequestReopen (log rotation).
+  AccessLogWriter(int fd, bool owns_fd, std::string path = {}, size_t max_pending_bytes = 16 << 20);
   ~AccessLogWriter();  // flushes what is pending
   AccessLogWriter(const AccessLogWriter&) = delete;
   AccessLogWriter& operator=(const AccessLogWriter&) = delete;
@@ -27,6 +28,9 @@ class AccessLogWriter {
   // Thread-safe. `line` must not contain the trailing newline.
   void Append(std::string_view line);
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Thread-safe (SIGUSR1): after what is pending is written, reopen `path` (it may have been
+  // renamed away by logrotate). Done on the writer thread, so no write races the swap.
+  void RequestReopen();
 
  private:
   void Run();
@@ -34,8 +38,12 @@ class AccessLogWriter {
   static constexpr size_t kFlushBytes = 64 * 1024;
   static constexpr std::chrono::milliseconds kFlushInterval{20};
 
+  void Reopen();
+
   int fd_;
   bool owns_fd_;
+  std::string path_;
+  bool reopen_ = false;  // guarded by mu_
   size_t max_pending_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -68,7 +68,9 @@ config::LoadResult LoadConfig(const std::string& path) {
 
 class Server : public admin::AdminSource, public http::SessionEnvironment {
  public:
-  explicit Server(Options options) : options_(std::move(options)), admin_handler_(*this) {}
+  explicit Server(Options options) : options_(std::move(options)), admin_handler_(*this) {
+    signals_.add(SIGUSR1);  // reopen the access log
+  }
 
   int Run();
 
@@ -145,7 +147,7 @@ bool Server::OpenAccessLog(const config::AccessLog& settings) {
         Log("cannot open access log '" + settings.path + "'");
         return false;
       }
-      access_log_ = std::make_unique<core::AccessLogWriter>(fd, true);
+      access_log_ = std::make_unique<core::AccessLogWriter>(fd, true, settings.path);
       return true;
     }
   }
@@ -195,6 +197,8 @@ asio::awaitable<void> Server::HandleSignals() {
     if (ec) co_return;
     if (signal == SIGHUP)
       Reload();
+    else if (signal == SIGUSR1)
+      access_log_->RequestReopen();  // after log rotation
     else
       BeginDrain();
   }
