@@ -27,6 +27,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# promtool (package prometheus) checks our /metrics output in the tests.
+if [[ ${1:-} == --tests ]] && ! command -v promtool >/dev/null; then
+  sudo_cmd=""; [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends prometheus
+fi
+
 if [[ ${1:-} == --tests ]]; then
   # The end-to-end clients (official SDKs) come from the committed lockfile.
   if [[ ! -d tests/node_modules ]] || [[ tests/package-lock.json -nt tests/node_modules ]]; then

@@ -153,6 +153,7 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     ctx.target = &target;
     ctx.upstream_model = routing::UpstreamModel(target, ctx.route.requested);
     o.provider = target.provider->name;
+    o.provider_type = target.provider->type == config::ProviderType::kSim ? "sim" : "openai";
     o.served_model = std::string(ctx.upstream_model);
     o.attempts = static_cast<int>(attempt + 1);
     o.error_detail.clear();

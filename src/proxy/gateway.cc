@@ -119,6 +119,7 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   }
   auto& o = ctx.outcome;
   o.model = std::string(ctx.parsed.model);
+  o.operation = api::ApiKindOperation(kind);
   o.stream = ctx.parsed.stream;
   ctx.route = ctx.snapshot->routes.Resolve(ctx.parsed.model);
   if (!ctx.route.route || ctx.route.route->targets.empty()) {

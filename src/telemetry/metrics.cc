@@ -1,6 +1,7 @@
 #include "telemetry/metrics.h"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <type_traits>
 
@@ -8,32 +9,60 @@ namespace sluice::telemetry {
 
 namespace {
 
-constexpr double kOverheadBucketsUs[] = {5,    10,   25,   50,    100,   250,   500,
-                                         1000, 2500, 5000, 10000, 25000, 100000};
+// Seconds (Prometheus base unit) at microsecond resolution: 5 µs to 100 ms.
+constexpr double kOverheadBucketsS[] = {5e-6, 10e-6,  25e-6, 50e-6, 100e-6, 250e-6, 500e-6,
+                                        1e-3, 2.5e-3, 5e-3,  10e-3, 25e-3,  100e-3};
 constexpr double kDurationBucketsS[] = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                         1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 
+// Bucket bounds as Envoy AI Gateway and the OTel GenAI semantic conventions use them.
+constexpr double kTokenBuckets[] = {1,     4,     16,     64,      256,     1024,     4096,
+                                    16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+constexpr double kTtftBuckets[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25, 0.5,
+                                   0.75,  1.0,   2.5,  5.0,  7.5,  10.0, 15.0, 20.0, 30.0, 60.0};
+constexpr double kTpotBuckets[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
+                                   0.3,  0.4,   0.5,  0.75,  1.0, 2.5};
+constexpr std::string_view kTokenTypes[] = {"input", "output", "cached_input",
+                                            "cache_creation_input", "reasoning"};
+
+// Shortest text that reads back as the same double ("5e-05", "0.25", "12").
 void AppendNumber(std::string& out, double v) {
   char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%.17g", v);
-  out.append(buf, static_cast<size_t>(n));
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void RenderHistogramHead(std::string& out, std::string_view name, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" histogram\n");
+}
+
+// One histogram series; `labels` is empty or a rendered label list ending in ','.
+void RenderHistogramSeries(std::string& out, std::string_view name, std::string_view labels,
+                           const Histogram& h) {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < h.bounds().size(); ++i) {
+    cumulative += h.bucket_count(i);
+    out.append(name).append("_bucket{").append(labels).append("le=\"");
+    AppendNumber(out, h.bounds()[i]);
+    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
+  }
+  out.append(name).append("_bucket{").append(labels).append("le=\"+Inf\"} ");
+  out.append(std::to_string(h.count())).append("\n");
+  std::string_view bare = labels.empty() ? labels : labels.substr(0, labels.size() - 1);
+  out.append(name).append("_sum");
+  if (!bare.empty()) out.append("{").append(bare).append("}");
+  out.append(" ");
+  AppendNumber(out, h.sum());
+  out.append("\n").append(name).append("_count");
+  if (!bare.empty()) out.append("{").append(bare).append("}");
+  out.append(" ").append(std::to_string(h.count())).append("\n");
 }
 
 void RenderHistogram(std::string& out, std::string_view name, std::string_view help,
                      const Histogram& h) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" histogram\n");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < h.bounds().size(); ++i) {
-    cumulative += h.bucket_count(i);
-    out.append(name).append("_bucket{le=\"");
-    AppendNumber(out, h.bounds()[i]);
-    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
-  }
-  out.append(name).append("_bucket{le=\"+Inf\"} ").append(std::to_string(h.count())).append("\n");
-  out.append(name).append("_sum ");
-  AppendNumber(out, h.sum());
-  out.append("\n").append(name).append("_count ").append(std::to_string(h.count())).append("\n");
+  RenderHistogramHead(out, name, help);
+  RenderHistogramSeries(out, name, "", h);
 }
 
 void RenderCounterHead(std::string& out, std::string_view name, std::string_view help) {
@@ -101,7 +130,21 @@ std::string EscapeLabel(std::string_view value) {
   return out;
 }
 
-MetricsShard::MetricsShard() : overhead_us_(kOverheadBucketsUs), duration_s_(kDurationBucketsS) {}
+MetricsShard::MetricsShard() : overhead_s_(kOverheadBucketsS), duration_s_(kDurationBucketsS) {}
+
+MetricsShard::GenAiSeries::GenAiSeries()
+    : duration_s(kDurationBucketsS),
+      ttft_s(kTtftBuckets),
+      tpot_s(kTpotBuckets),
+      tokens{Histogram(kTokenBuckets), Histogram(kTokenBuckets), Histogram(kTokenBuckets),
+             Histogram(kTokenBuckets), Histogram(kTokenBuckets)} {}
+
+void MetricsShard::GenAiSeries::Merge(const GenAiSeries& other) {
+  duration_s.Merge(other.duration_s);
+  ttft_s.Merge(other.ttft_s);
+  tpot_s.Merge(other.tpot_s);
+  for (size_t i = 0; i < 5; ++i) tokens[i].Merge(other.tokens[i]);
+}
 
 void MetricsShard::RecordRequest(const RequestOutcome& r) {
   using View = std::tuple<std::string_view, std::string_view, int, std::string_view>;
@@ -115,8 +158,31 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
     add("cached_input", r.usage.cached_input);
     add("reasoning", r.usage.reasoning);
   }
-  overhead_us_.Observe(r.overhead_us);
+  overhead_s_.Observe(r.overhead_us / 1e6);
   duration_s_.Observe(r.duration_ms / 1000.0);
+  if (r.route.empty() || r.operation.empty()) return;  // not an inference request
+
+  std::string_view response_model = r.served_model.empty() ? r.route : r.served_model;
+  if (r.route.find('*') != std::string::npos) response_model = r.route;  // client-chosen name
+  using GenAiView =
+      std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>;
+  auto key = GenAiView(r.operation, r.provider_type, r.route, response_model);
+  auto it = gen_ai_.find(key);
+  if (it == gen_ai_.end()) it = gen_ai_.emplace(GenAiKey(key), GenAiSeries{}).first;
+  GenAiSeries& g = it->second;
+  g.duration_s.Observe(r.duration_ms / 1000.0);
+  if (r.stream && r.ttft_ms >= 0) {
+    g.ttft_s.Observe(r.ttft_ms / 1000.0);
+    if (r.has_usage && r.usage.output > 1)
+      g.tpot_s.Observe((r.duration_ms - r.ttft_ms) / 1000.0 /
+                       static_cast<double>(r.usage.output - 1));
+  }
+  if (r.has_usage && r.status == 200) {
+    g.tokens[0].Observe(static_cast<double>(r.usage.input));
+    g.tokens[1].Observe(static_cast<double>(r.usage.output));
+    if (r.usage.cached_input) g.tokens[2].Observe(static_cast<double>(r.usage.cached_input));
+    if (r.usage.reasoning) g.tokens[4].Observe(static_cast<double>(r.usage.reasoning));
+  }
 }
 
 void MetricsShard::RecordProtocolError(int status, std::string_view code) {
@@ -138,10 +204,56 @@ void MetricsShard::Merge(const MetricsShard& other) {
   for (const auto& [k, v] : other.attempts_) attempts_[k] += v;
   for (const auto& [k, v] : other.fallbacks_) fallbacks_[k] += v;
   for (const auto& [k, v] : other.ejections_) ejections_[k] += v;
-  overhead_us_.Merge(other.overhead_us_);
+  overhead_s_.Merge(other.overhead_s_);
   duration_s_.Merge(other.duration_s_);
+  for (const auto& [k, v] : other.gen_ai_) {
+    auto it = gen_ai_.find(k);
+    if (it == gen_ai_.end())
+      gen_ai_.emplace(k, v);
+    else
+      it->second.Merge(v);
+  }
   active_connections += other.active_connections;
   active_requests += other.active_requests;
+}
+
+void MetricsShard::RenderGenAi(std::string& out) const {
+  auto labels = [](const GenAiKey& k) {
+    std::string l;
+    AppendLabel(l, "gen_ai_operation_name", std::get<0>(k), true);
+    AppendLabel(l, "gen_ai_provider_name", std::get<1>(k), false);
+    AppendLabel(l, "gen_ai_request_model", std::get<2>(k), false);
+    AppendLabel(l, "gen_ai_response_model", std::get<3>(k), false);
+    return l + ",";
+  };
+  struct Family {
+    std::string_view name, help;
+    const Histogram& (*pick)(const GenAiSeries&);
+  };
+  const Family families[] = {
+      {"gen_ai_server_request_duration_seconds", "GenAI request duration.",
+       [](const GenAiSeries& g) -> const Histogram& { return g.duration_s; }},
+      {"gen_ai_server_time_to_first_token_seconds", "Time to the first streamed token.",
+       [](const GenAiSeries& g) -> const Histogram& { return g.ttft_s; }},
+      {"gen_ai_server_time_per_output_token_seconds",
+       "Time per output token after the first: (duration - ttft) / (output tokens - 1).",
+       [](const GenAiSeries& g) -> const Histogram& { return g.tpot_s; }},
+  };
+  for (const auto& f : families) {
+    RenderHistogramHead(out, f.name, f.help);
+    for (const auto& [k, g] : gen_ai_)
+      if (f.pick(g).count()) RenderHistogramSeries(out, f.name, labels(k), f.pick(g));
+  }
+  constexpr std::string_view kTokens = "gen_ai_client_token_usage";
+  RenderHistogramHead(out, kTokens, "Tokens per request by token type.");
+  for (const auto& [k, g] : gen_ai_) {
+    for (size_t t = 0; t < 5; ++t) {
+      if (g.tokens[t].count() == 0) continue;
+      std::string l = labels(k);
+      AppendLabel(l, "gen_ai_token_type", kTokenTypes[t], true);
+      RenderHistogramSeries(out, kTokens, l + ",", g.tokens[t]);
+    }
+  }
 }
 
 std::string MetricsShard::RenderPrometheus() const {
@@ -162,11 +274,12 @@ std::string MetricsShard::RenderPrometheus() const {
   RenderCounter(out, "sluice_ejections_total",
                 "Times an endpoint was ejected by outlier detection (per worker, summed).",
                 ejections_, std::array<std::string_view, 1>{"provider"});
-  RenderHistogram(out, "sluice_overhead_microseconds",
+  RenderHistogram(out, "sluice_overhead_seconds",
                   "Time the gateway itself added to a request (upstream wait excluded).",
-                  overhead_us_);
+                  overhead_s_);
   RenderHistogram(out, "sluice_request_duration_seconds",
                   "Whole request duration as the client saw it.", duration_s_);
+  RenderGenAi(out);
   RenderGauge(out, "sluice_active_connections", "Open client connections.", active_connections);
   RenderGauge(out, "sluice_active_requests", "Requests in flight.", active_requests);
   return out;

@@ -60,6 +60,10 @@ class MetricsShard {
   std::string RenderPrometheus() const;
 
  private:
+  void RenderGenAi(std::string& out) const;
+
+ public:
+ private:
   // Keyed by label values; lookups with string_views allocate nothing once a series exists.
   using RequestKey =
       std::tuple<std::string, std::string, int, std::string>;  // route, provider, status, code
@@ -70,8 +74,19 @@ class MetricsShard {
   std::map<PairKey, uint64_t, SeriesLess> attempts_;       // provider, result
   std::map<std::string, uint64_t, SeriesLess> fallbacks_;  // route
   std::map<std::string, uint64_t, SeriesLess> ejections_;  // provider
-  Histogram overhead_us_;
+  Histogram overhead_s_;
   Histogram duration_s_;
+  // OpenTelemetry GenAI histograms (DESIGN.md §1), per operation, provider, request and response
+  // model. Models are the configured names (a wildcard route reports its pattern), so a client
+  // cannot grow the label set.
+  struct GenAiSeries {
+    GenAiSeries();
+    void Merge(const GenAiSeries& other);
+    Histogram duration_s, ttft_s, tpot_s;
+    Histogram tokens[5];  // by kTokenTypes
+  };
+  using GenAiKey = std::tuple<std::string, std::string, std::string, std::string>;
+  std::map<GenAiKey, GenAiSeries, SeriesLess> gen_ai_;
 };
 
 // Escapes a Prometheus label value (backslash, quote, newline).

@@ -41,8 +41,8 @@ TEST(MetricsShard, CountsSeriesAndMergesShards) {
   EXPECT_NE(text.find("sluice_upstream_attempts_total{provider=\"up\",result=\"transient\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("sluice_fallbacks_total{route=\"m\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("sluice_overhead_microseconds_bucket{le=\"50\"} 4\n"), std::string::npos);
-  EXPECT_NE(text.find("sluice_overhead_microseconds_count 4\n"), std::string::npos);
+  EXPECT_NE(text.find("sluice_overhead_seconds_bucket{le=\"5e-05\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("sluice_overhead_seconds_count 4\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE sluice_requests_total counter\n"), std::string::npos);
 }
 

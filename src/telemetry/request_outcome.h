@@ -12,10 +12,12 @@ struct RequestOutcome {
   std::string request_id;
   std::string_view method;
   std::string path;
-  std::string model;         // as the client asked
-  std::string served_model;  // as sent upstream
-  std::string route;         // config model entry that matched; empty if none
-  std::string provider;      // provider name; empty if none
+  std::string model;               // as the client asked
+  std::string served_model;        // as sent upstream
+  std::string route;               // config model entry that matched; empty if none
+  std::string provider;            // provider name; empty if none
+  std::string_view operation;      // GenAI operation: chat, text_completion, embeddings
+  std::string_view provider_type;  // openai, sim, ...
   int status = 0;
   std::string_view error_code;  // empty on success
   std::string error_detail;     // for the log only, e.g. the upstream failure kind

@@ -78,12 +78,12 @@ describe('metrics', () => {
     for (const s of counter) {
       for (const l of ['route', 'status', 'code']) assert.ok(l in s.labels, `label ${l} on ${JSON.stringify(s.labels)}`);
     }
-    const buckets = samples.filter((s) => s.name === 'sluice_overhead_microseconds_bucket');
-    assert.ok(buckets.length > 0, 'sluice_overhead_microseconds_bucket present');
+    const buckets = samples.filter((s) => s.name === 'sluice_overhead_seconds_bucket');
+    assert.ok(buckets.length > 0, 'sluice_overhead_seconds_bucket present');
     assert.ok(buckets.some((s) => s.labels.le === '+Inf'), 'histogram has a +Inf bucket');
-    assert.match(res.text, /^# TYPE sluice_overhead_microseconds histogram$/m);
-    assert.ok(samples.some((s) => s.name === 'sluice_overhead_microseconds_count'));
-    assert.ok(samples.some((s) => s.name === 'sluice_overhead_microseconds_sum'));
+    assert.match(res.text, /^# TYPE sluice_overhead_seconds histogram$/m);
+    assert.ok(samples.some((s) => s.name === 'sluice_overhead_seconds_count'));
+    assert.ok(samples.some((s) => s.name === 'sluice_overhead_seconds_sum'));
     // Buckets of one series are cumulative.
     const bySeries = new Map();
     for (const b of buckets) {
