@@ -1,5 +1,7 @@
 #include "admin/admin.h"
 
+#include <charconv>
+
 #include "api/openai_errors.h"
 
 namespace sluice::admin {
@@ -16,6 +18,14 @@ awaitable<void> AdminHandler::Handle(http::Exchange& ex) {
     bool ready = source_.ready();
     co_await ex.Reply(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "draining\n",
                       http::kNoHeaders);
+  } else if (get && path == "/admin/stats") {
+    int window_s = 60;
+    if (auto at = target.find("window="); at != std::string_view::npos) {
+      std::string_view v = target.substr(at + 7);
+      std::from_chars(v.data(), v.data() + v.size(), window_s);
+    }
+    std::string json = co_await source_.LiveStatsJson(window_s);
+    co_await ex.Reply(200, "application/json", json, http::kNoHeaders);
   } else if (get && path == "/metrics") {
     std::string text = co_await source_.ScrapeMetrics();
     co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, http::kNoHeaders);

@@ -1,5 +1,6 @@
 #pragma once
-// The admin plane (separate listener, loopback by default): /healthz, /readyz, /metrics.
+// The admin plane (separate listener, loopback by default): /healthz, /readyz, /metrics,
+// /admin/stats?window=SECONDS (live stats as JSON, default 60 s).
 #include <boost/asio/awaitable.hpp>
 #include <string>
 
@@ -13,6 +14,8 @@ class AdminSource {
   virtual bool ready() const = 0;  // false while draining
   // Prometheus text of all workers' merged metrics. Runs on the admin thread.
   virtual boost::asio::awaitable<std::string> ScrapeMetrics() = 0;
+  // /admin/stats: recent per-route stats (telemetry/live_stats.h) over the last `window_s`.
+  virtual boost::asio::awaitable<std::string> LiveStatsJson(int window_s) = 0;
 };
 
 class AdminHandler : public http::RequestHandler {

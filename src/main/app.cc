@@ -77,6 +77,7 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   // admin::AdminSource
   bool ready() const override { return !draining_; }
   asio::awaitable<std::string> ScrapeMetrics() override;
+  asio::awaitable<std::string> LiveStatsJson(int window_s) override;
 
   // http::SessionEnvironment (the admin listener)
   http::SessionLimits limits() const override {
@@ -89,6 +90,7 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   // Loads, applies command-line overrides, builds the snapshot. Null (errors logged) on failure.
   std::shared_ptr<const proxy::Snapshot> Prepare(const char* context);
   bool OpenAccessLog(const config::AccessLog& settings);
+  asio::awaitable<telemetry::MetricsShard> MergeShards();
   asio::awaitable<void> HandleSignals();
   void Reload();
   void BeginDrain();
@@ -249,13 +251,27 @@ void Server::OnWorkerExited(size_t index) {
   io_.stop();
 }
 
-asio::awaitable<std::string> Server::ScrapeMetrics() {
+// Every live worker's shard, copied on its own thread, merged here on the admin thread.
+asio::awaitable<telemetry::MetricsShard> Server::MergeShards() {
   telemetry::MetricsShard merged;
   for (size_t i = 0; i < workers_.size(); ++i) {
     if (worker_exited_[i]) continue;
     merged.Merge(co_await asio::co_spawn(workers_[i]->io(), workers_[i]->CopyMetrics(),
                                          asio::use_awaitable));
   }
+  co_return merged;
+}
+
+asio::awaitable<std::string> Server::LiveStatsJson(int window_s) {
+  telemetry::MetricsShard merged = co_await MergeShards();
+  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+  co_return merged.live.RenderJson(now_s, window_s);
+}
+
+asio::awaitable<std::string> Server::ScrapeMetrics() {
+  telemetry::MetricsShard merged = co_await MergeShards();
   std::string text = merged.RenderPrometheus();
   text +=
       "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell "

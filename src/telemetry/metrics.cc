@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <type_traits>
 
@@ -161,6 +162,13 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
   overhead_s_.Observe(r.overhead_us / 1e6);
   duration_s_.Observe(r.duration_ms / 1000.0);
   if (r.route.empty() || r.operation.empty()) return;  // not an inference request
+  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+  live.Record({r.route, r.provider, r.status != 200 || !r.error_code.empty(),
+               r.has_usage ? r.usage.input : 0, r.has_usage ? r.usage.output : 0,
+               r.stream && r.ttft_ms >= 0 ? r.ttft_ms / 1000.0 : -1},
+              now_s);
 
   std::string_view response_model = r.served_model.empty() ? r.route : r.served_model;
   if (r.route.find('*') != std::string::npos) response_model = r.route;  // client-chosen name
@@ -213,6 +221,7 @@ void MetricsShard::Merge(const MetricsShard& other) {
     else
       it->second.Merge(v);
   }
+  live.Merge(other.live);
   active_connections += other.active_connections;
   active_requests += other.active_requests;
 }

@@ -154,3 +154,25 @@ describe('metrics', () => {
     assert.ok(![...routes].some((r) => r.includes('/random/path/')), `routes: ${[...routes]}`);
   });
 });
+
+describe('live stats', () => {
+  it('GET /admin/stats reports recent requests, tokens, errors and TTFT per route and backend', { timeout: 20_000 }, async () => {
+    const g = await startGateway(baseConfig({ accessLog: 'off' }));
+    try {
+      const url = `${g.url}/v1/chat/completions`;
+      for (let i = 0; i < 4; i++) await postJson(url, { model: 'sim', messages: [{ role: 'user', content: 'hi' }] });
+      await postJson(url, { model: 'sim', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      const res = await getJson(`${g.adminUrl}/admin/stats?window=60`);
+      assert.equal(res.status, 200);
+      const s = res.json.series.find((x) => x.route === 'sim');
+      assert.ok(s, res.text);
+      assert.equal(s.backend, 'sim');
+      assert.equal(s.requests, 5);
+      assert.equal(s.error_rate, 0);
+      assert.equal(s.output_tokens, 25);  // 5 tokens each
+      assert.ok(s.ttft_p50_ms !== null, 'the stream gave a TTFT');
+    } finally {
+      await g.stop();
+    }
+  });
+});
