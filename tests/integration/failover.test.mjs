@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startFakeProvider } from '../lib/fake_provider.mjs';
 import { startGateway, waitFor } from '../lib/gateway.mjs';
-import { postJson, getJson, streamSSE, contentDeltas, closedPort, parsePrometheus } from '../lib/http.mjs';
+import { postJson, getJson, streamSSE, contentDeltas, closedPort, metricValue } from '../lib/http.mjs';
 
 const T = { timeout: 30_000 };
 const chat = (model, extra = {}) => ({ model, messages: [{ role: 'user', content: 'hello' }], ...extra });
@@ -76,12 +76,7 @@ async function call(model, headers = {}, extra = {}) {
   return { res, tag, log: await gw.waitForLog((l) => l.request_id === res.headers.get('x-sluice-request-id')) };
 }
 
-async function metric(name, labels) {
-  const text = (await getJson(`${gw.adminUrl}/metrics`)).text;
-  const series = parsePrometheus(text).filter((s) => s.name === name &&
-    Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  return series.reduce((sum, s) => sum + s.value, 0);
-}
+const metric = (name, labels) => metricValue(gw.adminUrl, name, labels);
 
 describe('failover before the first byte', () => {
   it('fails over when the primary refuses connections', T, async () => {

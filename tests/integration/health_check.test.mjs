@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeProvider } from '../lib/fake_provider.mjs';
 import { startGateway, waitFor } from '../lib/gateway.mjs';
-import { postJson, getJson, parsePrometheus } from '../lib/http.mjs';
+import { postJson, metricValue } from '../lib/http.mjs';
 
 const T = { timeout: 30_000 };
 let primary, secondary, gw;
@@ -30,12 +30,7 @@ after(async () => {
   await secondary?.close();
 }, T);
 
-async function counter(name, labels) {
-  const text = (await getJson(`${gw.adminUrl}/metrics`)).text;
-  return parsePrometheus(text)
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
-}
+const counter = (name, labels) => metricValue(gw.adminUrl, name, labels);
 
 const chat = () => postJson(`${gw.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 

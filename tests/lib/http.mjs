@@ -309,3 +309,11 @@ export function parsePrometheus(text) {
   }
   return samples;
 }
+
+/** Sum of the samples of metric `name` whose labels include `labels`, from a fresh scrape. */
+export async function metricValue(adminUrl, name, labels = {}) {
+  const text = (await getJson(`${adminUrl}/metrics`)).text;
+  return parsePrometheus(text)
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
