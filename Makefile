@@ -2,7 +2,7 @@
 BUILD := build/release
 SLUICE := $(BUILD)/sluice
 
-.PHONY: run test build setup setup-tests unit integration asan fuzz bench clean
+.PHONY: run test build setup setup-tests unit integration asan check-sanitizers fuzz bench clean
 
 run: setup build
 	$(SLUICE)
@@ -29,13 +29,20 @@ asan:
 	@[ -f build/asan/build.ninja ] || cmake --preset asan
 	cmake --build --preset asan
 
+# Unit and Node suites against the ASan+UBSan build, any report fatal. Not part of `make test`
+# (the slower binary would squeeze the timing margins of some tests); run it before a release.
+check-sanitizers: setup-tests asan
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/unit_tests
+	cd tests && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  SLUICE_BIN=$(CURDIR)/build/asan/sluice node --test --test-concurrency=1 integration/ e2e/
+
 # libFuzzer targets for the sans-I/O codecs (clang-14). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc src/core/json_parse.cc
 fuzz:
 	mkdir -p build/fuzz
 	for t in sse_splitter openai_request; do \
-	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -Isrc \
+	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined -Isrc \
 	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -o build/fuzz/$$t || exit 1; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
 	done

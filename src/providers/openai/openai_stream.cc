@@ -34,6 +34,7 @@ class KeyFinder {
   KeyFinder(std::string_view key, char anchor)
       : key_(key), anchor_(anchor), at_(key.find(anchor)) {}
   size_t Find(std::string_view data) const {
+    if (data.size() < key_.size()) return std::string_view::npos;  // also: data() may be null
     const char* begin = data.data();
     const char* end = begin + data.size();
     for (const char* p = begin + at_; p < end;) {

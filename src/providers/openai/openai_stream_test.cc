@@ -49,6 +49,14 @@ TEST(StreamInspector, ToleratesGarbage) {
   EXPECT_FALSE(inspector.usage_reported());
 }
 
+TEST(StreamEvents, EmptyAndShortDataAreHarmless) {
+  EXPECT_FALSE(IsInBandError(std::string_view()));
+  EXPECT_FALSE(IsInBandError("x"));
+  StreamInspector inspector(true);
+  EXPECT_EQ(inspector.OnEvent(Data("u")), StreamInspector::Action::kForward);
+  EXPECT_EQ(inspector.OnEvent(Data(std::string_view())), StreamInspector::Action::kForward);
+}
+
 TEST(StreamEvents, ContentFreeAndInBandErrors) {
   EXPECT_TRUE(IsContentFree(
       R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})"));
