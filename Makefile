@@ -26,6 +26,7 @@ integration: build
 	cd tests && SLUICE_BIN=$(CURDIR)/$(SLUICE) node --test --test-concurrency=1 integration/ e2e/
 
 asan:
+	scripts/setup.sh --sanitizers
 	@[ -f build/asan/build.ninja ] || cmake --preset asan
 	cmake --build --preset asan
 
@@ -40,6 +41,7 @@ check-sanitizers: setup-tests asan
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc src/core/json_parse.cc
 fuzz:
+	scripts/setup.sh --sanitizers
 	mkdir -p build/fuzz
 	for t in sse_splitter openai_request; do \
 	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined -Isrc \

@@ -27,6 +27,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# clang and its sanitizer/fuzzer runtimes for `make asan`, `make check-sanitizers`, `make fuzz`.
+if [[ ${1:-} == --sanitizers ]]; then
+  for p in clang libclang-rt-14-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+    sudo_cmd=""; [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
+    break
+  done
+fi
+
 # promtool (package prometheus) checks our /metrics output in the tests.
 if [[ ${1:-} == --tests ]] && ! command -v promtool >/dev/null; then
   sudo_cmd=""; [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
