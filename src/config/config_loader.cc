@@ -506,47 +506,12 @@ std::optional<Millis> Loader::ReadDuration(const Field& field) {
 }
 
 std::optional<HostPort> Loader::ReadHostPort(const Field& field) {
-  constexpr const char* kExpected = "expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080";
-  auto scalar = ReadScalar(field, kExpected);
+  auto scalar = ReadScalar(field, "expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080");
   if (!scalar) return std::nullopt;
-  const std::string& text = scalar->value;
-  std::string host;
-  std::string_view port_text;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find(']');
-    if (close == std::string::npos || text.compare(close, 2, "]:") != 0) {
-      BadValue(field, std::string(kExpected) + ", got " + Quote(scalar->raw));
-      return std::nullopt;
-    }
-    host = text.substr(1, close - 1);
-    port_text = std::string_view(text).substr(close + 2);
-    if (!IsIpv6(host)) {
-      BadValue(field, "invalid IPv6 address in " + Quote(scalar->raw));
-      return std::nullopt;
-    }
-  } else {
-    size_t colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-      BadValue(field, std::string(kExpected) + ", got " + Quote(scalar->raw));
-      return std::nullopt;
-    }
-    host = text.substr(0, colon);
-    port_text = std::string_view(text).substr(colon + 1);
-    // Listeners bind to an address, not a name: "localhost" is the one name accepted.
-    if (host == "localhost") {
-      host = "127.0.0.1";
-    } else if (!IsIpv4(host)) {
-      BadValue(field, "host must be an IPv4 address, [IPv6 address] or localhost, got " +
-                          Quote(scalar->raw));
-      return std::nullopt;
-    }
-  }
-  auto port = ParsePort(port_text);
-  if (!port) {
-    BadValue(field, "port must be a number from 0 to 65535, got " + Quote(scalar->raw));
-    return std::nullopt;
-  }
-  return HostPort{host, *port};
+  std::string why;
+  auto value = ParseHostPort(scalar->value, &why);
+  if (!value) BadValue(field, why + Quote(scalar->raw));
+  return value;
 }
 
 // Accepts http(s)://host[:port][/path]; strips trailing slashes so consumers can append paths.
@@ -1088,6 +1053,45 @@ void Loader::CheckAddresses(const Config& config) {
 }
 
 }  // namespace
+
+std::optional<HostPort> ParseHostPort(std::string_view text, std::string* why) {
+  std::string host;
+  std::string_view port_text;
+  if (!text.empty() && text[0] == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || text.compare(close, 2, "]:") != 0) {
+      *why = "expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080, got ";
+      return std::nullopt;
+    }
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+    if (!IsIpv6(host)) {
+      *why = "invalid IPv6 address in ";
+      return std::nullopt;
+    }
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      *why = "expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080, got ";
+      return std::nullopt;
+    }
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+    // Listeners bind to an address, not a name: "localhost" is the one name accepted.
+    if (host == "localhost") {
+      host = "127.0.0.1";
+    } else if (!IsIpv4(host)) {
+      *why = "host must be an IPv4 address, [IPv6 address] or localhost, got ";
+      return std::nullopt;
+    }
+  }
+  auto port = ParsePort(port_text);
+  if (!port) {
+    *why = "port must be a number from 0 to 65535, got ";
+    return std::nullopt;
+  }
+  return HostPort{host, *port};
+}
 
 LoadResult LoadConfigText(const std::string& yaml_text, const std::string& source_name) {
   return Loader(source_name).Load(yaml_text);

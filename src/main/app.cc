@@ -10,7 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -30,20 +29,6 @@ using asio::ip::tcp;
 namespace {
 
 void Log(const std::string& message) { std::fprintf(stderr, "sluice: %s\n", message.c_str()); }
-
-bool ParseHostPort(std::string_view text, config::HostPort& out) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc() || end != port.data() + port.size() || value > 65535) return false;
-  out.host = std::string(host);
-  out.port = static_cast<uint16_t>(value);
-  return true;
-}
 
 tcp::endpoint ResolveListen(asio::io_context& io, const config::HostPort& hp) {
   boost::system::error_code ec;
@@ -118,13 +103,16 @@ std::shared_ptr<const proxy::Snapshot> Server::Prepare(const char* context) {
     return nullptr;
   }
   auto cfg = std::make_shared<config::Config>(*loaded.config);
-  if (options_.listen && !ParseHostPort(*options_.listen, cfg->listen)) {
-    Log(std::string(context) + ": --listen expects HOST:PORT, got '" + *options_.listen + "'");
-    return nullptr;
-  }
-  if (options_.admin && !ParseHostPort(*options_.admin, cfg->admin)) {
-    Log(std::string(context) + ": --admin expects HOST:PORT, got '" + *options_.admin + "'");
-    return nullptr;
+  for (auto [flag, value, target] : {std::tuple{"--listen", &options_.listen, &cfg->listen},
+                                     std::tuple{"--admin", &options_.admin, &cfg->admin}}) {
+    if (!*value) continue;
+    std::string why;
+    auto parsed = config::ParseHostPort(**value, &why);
+    if (!parsed) {
+      Log(std::string(context) + ": " + flag + ": " + why + "'" + **value + "'");
+      return nullptr;
+    }
+    *target = *parsed;
   }
   if (options_.workers) cfg->workers = *options_.workers;
   try {

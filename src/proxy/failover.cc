@@ -27,15 +27,6 @@ void SetHeader(std::vector<http::HeaderLine>& headers, std::string_view name, st
   headers.push_back({name, std::move(value)});
 }
 
-awaitable<bool> Sleep(RequestContext& ctx, std::chrono::milliseconds delay) {
-  if (delay.count() <= 0) co_return !ctx.watch->client_gone;
-  boost::asio::steady_timer timer(ctx.worker.executor, delay);
-  ctx.watch->cancel_wait = [&timer] { timer.cancel(); };
-  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-  ctx.watch->cancel_wait = nullptr;
-  co_return !ctx.watch->client_gone;
-}
-
 // The first target, by rank, not tried yet whose circuit is open but still has waiting room.
 int QueueableTarget(const routing::Route& route, routing::HealthTable& health,
                     const std::vector<bool>& tried) {
@@ -143,7 +134,7 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
       }
       auto delay = Backoff(policy, attempt, worker.rng);
       if (index == last_index && last.retry_after) delay = std::max(delay, *last.retry_after);
-      if (!co_await Sleep(ctx, delay)) break;
+      if (!co_await PauseUnlessClientGone(ctx, delay)) break;
     }
 
     const routing::RouteTarget& target = route.targets[static_cast<size_t>(index)];

@@ -145,6 +145,16 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   if (ctx.watch->client_gone) ctx.exchange.set_keep_alive(false);
 }
 
+awaitable<bool> PauseUnlessClientGone(RequestContext& ctx,
+                                      std::chrono::steady_clock::duration delay) {
+  if (delay.count() <= 0) co_return !ctx.watch->client_gone;
+  boost::asio::steady_timer timer(ctx.worker.executor, delay);
+  ctx.watch->cancel_wait = [&timer] { timer.cancel(); };
+  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  ctx.watch->cancel_wait = nullptr;
+  co_return !ctx.watch->client_gone;
+}
+
 awaitable<void> WatchSlowRequests(WorkerContext& worker) {
   constexpr auto kPeriod = std::chrono::milliseconds(20);
   boost::asio::steady_timer timer(worker.executor);

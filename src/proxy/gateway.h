@@ -26,6 +26,11 @@ class GatewayHandler : public http::RequestHandler {
 // Callers pass a named GatewayError, never a temporary (see the GCC 12 note in http/server.cc).
 boost::asio::awaitable<void> ReplyError(RequestContext& ctx, const core::GatewayError& error);
 
+// Waits `delay` on the worker; a client hang-up cuts it short (watch->cancel_wait). False when the
+// client is gone.
+boost::asio::awaitable<bool> PauseUnlessClientGone(RequestContext& ctx,
+                                                   std::chrono::steady_clock::duration delay);
+
 // Attempts, retries and failover over the route's targets (failover.cc); answers the client.
 boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);
 

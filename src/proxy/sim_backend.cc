@@ -1,8 +1,5 @@
 // The built-in simulated provider (provider type `sim`): answers in-process, deterministically,
 // at the configured token rate. Streams go through the same Exchange as relayed ones.
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 
 #include "providers/sim/sim_generator.h"
@@ -18,13 +15,9 @@ namespace {
 
 // False when the wait was cut short (the client went away).
 awaitable<bool> Pace(RequestContext& ctx, std::chrono::nanoseconds delay) {
-  if (delay.count() <= 0) co_return !ctx.watch->client_gone;
+  if (delay.count() <= 0) co_return !ctx.watch->client_gone;  // full speed: no clock reads
   UpstreamWaitTimer wait(ctx);  // simulated model time is the "upstream" part of the request
-  boost::asio::steady_timer timer(ctx.worker.executor, delay);
-  ctx.watch->cancel_wait = [&timer] { timer.cancel(); };
-  auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-  ctx.watch->cancel_wait = nullptr;
-  co_return !ec && !ctx.watch->client_gone;
+  co_return co_await PauseUnlessClientGone(ctx, delay);
 }
 
 // One SSE event around a chunk's JSON. Built into a named string before the co_await (never a

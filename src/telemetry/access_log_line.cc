@@ -5,48 +5,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "telemetry/json_text.h"
 #include "telemetry/request_outcome.h"
 
 namespace sluice::telemetry {
 
 namespace {
-
-bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
-
-void AppendString(std::string& out, std::string_view s) {
-  out.push_back('"');
-  size_t clean = 0;  // the common case has nothing to escape: append it whole
-  while (clean < s.size() && !NeedsEscape(s[clean])) ++clean;
-  out.append(s.substr(0, clean));
-  for (char c : s.substr(clean)) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 class LineWriter {
  public:
@@ -55,7 +19,7 @@ class LineWriter {
 
   void String(std::string_view key, std::string_view value) {
     Key(key);
-    AppendString(out_, value);
+    AppendJsonString(out_, value);
   }
   void StringOrNull(std::string_view key, std::string_view value) {
     if (value.empty())

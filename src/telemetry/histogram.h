@@ -5,6 +5,12 @@
 
 namespace sluice::telemetry {
 
+// Time-to-first-token buckets in seconds (OTel GenAI semantic conventions, extended to 60 s);
+// shared by the gen_ai histogram and the live stats.
+inline constexpr double kTtftBucketsS[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08,
+                                           0.1,   0.25,  0.5,  0.75, 1.0,  2.5,  5.0,
+                                           7.5,   10.0,  15.0, 20.0, 30.0, 60.0};
+
 // Fixed-bucket cumulative-on-render histogram. Owned by one worker; merged on scrape.
 class Histogram {
  public:

@@ -3,30 +3,20 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "telemetry/json_text.h"
+
 namespace sluice::telemetry {
 
 namespace {
-constexpr double kTtftBounds[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25, 0.5,
-                                  0.75,  1.0,   2.5,  5.0,  7.5,  10.0, 15.0, 20.0, 30.0, 60.0};
-
 void AppendDouble(std::string& out, double v) {
   char buf[32];
   int n = std::snprintf(buf, sizeof buf, "%.3f", v);
   out.append(buf, static_cast<size_t>(n));
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // config names have none; be safe
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 }  // namespace
 
-LiveStats::Slot::Slot() : ttft(kTtftBounds) {}
+LiveStats::Slot::Slot() : ttft(kTtftBucketsS) {}
 
 void LiveStats::Slot::Reset(int64_t e) {
   *this = Slot();

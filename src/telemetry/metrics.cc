@@ -19,8 +19,6 @@ constexpr double kDurationBucketsS[] = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0
 // Bucket bounds as Envoy AI Gateway and the OTel GenAI semantic conventions use them.
 constexpr double kTokenBuckets[] = {1,     4,     16,     64,      256,     1024,     4096,
                                     16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
-constexpr double kTtftBuckets[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25, 0.5,
-                                   0.75,  1.0,   2.5,  5.0,  7.5,  10.0, 15.0, 20.0, 30.0, 60.0};
 constexpr double kTpotBuckets[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
                                    0.3,  0.4,   0.5,  0.75,  1.0, 2.5};
 constexpr std::string_view kTokenTypes[] = {"input", "output", "cached_input",
@@ -135,7 +133,7 @@ MetricsShard::MetricsShard() : overhead_s_(kOverheadBucketsS), duration_s_(kDura
 
 MetricsShard::GenAiSeries::GenAiSeries()
     : duration_s(kDurationBucketsS),
-      ttft_s(kTtftBuckets),
+      ttft_s(kTtftBucketsS),
       tpot_s(kTpotBuckets),
       tokens{Histogram(kTokenBuckets), Histogram(kTokenBuckets), Histogram(kTokenBuckets),
              Histogram(kTokenBuckets), Histogram(kTokenBuckets)} {}

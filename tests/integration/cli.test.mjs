@@ -172,4 +172,13 @@ describe('startup with a bad config', () => {
     assert.doesNotMatch(r.stderr, /sluice: listening/);
     assert.match(r.stdout + r.stderr, /startup-bad\.yaml:3:1: /);
   });
+
+  it('rejects a bad --listen with the same rules as the config file', T, async () => {
+    for (const [value, why] of [['example.com:80', /host must be an IPv4 address/], ['127.0.0.1:99999', /port must be a number/]]) {
+      const r = await runSluice(['--listen', value, '--admin', '127.0.0.1:0']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, why);
+      assert.doesNotMatch(r.stderr, /sluice: listening/);
+    }
+  });
 });
