@@ -8,6 +8,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "caller_invalid_json";
     case ErrorCode::kCallerInvalidRequest:
       return "caller_invalid_request";
+    case ErrorCode::kCallerUnsupportedFeature:
+      return "caller_unsupported_feature";
     case ErrorCode::kCallerUnknownModel:
       return "caller_unknown_model";
     case ErrorCode::kCallerNotFound:
@@ -58,6 +60,7 @@ int ErrorCodeStatus(ErrorCode code) {
   switch (code) {
     case ErrorCode::kCallerInvalidJson:
     case ErrorCode::kCallerInvalidRequest:
+    case ErrorCode::kCallerUnsupportedFeature:
       return 400;
     case ErrorCode::kCallerUnknownModel:
     case ErrorCode::kCallerNotFound:
@@ -116,6 +119,7 @@ std::string_view OpenAiErrorType(ErrorCode code) {
       return "permission_error";
     case ErrorCode::kCallerInvalidJson:
     case ErrorCode::kCallerInvalidRequest:
+    case ErrorCode::kCallerUnsupportedFeature:
     case ErrorCode::kCallerMethodNotAllowed:
     case ErrorCode::kCallerBodyTooLarge:
     case ErrorCode::kCallerHeadersTooLarge:

@@ -11,6 +11,7 @@ enum class ErrorCode {
   // caller_*: the request itself is wrong.
   kCallerInvalidJson,
   kCallerInvalidRequest,
+  kCallerUnsupportedFeature,  // valid, but the serving provider's API cannot express it
   kCallerUnknownModel,
   kCallerNotFound,
   kCallerMethodNotAllowed,

@@ -7,7 +7,8 @@ namespace sluice::core {
 struct TokenUsage {
   uint64_t input = 0;
   uint64_t output = 0;
-  uint64_t cached_input = 0;
+  uint64_t cached_input = 0;          // input tokens read from the provider's prompt cache
+  uint64_t cache_creation_input = 0;  // input tokens written to it (Anthropic, Bedrock)
   uint64_t reasoning = 0;
   bool estimated = false;  // the provider never reported it; these are local estimates
 };
