@@ -17,6 +17,9 @@
 
 namespace sluice::api {
 
+// The API a client speaks to the gateway; errors and answers are rendered in it.
+enum class Dialect { kOpenAi, kAnthropic };
+
 // Anthropic-style prompt-cache marker ("ephemeral", optional ttl); carried, not interpreted.
 struct CacheControl {
   bool set = false;

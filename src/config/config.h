@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::config {
@@ -29,7 +30,10 @@ struct ServerLimits {
   Millis drain_timeout{30'000};    // SIGTERM: longest wait for in-flight requests
 };
 
-enum class ProviderType { kOpenAi, kSim };
+enum class ProviderType { kOpenAi, kAnthropic, kSim };
+
+// The name used in config files and metrics ("openai", "anthropic", "sim").
+std::string_view ProviderTypeName(ProviderType type);
 
 // The built-in simulated provider: deterministic text at a configurable rate.
 struct SimSettings {

@@ -26,6 +26,18 @@
 
 namespace sluice::config {
 
+std::string_view ProviderTypeName(ProviderType type) {
+  switch (type) {
+    case ProviderType::kOpenAi:
+      return "openai";
+    case ProviderType::kAnthropic:
+      return "anthropic";
+    case ProviderType::kSim:
+      return "sim";
+  }
+  return "openai";
+}
+
 std::string ConfigError::ToString() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
@@ -747,15 +759,13 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
         provider_name_marks_.back() = ValueMark(f);
       }
     } else if (key == "type") {
-      auto scalar = ReadScalar(f, "openai or sim");
+      auto scalar = ReadScalar(f, "a provider type");
       if (!scalar) continue;
-      if (scalar->value == "openai") {
-        type = ProviderType::kOpenAi;
-      } else if (scalar->value == "sim") {
-        type = ProviderType::kSim;
-      } else {
-        BadValue(f, "unknown provider type " + Quote(scalar->raw) + " (expected openai or sim)");
-      }
+      for (ProviderType t : {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kSim})
+        if (scalar->value == ProviderTypeName(t)) type = t;
+      if (!type)
+        BadValue(f, "unknown provider type " + Quote(scalar->raw) +
+                        " (expected openai, anthropic or sim)");
     } else if (key == "base_url") {
       Assign(provider.base_url, ReadBaseUrl(f));
     } else if (key == "api_key") {
@@ -803,14 +813,15 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
   provider.type = *type;
   auto base_url = fields->find("base_url");
   auto sim = fields->find("sim");
-  if (*type == ProviderType::kOpenAi) {
-    RequireKey(*fields, item.value, item.path, "base_url", " (required for type openai)");
+  if (*type != ProviderType::kSim) {
+    RequireKey(*fields, item.value, item.path, "base_url",
+               " (required for type " + std::string(ProviderTypeName(*type)) + ")");
     if (sim != fields->end()) AddError(sim->second.key, sim->second.path + ": only for type sim");
   } else {
     if (base_url != fields->end())
       AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
     if (auto check = fields->find("health_check"); check != fields->end())
-      AddError(check->second.key, check->second.path + ": only for type openai");
+      AddError(check->second.key, check->second.path + ": not for type sim");
   }
 }
 

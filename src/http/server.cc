@@ -14,6 +14,7 @@
 #include <charconv>
 #include <optional>
 
+#include "api/anthropic_messages.h"
 #include "api/openai_errors.h"
 
 namespace sluice::http {
@@ -138,11 +139,11 @@ namespace {
 
 // Answers a request that failed at the HTTP layer and closes the connection.
 awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, SessionEnvironment& env,
-                                   const core::GatewayError& error) {
+                                   const core::GatewayError& error, bool anthropic) {
   std::string request_id =
       env.OnProtocolError(error.http_status(), core::ErrorCodeName(error.code));
   std::vector<HeaderLine> headers{{"x-sluice-request-id", request_id}};
-  std::string body = api::RenderOpenAiError(error);
+  std::string body = anthropic ? api::RenderAnthropicError(error) : api::RenderOpenAiError(error);
   Request dummy;
   Exchange exchange(stream, dummy, std::chrono::seconds(5), /*keep_alive=*/false);
   co_await exchange.Reply(error.http_status(), "application/json", body, headers);
@@ -208,7 +209,9 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
           error.emplace(core::ErrorCode::kCallerInvalidRequest,
                         "malformed HTTP request: " + ec.message());
         }
-        if (error) co_await ReplyProtocolError(stream, env, *error);
+        // The head may have been read: answer in the dialect of the path it named.
+        bool anthropic = parser.is_header_done() && parser.get().target().starts_with("/v1/messages");
+        if (error) co_await ReplyProtocolError(stream, env, *error, anthropic);
         break;  // closed, reset, idle timeout, drain: nothing to answer
       }
 

@@ -75,8 +75,20 @@ void WakeOneWaiter(WorkerContext& worker, const std::string& provider) {
   }
 }
 
+// OpenAI clients on OpenAI-compatible providers (and the sim) take the pass-through paths; any
+// other pairing translates through the unified model.
 awaitable<AttemptResult> Attempt(RequestContext& ctx) {
-  if (ctx.target->provider->type == config::ProviderType::kSim) co_return co_await AttemptSim(ctx);
+  bool openai_client = ctx.dialect == api::Dialect::kOpenAi;
+  switch (ctx.target->provider->type) {
+    case config::ProviderType::kSim:
+      if (openai_client) co_return co_await AttemptSim(ctx);
+      co_return co_await AttemptSimTranslated(ctx);
+    case config::ProviderType::kOpenAi:
+      if (openai_client) co_return co_await AttemptOpenAi(ctx);
+      co_return co_await AttemptTranslated(ctx);
+    case config::ProviderType::kAnthropic:
+      co_return co_await AttemptTranslated(ctx);
+  }
   co_return co_await AttemptOpenAi(ctx);
 }
 
@@ -144,7 +156,7 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     ctx.target = &target;
     ctx.upstream_model = routing::UpstreamModel(target, ctx.route.requested);
     o.provider = target.provider->name;
-    o.provider_type = target.provider->type == config::ProviderType::kSim ? "sim" : "openai";
+    o.provider_type = config::ProviderTypeName(target.provider->type);
     o.served_model = std::string(ctx.upstream_model);
     o.attempts = static_cast<int>(attempt + 1);
     o.error_detail.clear();

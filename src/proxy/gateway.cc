@@ -10,7 +10,9 @@
 #include <boost/json/value.hpp>
 #include <cerrno>
 
+#include "api/anthropic_messages.h"
 #include "api/openai_errors.h"
+#include "core/json_parse.h"
 
 namespace sluice::proxy {
 
@@ -40,13 +42,15 @@ void Finish(RequestContext& ctx) {
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
 }
 
-enum class Endpoint { kChat, kCompletions, kEmbeddings, kModels, kUnknown };
+enum class Endpoint { kChat, kCompletions, kEmbeddings, kModels, kMessages, kCountTokens, kUnknown };
 
 Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
   if (path == "/v1/chat/completions") return *method_needed = "POST", Endpoint::kChat;
   if (path == "/v1/completions") return *method_needed = "POST", Endpoint::kCompletions;
   if (path == "/v1/embeddings") return *method_needed = "POST", Endpoint::kEmbeddings;
   if (path == "/v1/models") return *method_needed = "GET", Endpoint::kModels;
+  if (path == "/v1/messages") return *method_needed = "POST", Endpoint::kMessages;
+  if (path == "/v1/messages/count_tokens") return *method_needed = "POST", Endpoint::kCountTokens;
   return Endpoint::kUnknown;
 }
 
@@ -55,15 +59,17 @@ Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
 awaitable<void> ReplyError(RequestContext& ctx, const GatewayError& error) {
   ctx.outcome.error_code = core::ErrorCodeName(error.code);
   http::Exchange& ex = ctx.exchange;
+  bool anthropic = ctx.dialect == api::Dialect::kAnthropic;
   if (ex.response_started()) {
     // Too late for a status code: the stream ends with an error event (no [DONE]).
-    std::string event = api::RenderOpenAiStreamError(error);
+    std::string event = anthropic ? api::RenderAnthropicStreamError(error)
+                                  : api::RenderOpenAiStreamError(error);
     co_await ex.StreamChunk(event, /*last=*/true);
     ex.set_keep_alive(false);
     co_return;
   }
   ctx.outcome.status = error.http_status();
-  std::string body = api::RenderOpenAiError(error);
+  std::string body = anthropic ? api::RenderAnthropicError(error) : api::RenderOpenAiError(error);
   co_await ex.Reply(error.http_status(), "application/json", body, ctx.response_headers);
 }
 
@@ -81,6 +87,8 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
 
   std::string_view method_needed;
   Endpoint endpoint = MatchEndpoint(path, &method_needed);
+  if (endpoint == Endpoint::kMessages || endpoint == Endpoint::kCountTokens)
+    ctx.dialect = api::Dialect::kAnthropic;
   if (endpoint == Endpoint::kUnknown) {
     GatewayError error(ErrorCode::kCallerNotFound, "no such endpoint: " + o.path);
     co_await ReplyError(ctx, error);
@@ -91,6 +99,8 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
     co_await ReplyError(ctx, error);
   } else if (endpoint == Endpoint::kModels) {
     co_await HandleModels(ctx);
+  } else if (endpoint == Endpoint::kMessages || endpoint == Endpoint::kCountTokens) {
+    co_await HandleMessages(ctx, endpoint == Endpoint::kCountTokens);
   } else {
     api::ApiKind kind = endpoint == Endpoint::kChat          ? api::ApiKind::kChatCompletions
                         : endpoint == Endpoint::kCompletions ? api::ApiKind::kCompletions
@@ -121,7 +131,50 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   o.model = std::string(ctx.parsed.model);
   o.operation = api::ApiKindOperation(kind);
   o.stream = ctx.parsed.stream;
-  ctx.route = ctx.snapshot->routes.Resolve(ctx.parsed.model);
+  ctx.usage_trailer = ctx.parsed.stream && ctx.exchange.request()["x-sluice-usage"] == "trailer";
+  co_await ServeModel(ctx);
+}
+
+awaitable<void> GatewayHandler::HandleMessages(RequestContext& ctx, bool count_tokens) {
+  boost::system::error_code ec;
+  json::value doc = core::ParseJson(ctx.exchange.request().body(), &ctx.arena, ec);
+  if (ec || !doc.is_object()) {
+    GatewayError error(ErrorCode::kCallerInvalidJson,
+                       ec ? "request body is not valid JSON: " + ec.message()
+                          : "request body must be a JSON object");
+    co_await ReplyError(ctx, error);
+    co_return;
+  }
+  auto request = std::make_unique<api::ChatRequest>();
+  GatewayError error;
+  bool ok = count_tokens ? api::DecodeAnthropicCountTokens(doc.get_object(), *request, error)
+                         : api::DecodeAnthropicRequest(doc.get_object(), *request, error);
+  if (!ok) {
+    co_await ReplyError(ctx, error);
+    co_return;
+  }
+  auto& o = ctx.outcome;
+  o.model = request->model;
+  o.operation = count_tokens ? "count_tokens" : "chat";
+  o.stream = request->stream;
+  if (count_tokens) {
+    // A local estimate (about four characters per token), whatever serves the model.
+    uint32_t tokens = api::EstimateTokens(request->prompt_chars);
+    std::string body = json::serialize(json::object{{"input_tokens", tokens}});
+    o.status = 200;
+    co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
+    co_return;
+  }
+  ctx.parsed.stream = request->stream;
+  ctx.parsed.prompt_chars = request->prompt_chars;
+  ctx.unified = std::move(request);
+  co_await ServeModel(ctx);
+}
+
+awaitable<void> GatewayHandler::ServeModel(RequestContext& ctx) {
+  auto& o = ctx.outcome;
+  std::string_view model = o.model;
+  ctx.route = ctx.snapshot->routes.Resolve(model);
   if (!ctx.route.route || ctx.route.route->targets.empty()) {
     GatewayError unknown(ErrorCode::kCallerUnknownModel,
                          "model '" + o.model + "' is not served by this gateway", "model");
@@ -130,7 +183,6 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   }
   const auto& route = *ctx.route.route;
   o.route = route.model->name;
-  ctx.usage_trailer = ctx.parsed.stream && ctx.exchange.request()["x-sluice-usage"] == "trailer";
 
   auto in_flight = worker_.in_flight.insert(worker_.in_flight.end(), &ctx);
   if (!worker_.sweeper_running) {

@@ -1,9 +1,10 @@
 #pragma once
-// The data-plane request handler: OpenAI ingress, routing, dispatch to a backend, and the single
+// The data-plane request handler: OpenAI and Anthropic ingress, routing, dispatch to a backend, and the single
 // end-of-request accounting (metrics and access log).
 #include <boost/asio/awaitable.hpp>
 
 #include "http/server.h"
+#include "api/stream_encoder.h"
 #include "proxy/attempt.h"
 #include "proxy/request_context.h"
 
@@ -17,11 +18,15 @@ class GatewayHandler : public http::RequestHandler {
  private:
   boost::asio::awaitable<void> HandleInference(RequestContext& ctx, api::ApiKind kind);
   boost::asio::awaitable<void> HandleModels(RequestContext& ctx);
+  // Anthropic ingress: /v1/messages and /v1/messages/count_tokens.
+  boost::asio::awaitable<void> HandleMessages(RequestContext& ctx, bool count_tokens);
+  // Routes the parsed request (ctx.outcome.model) and serves it with failover.
+  boost::asio::awaitable<void> ServeModel(RequestContext& ctx);
 
   WorkerContext& worker_;
 };
 
-// Answers `error` in the OpenAI dialect: a JSON error response, or, once a stream has started, a
+// Answers `error` in the client's dialect: a JSON error response, or, once a stream has started, a
 // final error event that ends it. Records status and code in ctx.outcome.
 // Callers pass a named GatewayError, never a temporary (see the GCC 12 note in http/server.cc).
 boost::asio::awaitable<void> ReplyError(RequestContext& ctx, const core::GatewayError& error);
@@ -38,6 +43,17 @@ boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);
 // not answered, so the caller may try elsewhere; after that the attempt writes the answer itself.
 boost::asio::awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
+// Through the unified model: the client's dialect differs from the provider's (translated_relay.cc,
+// sim_backend.cc).
+boost::asio::awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx);
+boost::asio::awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx);
+// The unified form of the request (decoded from the OpenAI DOM on first use). Null after a failed
+// decode, with `error` set.
+api::ChatRequest* UnifiedRequest(RequestContext& ctx, core::GatewayError& error);
+// How the answer is named in the client's dialect (id prefix, model).
+api::ResponseIds ClientResponseIds(const RequestContext& ctx);
+// Renders unified deltas in the client's dialect; needs ctx.unified.
+std::unique_ptr<api::StreamEncoder> NewClientStreamEncoder(const RequestContext& ctx);
 
 // Watches a request's client connection; when the client hangs up it sets watch->client_gone and
 // calls watch->cancel_wait. Stopped by setting watch->finished and, if waiting_on_socket,

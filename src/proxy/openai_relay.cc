@@ -9,7 +9,7 @@
 #include "providers/upstream_errors.h"
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
-#include "routing/route_table.h"
+#include "proxy/upstream_io.h"
 
 namespace sluice::proxy {
 
@@ -20,9 +20,6 @@ using core::GatewayError;
 using http::UpstreamFailure;
 
 namespace {
-
-constexpr size_t kMaxErrorBody = 1 << 20;
-constexpr size_t kMaxJsonBody = 64 << 20;
 
 std::string_view EndpointSuffix(api::ApiKind kind) {
   switch (kind) {
@@ -36,77 +33,9 @@ std::string_view EndpointSuffix(api::ApiKind kind) {
   return "/chat/completions";
 }
 
-// Headers that describe the client connection or carry the client's own credentials: never
-// forwarded, whatever forward_headers says.
-bool NeverForwarded(std::string_view name) {
-  static constexpr std::string_view kDenied[] = {"host",
-                                                 "content-length",
-                                                 "transfer-encoding",
-                                                 "connection",
-                                                 "keep-alive",
-                                                 "upgrade",
-                                                 "expect",
-                                                 "te",
-                                                 "trailer",
-                                                 "authorization",
-                                                 "proxy-authorization",
-                                                 "api-key",
-                                                 "x-api-key",
-                                                 "cookie",
-                                                 "traceparent",
-                                                 "tracestate"};
-  for (auto d : kDenied)
-    if (boost::beast::iequals(name, d)) return true;
-  return name.size() >= 9 && boost::beast::iequals(name.substr(0, 9), "x-sluice-");
-}
 
-// "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>", ids not all zero.
-bool IsTraceparent(std::string_view v) {
-  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
-  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  for (size_t i = 0; i < v.size(); ++i)
-    if (i != 2 && i != 35 && i != 52 && !hex(v[i])) return false;
-  return v.substr(0, 2) != "ff" && v.substr(3, 32) != std::string(32, '0') &&
-         v.substr(36, 16) != std::string(16, '0');
-}
 
-bool ShouldForward(std::string_view name, const std::vector<std::string>& patterns) {
-  if (NeverForwarded(name)) return false;
-  std::string lower(name);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const auto& p : patterns)
-    if (routing::WildcardMatch(p, lower)) return true;
-  return false;
-}
 
-std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& origin,
-                      const config::Provider& provider, size_t body_size) {
-  std::string head;
-  head.reserve(320);
-  head.append("POST ").append(origin.base_path).append(EndpointSuffix(ctx.parsed.kind));
-  head.append(" HTTP/1.1\r\nhost: ").append(origin.host_header);
-  head.append("\r\ncontent-type: application/json\r\ncontent-length: ");
-  head.append(std::to_string(body_size));
-  head.append(ctx.parsed.stream ? "\r\naccept: text/event-stream" : "\r\naccept: application/json");
-  if (!provider.api_key.empty()) head.append("\r\nauthorization: Bearer ").append(provider.api_key);
-  head.append("\r\nx-request-id: ").append(ctx.outcome.request_id).append("\r\n");
-  // W3C trace context passes through unchanged (the gateway exports no spans of its own yet, so
-  // the client's span stays the upstream's parent). A malformed traceparent is dropped.
-  const auto& request = ctx.exchange.request();
-  if (auto tp = request.find("traceparent"); tp != request.end() && IsTraceparent(tp->value())) {
-    head.append("traceparent: ").append(tp->value()).append("\r\n");
-    if (auto ts = request.find("tracestate"); ts != request.end() && ts->value().size() <= 512)
-      head.append("tracestate: ").append(ts->value()).append("\r\n");
-  }
-  if (!provider.forward_headers.empty()) {
-    for (const auto& field : ctx.exchange.request()) {
-      if (!ShouldForward(field.name_string(), provider.forward_headers)) continue;
-      head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-    }
-  }
-  head.append("\r\n");
-  return head;
-}
 
 // The upstream body: the client's DOM with the served model name and, for streams whose client
 // did not ask for usage, stream_options.include_usage so usage is always captured.
@@ -122,69 +51,10 @@ std::string BuildBody(RequestContext& ctx) {
   return json::serialize(body);
 }
 
-GatewayError FailureError(UpstreamFailure f, const std::string& provider, bool mid_stream) {
-  std::string where = "provider '" + provider + "' ";
-  std::string when = mid_stream ? " during the stream" : "";
-  switch (f) {
-    case UpstreamFailure::kConnectRefused:
-      return {ErrorCode::kProviderConnectionFailed, where + "could not be reached", ""};
-    case UpstreamFailure::kConnectTimeout:
-      return {ErrorCode::kProviderTimeout, where + "did not accept a connection in time", ""};
-    case UpstreamFailure::kTlsFailed:
-      return {ErrorCode::kProviderConnectionFailed,
-              where + "failed the TLS handshake (certificate or host name not verified)", ""};
-    case UpstreamFailure::kTimeout:
-      return {ErrorCode::kProviderTimeout, where + "sent nothing within its read timeout" + when,
-              ""};
-    case UpstreamFailure::kReset:
-      return {ErrorCode::kProviderConnectionFailed, where + "closed the connection" + when, ""};
-    case UpstreamFailure::kBadResponse:
-    case UpstreamFailure::kNone:
-      break;
-  }
-  return {ErrorCode::kProviderBadResponse, where + "sent a malformed response" + when, ""};
-}
 
-// The next piece of the upstream body; the wait counts as upstream time, not gateway overhead.
-awaitable<UpstreamFailure> ReadPiece(RequestContext& ctx, http::UpstreamCall& call,
-                                     std::string_view& piece, bool& done) {
-  UpstreamWaitTimer wait(ctx);
-  co_return co_await call.ReadBody(piece, done);
-}
 
-// Reads the rest of a body into `out`, up to `limit` bytes.
-awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall& call,
-                                         std::string& out, size_t limit) {
-  for (;;) {
-    std::string_view piece;
-    bool done = false;
-    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
-    out.append(piece);
-    if (f != UpstreamFailure::kNone) co_return f;
-    if (out.size() > limit) co_return UpstreamFailure::kBadResponse;
-    if (done) co_return UpstreamFailure::kNone;
-  }
-}
 
-AttemptResult FailedBeforeCommit(RequestContext& ctx, UpstreamFailure f,
-                                 const config::Provider& provider) {
-  ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
-  return AttemptResult::Failed(FailureClass::kTransient, FailureError(f, provider.name, false));
-}
 
-// A non-2xx upstream answer: nothing was sent to the client yet, so it may still fail over.
-awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx, http::UpstreamCall& call,
-                                               const config::Provider& provider) {
-  std::string body;
-  co_await ReadWholeBody(ctx, call, body, kMaxErrorBody);
-  AttemptResult r =
-      AttemptResult::Failed(ClassifyStatus(call.status()),
-                            providers::ClassifyUpstreamStatus(call.status(), provider.name, body));
-  r.retry_after = ParseRetryAfter(call.header("retry-after"), call.header("retry-after-ms"));
-  r.retry_after_header = std::string(call.header("retry-after"));
-  ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
-  co_return r;
-}
 
 awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
                                    const config::Provider& provider) {
@@ -206,14 +76,6 @@ awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call
   co_return AttemptResult::Committed();
 }
 
-// Ends a stream that failed after it was committed to the client: a final error event.
-awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx, UpstreamFailure f,
-                                             const config::Provider& provider) {
-  ctx.outcome.error_detail = std::string(http::UpstreamFailureName(f));
-  GatewayError error = FailureError(f, provider.name, true);
-  co_await ReplyError(ctx, error);
-  co_return AttemptResult::Committed(FailureClass::kTransient);
-}
 
 // Usage the provider never reported, estimated from the prompt and the events relayed.
 core::TokenUsage EstimatedUsage(const RequestContext& ctx,
@@ -358,51 +220,25 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
         GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
   }
   std::string body = BuildBody(ctx);
-  std::string head = BuildHead(ctx, *origin, provider, body.size());
-
-  auto now = std::chrono::steady_clock::now();
-  auto total_deadline = provider.total_timeout.count() ? now + provider.total_timeout
-                                                       : http::UpstreamCall::TimePoint::max();
-  auto first_deadline = provider.ttft_timeout.count()
-                            ? std::min(total_deadline, now + provider.ttft_timeout)
-                            : total_deadline;
-
-  std::unique_ptr<http::UpstreamConnection> conn;
-  std::optional<http::UpstreamCall> call;
-  UpstreamFailure failure = UpstreamFailure::kNone;
-  for (int tries = 0; tries < 2; ++tries) {
-    {
-      UpstreamWaitTimer wait(ctx);
-      conn = co_await ctx.worker.pool.Acquire(*origin, provider.connect_timeout, failure);
-      if (conn) {
-        ctx.watch->cancel_wait = [c = conn.get()] { c->tcp().cancel(); };
-        call.emplace(*conn, provider.read_timeout);
-        call->set_deadline(first_deadline);
-        failure = co_await call->Send(head, body);
-      }
-    }
-    // A pooled connection the server closed in the meantime: the request never reached it.
-    bool stale = conn && conn->reused && failure == UpstreamFailure::kReset &&
-                 !call->got_response_bytes() && !ctx.watch->client_gone;
-    if (!stale) break;
-    ctx.watch->cancel_wait = nullptr;
-    call.reset();
-    conn.reset();
-  }
+  std::string auth;
+  if (!provider.api_key.empty()) auth = "authorization: Bearer " + provider.api_key + "\r\n";
+  std::string head = BuildHead(ctx, *origin, provider, EndpointSuffix(ctx.parsed.kind), auth,
+                               body.size(), ctx.parsed.stream);
+  UpstreamExchange ux;
+  UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, body, ux);
   AttemptResult result;
   if (failure != UpstreamFailure::kNone) {
     result = FailedBeforeCommit(ctx, failure, provider);
-  } else if (call->status() < 200 || call->status() >= 300) {
-    result = co_await UpstreamStatusFailure(ctx, *call, provider);
-  } else if (ctx.parsed.stream && call->header("content-type").starts_with("text/event-stream")) {
-    result = co_await RelayStream(ctx, *call, provider, total_deadline);
+  } else if (ux.call->status() < 200 || ux.call->status() >= 300) {
+    result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
+  } else if (ctx.parsed.stream &&
+             ux.call->header("content-type").starts_with("text/event-stream")) {
+    result = co_await RelayStream(ctx, *ux.call, provider, ux.total_deadline);
   } else {
-    call->set_deadline(total_deadline);
-    result = co_await RelayJson(ctx, *call, provider);
+    ux.call->set_deadline(ux.total_deadline);
+    result = co_await RelayJson(ctx, *ux.call, provider);
   }
-  ctx.watch->cancel_wait = nullptr;
-  if (call && call->reusable() && !ctx.watch->client_gone)
-    ctx.worker.pool.Release(*origin, std::move(conn), provider.max_idle_connections);
+  ReleaseUpstream(ctx, *origin, ux);
   co_return result;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/openai_request.h"
+#include "api/unified.h"
 #include "core/access_log.h"
 #include "core/error.h"
 #include "core/request_id.h"
@@ -85,6 +86,10 @@ struct RequestContext {
   unsigned char buffer[8192];
   boost::json::monotonic_resource arena;
   api::ParsedRequest parsed;
+  api::Dialect dialect = api::Dialect::kOpenAi;
+  // The request in the unified model, for attempts on a provider with another API than the
+  // client's: decoded at ingress (Anthropic clients) or on the first such attempt (OpenAI ones).
+  std::unique_ptr<api::ChatRequest> unified;
   routing::ResolvedRoute route;
   const routing::RouteTarget* target = nullptr;  // the current attempt's target
   std::string_view upstream_model;               // the model name sent to `target`

@@ -2,6 +2,8 @@
 // at the configured token rate. Streams go through the same Exchange as relayed ones.
 #include <ctime>
 
+#include "api/anthropic_messages.h"
+#include "api/openai_chat_codec.h"
 #include "providers/sim/sim_generator.h"
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
@@ -95,6 +97,84 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
   if (ctx.usage_trailer) event += telemetry::RenderUsageTrailer(o, o.usage);
   event += "data: [DONE]\n\n";
   co_await ex.StreamChunk(event, /*last=*/true);
+  co_return AttemptResult::Committed();
+}
+
+// The sim for clients of another dialect (Anthropic): the same answer as unified deltas, rendered
+// by the client's encoder.
+awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
+  core::GatewayError error;
+  api::ChatRequest* request = UnifiedRequest(ctx, error);
+  if (!request) co_return AttemptResult::Failed(FailureClass::kCaller, error);
+  const config::SimSettings& settings = ctx.target->provider->sim;
+  sim::SimAnswer answer = sim::PlanAnswer(*request, settings);
+  http::Exchange& ex = ctx.exchange;
+  auto& o = ctx.outcome;
+  o.has_usage = true;
+  o.usage.input = answer.prompt_tokens;
+  o.usage.output = answer.tokens.size();
+  o.status = 200;
+  std::chrono::nanoseconds per_token{0};
+  if (settings.tokens_per_second > 0)
+    per_token = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / settings.tokens_per_second));
+  api::FinishReason finish = answer.truncated ? api::FinishReason::kLength : api::FinishReason::kStop;
+
+  if (!request->stream) {
+    if (!co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()))) {
+      o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+      co_return AttemptResult::Committed();
+    }
+    api::ChatResponse response;
+    api::Part text;
+    for (auto t : answer.tokens) text.text.append(t);
+    response.content.push_back(std::move(text));
+    response.finish = finish;
+    response.usage = o.usage;
+    response.has_usage = true;
+    api::ResponseIds ids = ClientResponseIds(ctx);
+    std::string body = ctx.dialect == api::Dialect::kAnthropic
+                           ? api::EncodeAnthropicResponse(response, ids)
+                           : api::EncodeOpenAiChatResponse(response, ids);
+    co_await ex.Reply(200, "application/json", body, ctx.response_headers);
+    co_return AttemptResult::Committed();
+  }
+
+  ex.BeginStream(200, "text/event-stream", ctx.response_headers);
+  std::unique_ptr<api::StreamEncoder> encoder = NewClientStreamEncoder(ctx);
+  std::string out;
+  api::StreamDelta delta;
+  delta.kind = api::StreamDelta::Kind::kUsage;  // input is known up front, as Anthropic reports it
+  delta.usage.input = answer.prompt_tokens;
+  encoder->OnDelta(delta, out);
+  for (auto token : answer.tokens) {
+    if (!co_await Pace(ctx, per_token)) {
+      o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+      co_return AttemptResult::Committed();
+    }
+    if (o.ttft_ms < 0)
+      o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            ex.started_at())
+                      .count();
+    delta = {};
+    delta.kind = api::StreamDelta::Kind::kText;
+    delta.text = token;
+    encoder->OnDelta(delta, out);
+    if (!co_await ex.StreamChunk(out)) {
+      o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
+      co_return AttemptResult::Committed();
+    }
+    out.clear();
+  }
+  delta = {};
+  delta.kind = api::StreamDelta::Kind::kFinish;
+  delta.finish = finish;
+  encoder->OnDelta(delta, out);
+  delta = {};
+  delta.kind = api::StreamDelta::Kind::kUsage;
+  delta.usage = o.usage;
+  encoder->OnDelta(delta, out);
+  encoder->End(out);
+  co_await ex.StreamChunk(out, /*last=*/true);
   co_return AttemptResult::Committed();
 }
 

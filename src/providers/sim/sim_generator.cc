@@ -93,14 +93,27 @@ std::string_view FinishReason(const SimAnswer& answer) {
 }  // namespace
 
 SimAnswer PlanAnswer(const api::ParsedRequest& request, const config::SimSettings& settings) {
+  return PlanAnswer(PromptSeed(request), request.prompt_chars, request.max_tokens, settings);
+}
+
+SimAnswer PlanAnswer(const api::ChatRequest& request, const config::SimSettings& settings) {
+  uint64_t seed = Fnv1a("");
+  for (const auto& part : request.system) seed = Fnv1a(part.text, seed);
+  for (const auto& message : request.messages)
+    for (const auto& part : message.parts)
+      seed = Fnv1a(part.arguments, Fnv1a(part.text, seed));
+  return PlanAnswer(seed, request.prompt_chars, request.max_tokens.value_or(-1), settings);
+}
+
+SimAnswer PlanAnswer(uint64_t seed, uint32_t prompt_chars, int64_t max_tokens,
+                     const config::SimSettings& settings) {
   SimAnswer answer;
-  answer.prompt_tokens = api::EstimateTokens(request.prompt_chars);
+  answer.prompt_tokens = api::EstimateTokens(prompt_chars);
   uint64_t count = settings.tokens;
-  if (request.max_tokens > 0 && static_cast<uint64_t>(request.max_tokens) < count) {
-    count = static_cast<uint64_t>(request.max_tokens);
+  if (max_tokens > 0 && static_cast<uint64_t>(max_tokens) < count) {
+    count = static_cast<uint64_t>(max_tokens);
     answer.truncated = true;
   }
-  uint64_t seed = PromptSeed(request);
   answer.tokens.reserve(count);
   for (uint64_t i = 0; i < count; ++i) answer.tokens.push_back(kWords[Mix(seed + i) % kWordCount]);
   return answer;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/openai_request.h"
+#include "api/unified.h"
 #include "config/config.h"
 
 namespace sluice::providers::sim {
@@ -25,6 +26,10 @@ struct ResponseIds {
 };
 
 SimAnswer PlanAnswer(const api::ParsedRequest& request, const config::SimSettings& settings);
+// The same for a request of another dialect, in the unified model.
+SimAnswer PlanAnswer(const api::ChatRequest& request, const config::SimSettings& settings);
+SimAnswer PlanAnswer(uint64_t seed, uint32_t prompt_chars, int64_t max_tokens,
+                     const config::SimSettings& settings);
 
 // Whole non-streaming body for chat or text completions.
 std::string RenderCompletion(api::ApiKind kind, const ResponseIds& ids, const SimAnswer& answer);

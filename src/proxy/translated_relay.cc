@@ -1,0 +1,258 @@
+// Attempts that translate (DESIGN.md §2 "Providers"): the client speaks one API, the provider
+// another. The request goes out through the unified model in the provider's API; the answer comes
+// back decoded into unified deltas and is rendered in the client's dialect, event by event. As in
+// the pass-through relay, nothing is committed to the client before the first content delta, so
+// a failure or an in-band error before content can still fail over.
+#include <ctime>
+
+#include "api/anthropic_messages.h"
+#include "api/openai_chat_codec.h"
+#include "http/sse.h"
+#include "providers/anthropic/anthropic_adapter.h"
+#include "providers/openai/openai_chat_adapter.h"
+#include "proxy/gateway.h"
+#include "proxy/upstream_io.h"
+
+namespace sluice::proxy {
+
+using boost::asio::awaitable;
+using core::ErrorCode;
+using core::GatewayError;
+using http::UpstreamFailure;
+
+namespace {
+
+// The provider's side of one attempt: where it goes, how it authenticates, what it carries.
+struct EgressRequest {
+  std::string path;
+  std::string auth;  // header lines
+  std::string body;
+};
+
+bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
+                 const config::Provider& provider, EgressRequest& out, GatewayError& error) {
+  switch (provider.type) {
+    case config::ProviderType::kAnthropic:
+      out.path = "/messages";
+      if (!provider.api_key.empty()) out.auth = "x-api-key: " + provider.api_key + "\r\n";
+      out.auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
+      return providers::anthropic::EncodeMessagesRequest(request, ctx.upstream_model, out.body,
+                                                         error);
+    case config::ProviderType::kOpenAi:
+    case config::ProviderType::kSim:
+      break;
+  }
+  out.path = "/chat/completions";
+  if (!provider.api_key.empty()) out.auth = "authorization: Bearer " + provider.api_key + "\r\n";
+  return providers::openai::EncodeChatRequest(request, ctx.upstream_model, out.body, error);
+}
+
+bool DecodeEgressResponse(const config::Provider& provider, std::string_view body,
+                          api::ChatResponse& out, GatewayError& error) {
+  if (provider.type == config::ProviderType::kAnthropic)
+    return providers::anthropic::DecodeMessagesResponse(body, out, error);
+  return providers::openai::DecodeChatResponse(body, out, error);
+}
+
+std::unique_ptr<providers::StreamDecoder> NewEgressStreamDecoder(const config::Provider& provider) {
+  if (provider.type == config::ProviderType::kAnthropic)
+    return providers::anthropic::NewMessagesStreamDecoder();
+  return providers::openai::NewChatStreamDecoder();
+}
+
+// How an error the upstream reported in its body (or stream) is treated by failover.
+FailureClass ClassOf(const GatewayError& error) {
+  switch (error.code) {
+    case ErrorCode::kProviderRateLimited:
+    case ErrorCode::kProviderOverloaded:
+      return FailureClass::kOverloaded;
+    case ErrorCode::kProviderInvalidRequest:
+      return FailureClass::kCaller;
+    case ErrorCode::kProviderAuthFailed:
+      return FailureClass::kCredential;
+    default:
+      return FailureClass::kTransient;
+  }
+}
+
+core::TokenUsage EstimatedUsage(const api::ChatRequest& request, uint64_t output_pieces) {
+  core::TokenUsage usage;
+  usage.input = api::EstimateTokens(request.prompt_chars);
+  usage.output = output_pieces;
+  usage.estimated = true;
+  return usage;
+}
+
+awaitable<AttemptResult> RelayTranslatedJson(RequestContext& ctx, http::UpstreamCall& call,
+                                             const config::Provider& provider) {
+  std::string body;
+  UpstreamFailure f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
+  if (f != UpstreamFailure::kNone) co_return FailedBeforeCommit(ctx, f, provider);
+  api::ChatResponse response;
+  GatewayError error;
+  if (!DecodeEgressResponse(provider, body, response, error)) {
+    ctx.outcome.error_detail = error.message;
+    error.message = "provider '" + provider.name + "' sent a malformed response";
+    co_return AttemptResult::Failed(FailureClass::kTransient, error);
+  }
+  if (!response.has_usage) response.usage = EstimatedUsage(*ctx.unified, 0);
+  ctx.outcome.has_usage = true;
+  ctx.outcome.usage = response.usage;
+  api::ResponseIds ids = ClientResponseIds(ctx);
+  std::string out = ctx.dialect == api::Dialect::kAnthropic
+                        ? api::EncodeAnthropicResponse(response, ids)
+                        : api::EncodeOpenAiChatResponse(response, ids);
+  ctx.outcome.status = 200;
+  co_await ctx.exchange.Reply(200, "application/json", out, ctx.response_headers);
+  co_return AttemptResult::Committed();
+}
+
+constexpr size_t kMaxHeldBytes = 64 * 1024;
+
+awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::UpstreamCall& call,
+                                               const config::Provider& provider,
+                                               http::UpstreamCall::TimePoint total_deadline) {
+  http::Exchange& ex = ctx.exchange;
+  http::SseSplitter splitter;
+  auto decoder = NewEgressStreamDecoder(provider);
+  std::unique_ptr<api::StreamEncoder> encoder = NewClientStreamEncoder(ctx);
+  ex.BeginStream(200, "text/event-stream", ctx.response_headers);
+  bool committed = false, failed = false;
+  uint64_t content_deltas = 0;
+  GatewayError error;
+  std::string out;
+  providers::DeltaSink sink = [&](const api::StreamDelta& d) {
+    if (d.is_content()) {
+      committed = true;
+      ++content_deltas;
+    }
+    encoder->OnDelta(d, out);
+  };
+  AttemptResult result = AttemptResult::Committed();
+  bool client_gone = false;
+  for (;;) {
+    std::string_view piece;
+    bool done = false;
+    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
+    bool framed = splitter.Feed(piece, [&](const http::SseEvent& ev) {
+      if (!failed && !decoder->OnEvent(ev.name, ev.data, sink, error)) failed = true;
+    });
+    if (!framed && !failed) {
+      failed = true;
+      error = FailureError(UpstreamFailure::kBadResponse, provider.name, committed);
+    }
+    if (failed && !committed) {
+      ctx.outcome.error_detail = error.message;
+      co_return AttemptResult::Failed(ClassOf(error), error);
+    }
+    if (!committed && out.size() > kMaxHeldBytes) committed = true;
+    if (failed) {
+      ctx.outcome.error_detail = error.message;
+      encoder->Fail(error, out);
+      ex.set_keep_alive(false);
+      ctx.outcome.error_code = core::ErrorCodeName(error.code);
+      result = AttemptResult::Committed(FailureClass::kTransient);
+      done = true;
+    } else if (f != UpstreamFailure::kNone || (done && splitter.pending_bytes() > 0)) {
+      if (!committed) {
+        co_return FailedBeforeCommit(
+            ctx, f == UpstreamFailure::kNone ? UpstreamFailure::kBadResponse : f, provider);
+      }
+      GatewayError cut = FailureError(
+          f == UpstreamFailure::kNone ? UpstreamFailure::kBadResponse : f, provider.name, true);
+      ctx.outcome.error_detail = cut.message;
+      ctx.outcome.error_code = core::ErrorCodeName(cut.code);
+      encoder->Fail(cut, out);
+      ex.set_keep_alive(false);
+      result = AttemptResult::Committed(FailureClass::kTransient);
+      done = true;
+    } else if (done) {
+      encoder->End(out);  // also when the upstream ended without its terminator event
+      committed = true;
+    }
+    if (committed && !out.empty()) {
+      call.set_deadline(total_deadline);
+      if (ctx.outcome.ttft_ms < 0)
+        ctx.outcome.ttft_ms = std::chrono::duration<double, std::milli>(
+                                  std::chrono::steady_clock::now() - ex.started_at())
+                                  .count();
+      ctx.outcome.status = 200;
+      if (!co_await ex.StreamChunk(out, done)) {
+        ctx.outcome.error_code = core::ErrorCodeName(ErrorCode::kCallerCancelled);
+        client_gone = true;
+      }
+      out.clear();
+    }
+    if (done || client_gone) break;
+  }
+  ctx.outcome.has_usage = true;
+  ctx.outcome.usage = encoder->usage_reported() ? encoder->usage()
+                                                : EstimatedUsage(*ctx.unified, content_deltas);
+  co_return result;
+}
+
+}  // namespace
+
+api::ChatRequest* UnifiedRequest(RequestContext& ctx, GatewayError& error) {
+  if (ctx.unified) return ctx.unified.get();
+  if (ctx.parsed.kind != api::ApiKind::kChatCompletions) {
+    error = GatewayError(ErrorCode::kCallerUnsupportedFeature,
+                         "this endpoint cannot be served by provider type '" +
+                             std::string(config::ProviderTypeName(ctx.target->provider->type)) +
+                             "': only chat completions are translated");
+    return nullptr;
+  }
+  auto request = std::make_unique<api::ChatRequest>();
+  if (!api::DecodeOpenAiChatRequest(ctx.parsed.body(), *request, error)) return nullptr;
+  ctx.unified = std::move(request);
+  return ctx.unified.get();
+}
+
+api::ResponseIds ClientResponseIds(const RequestContext& ctx) {
+  api::ResponseIds ids;
+  ids.id = (ctx.dialect == api::Dialect::kAnthropic ? "msg_" : "chatcmpl-") + ctx.outcome.request_id;
+  ids.model = ctx.outcome.model;
+  ids.created = static_cast<int64_t>(std::time(nullptr));
+  return ids;
+}
+
+std::unique_ptr<api::StreamEncoder> NewClientStreamEncoder(const RequestContext& ctx) {
+  if (ctx.dialect == api::Dialect::kAnthropic)
+    return api::NewAnthropicStreamEncoder(ClientResponseIds(ctx));
+  return api::NewOpenAiChatStreamEncoder(ClientResponseIds(ctx), ctx.unified->include_usage);
+}
+
+awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
+  const config::Provider& provider = *ctx.target->provider;
+  GatewayError error;
+  api::ChatRequest* request = UnifiedRequest(ctx, error);
+  EgressRequest egress;
+  if (!request || !BuildEgress(ctx, *request, provider, egress, error))
+    co_return AttemptResult::Failed(FailureClass::kCaller, error);
+  const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
+  if (!origin) {
+    co_return AttemptResult::Failed(
+        FailureClass::kTransient,
+        GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
+  }
+  std::string head = BuildHead(ctx, *origin, provider, egress.path, egress.auth,
+                               egress.body.size(), request->stream);
+  UpstreamExchange ux;
+  UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, egress.body, ux);
+  AttemptResult result;
+  if (failure != UpstreamFailure::kNone) {
+    result = FailedBeforeCommit(ctx, failure, provider);
+  } else if (ux.call->status() < 200 || ux.call->status() >= 300) {
+    result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
+  } else if (request->stream &&
+             ux.call->header("content-type").starts_with("text/event-stream")) {
+    result = co_await RelayTranslatedStream(ctx, *ux.call, provider, ux.total_deadline);
+  } else {
+    ux.call->set_deadline(ux.total_deadline);
+    result = co_await RelayTranslatedJson(ctx, *ux.call, provider);
+  }
+  ReleaseUpstream(ctx, *origin, ux);
+  co_return result;
+}
+
+}  // namespace sluice::proxy

@@ -1,0 +1,64 @@
+#pragma once
+// What every HTTP provider attempt shares, whatever the provider's API: the request head (auth,
+// trace context, forwarded headers), opening a pooled connection and sending, reading bodies,
+// and turning transport failures and non-2xx answers into attempt results.
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/upstream_client.h"
+#include "proxy/attempt.h"
+#include "proxy/request_context.h"
+
+namespace sluice::proxy {
+
+constexpr size_t kMaxErrorBody = 1 << 20;
+constexpr size_t kMaxJsonBody = 64 << 20;
+
+// "POST <base path><path>" with host, content type and length, accept, x-request-id, trace context
+// and the provider's forward_headers. `auth` holds ready header lines ("name: value\r\n"...).
+std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& origin,
+                      const config::Provider& provider, std::string_view path,
+                      std::string_view auth, size_t body_size, bool stream);
+
+core::GatewayError FailureError(http::UpstreamFailure f, const std::string& provider,
+                                bool mid_stream);
+AttemptResult FailedBeforeCommit(RequestContext& ctx, http::UpstreamFailure f,
+                                 const config::Provider& provider);
+
+// One upstream exchange on a pooled connection: Open sends the request (retrying once on a stale
+// pooled connection); Release returns the connection to the pool when it can be reused.
+struct UpstreamExchange {
+  std::unique_ptr<http::UpstreamConnection> conn;
+  std::optional<http::UpstreamCall> call;
+  http::UpstreamCall::TimePoint first_deadline;  // TTFT (or total) deadline
+  http::UpstreamCall::TimePoint total_deadline;
+};
+boost::asio::awaitable<http::UpstreamFailure> OpenUpstream(RequestContext& ctx,
+                                                           const http::UpstreamOrigin& origin,
+                                                           const std::string& head,
+                                                           const std::string& body,
+                                                           UpstreamExchange& ux);
+void ReleaseUpstream(RequestContext& ctx, const http::UpstreamOrigin& origin,
+                     UpstreamExchange& ux);
+
+// The next piece of the upstream body; the wait counts as upstream time, not gateway overhead.
+boost::asio::awaitable<http::UpstreamFailure> ReadPiece(RequestContext& ctx,
+                                                        http::UpstreamCall& call,
+                                                        std::string_view& piece, bool& done);
+// Reads the rest of a body into `out`, up to `limit` bytes.
+boost::asio::awaitable<http::UpstreamFailure> ReadWholeBody(RequestContext& ctx,
+                                                            http::UpstreamCall& call,
+                                                            std::string& out, size_t limit);
+// A non-2xx upstream answer: nothing was sent to the client yet, so it may still fail over.
+boost::asio::awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx,
+                                                            http::UpstreamCall& call,
+                                                            const config::Provider& provider);
+// Ends a stream that failed after it was committed to the client: a final error event.
+boost::asio::awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx,
+                                                          http::UpstreamFailure f,
+                                                          const config::Provider& provider);
+
+}  // namespace sluice::proxy
