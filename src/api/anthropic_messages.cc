@@ -537,10 +537,12 @@ std::string_view AnthropicErrorType(ErrorCode code) {
 
 namespace {
 json::object ErrorObject(const GatewayError& error) {
+  // The taxonomy code goes where current Anthropic SDKs read one (error.details.error_code).
+  json::object details{{"error_code", core::ErrorCodeName(error.code)}};
+  if (!error.param.empty()) details["param"] = error.param;
   json::object e{{"type", AnthropicErrorType(error.code)},
                  {"message", error.message},
-                 {"code", core::ErrorCodeName(error.code)}};
-  if (!error.param.empty()) e["param"] = error.param;
+                 {"details", std::move(details)}};
   return json::object{{"type", "error"}, {"error", std::move(e)}};
 }
 }  // namespace

@@ -22,7 +22,8 @@ bool DecodeAnthropicCountTokens(const boost::json::object& body, ChatRequest& ou
 std::string EncodeAnthropicResponse(const ChatResponse& response, const ResponseIds& ids);
 std::unique_ptr<StreamEncoder> NewAnthropicStreamEncoder(ResponseIds ids);
 
-// {"type":"error","error":{"type","message"},"code"...}; and the `event: error` of a failed stream.
+// {"type":"error","error":{"type","message","details":{"error_code","param"}}}; and the
+// `event: error` of a failed stream.
 std::string RenderAnthropicError(const core::GatewayError& error);
 std::string RenderAnthropicStreamError(const core::GatewayError& error);
 std::string_view AnthropicErrorType(core::ErrorCode code);

@@ -7,7 +7,7 @@ namespace sluice::proxy {
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
   for (const auto& provider : snapshot->config->providers) {
-    if (provider.type != config::ProviderType::kOpenAi) continue;
+    if (provider.type == config::ProviderType::kSim) continue;  // in-process, no origin
     try {
       snapshot->origins.emplace(
           provider.name,

@@ -18,6 +18,12 @@
 //   x-fake-raw-sse: TEXT       send TEXT (with literal "\n" turned into newlines) as a 200
 //                              text/event-stream body
 //   x-fake-tag: ID             no behaviour; lets a test find its request in `requests`
+//   x-fake-tool-call: NAME     answer with a call of tool NAME, arguments {"city":"Paris"} (streamed
+//                              in two fragments), finish reason tool_calls / tool_use
+//   x-fake-cache: "R,W"        Anthropic usage: cache_read / cache_creation input tokens
+//
+// Dialects: POST /v1/chat/completions, /v1/completions, /v1/embeddings (OpenAI) and POST
+// /v1/messages (Anthropic: needs an anthropic-version header, answers errors in Anthropic shape).
 //
 // Every request is recorded (see `startFakeProvider`), including the send time of each SSE event,
 // so tests can assert what the gateway sent upstream and when the fake emitted each event.
@@ -42,6 +48,12 @@ function intHeader(headers, name, fallback) {
   if (v === undefined) return fallback;
   const n = Number.parseInt(String(v), 10);
   return Number.isFinite(n) ? n : fallback;
+}
+
+function cacheUsage(headers) {
+  const v = headers['x-fake-cache'];
+  if (typeof v !== 'string' || !v.includes(',')) return [0, 0];
+  return v.split(',').map((x) => Number.parseInt(x.trim(), 10) || 0);
 }
 
 function parseUsage(headers, defaultCompletion) {
@@ -99,6 +111,16 @@ function sendJson(res, status, obj, extraHeaders = {}) {
 function errorBody(message, type = 'server_error', code = null) {
   return { error: { message, type, param: null, code } };
 }
+
+function anthropicErrorBody(status, message) {
+  const type =
+    { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error',
+      404: 'not_found_error', 429: 'rate_limit_error', 529: 'overloaded_error' }[status] ??
+    'api_error';
+  return { type: 'error', error: { type, message } };
+}
+
+const TOOL_ARGS = ['{"city":', '"Paris"}'];
 
 /**
  * Starts the fake upstream on 127.0.0.1 with an ephemeral port.
@@ -191,10 +213,12 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       return;
     }
 
+    const anthropic = url.pathname === '/v1/messages';
     if (h['x-fake-status'] !== undefined) {
       const status = intHeader(h, 'x-fake-status', 500);
       rec.outcome = `status_${status}`;
-      return sendJson(res, status, errorBody('fake failure'), extra);
+      const err = anthropic ? anthropicErrorBody(status, 'fake failure') : errorBody('fake failure');
+      return sendJson(res, status, err, extra);
     }
     if (h['x-fake-body'] !== undefined) {
       const text = String(h['x-fake-body']);
@@ -217,6 +241,39 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
 
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
+      case 'POST /v1/messages': {
+        if (!h['anthropic-version'])
+          return sendJson(res, 400, anthropicErrorBody(400, 'anthropic-version header is required'));
+        if (!body || typeof body !== 'object' || typeof body.max_tokens !== 'number')
+          return sendJson(res, 400, anthropicErrorBody(400, 'fake: max_tokens: Field required'));
+        if (streaming) return anthropicStream(req, res, rec, body, extra, resetAfter, abort.signal);
+        const u = parseUsage(h, 3);
+        const [read, write] = cacheUsage(h);
+        const tool = h['x-fake-tool-call'];
+        const content = tool
+          ? [{ type: 'tool_use', id: `toolu_fake_${rec.seq}`, name: String(tool), input: { city: 'Paris' } }]
+          : [{ type: 'text', text: 'fake answer' }];
+        return sendJson(
+          res,
+          200,
+          {
+            id: `msg_fake_${rec.seq}`,
+            type: 'message',
+            role: 'assistant',
+            model: body.model,
+            content,
+            stop_reason: tool ? 'tool_use' : 'end_turn',
+            stop_sequence: null,
+            usage: {
+              input_tokens: u.prompt_tokens,
+              output_tokens: u.completion_tokens,
+              cache_creation_input_tokens: write,
+              cache_read_input_tokens: read,
+            },
+          },
+          extra,
+        );
+      }
       case 'POST /v1/chat/completions':
       case 'POST /v1/completions': {
         const chat = url.pathname === '/v1/chat/completions';
@@ -250,6 +307,20 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
               usage,
             };
         if (h['x-fake-no-usage'] !== undefined) delete out.usage;
+        if (chat && h['x-fake-tool-call']) {
+          out.choices[0].message = {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: `call_fake_${rec.seq}`,
+                type: 'function',
+                function: { name: String(h['x-fake-tool-call']), arguments: TOOL_ARGS.join('') },
+              },
+            ],
+          };
+          out.choices[0].finish_reason = 'tool_calls';
+        }
         return sendJson(res, 200, out, extra);
       }
       case 'POST /v1/embeddings': {
@@ -295,12 +366,109 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     }
   }
 
-  async function stream(req, res, rec, body, chat, extra, resetAfter, signal) {
+  // Sends `events` as SSE ({kind, index, name?, data}); "content" events count for the stall and
+  // reset scripts.
+  async function writeEvents(req, res, rec, events, extra, resetAfter, signal) {
     const h = req.headers;
-    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
     const chunkDelay = intHeader(h, 'x-fake-chunk-delay-ms', 0);
     const stallAfter = intHeader(h, 'x-fake-stall-after', null);
     const split = h['x-fake-split'] !== undefined && h['x-fake-split'] !== '0';
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      ...extra,
+    });
+    res.flushHeaders();
+
+    const write = (s) =>
+      new Promise((resolve) => {
+        if (signal.aborted || res.destroyed) return resolve(false);
+        res.write(s, () => resolve(true));
+      });
+
+    let contentSent = 0;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (i > 0) await sleep(chunkDelay, signal);
+      if (signal.aborted) return;
+      const payload = typeof ev.data === 'string' ? ev.data : JSON.stringify(ev.data);
+      const text = `${ev.name ? `event: ${ev.name}\n` : ''}data: ${payload}\n\n`;
+      rec.events.push({ kind: ev.kind, index: ev.index, t: performance.now(), data: ev.data });
+      if (split) {
+        const mid = Math.floor(text.length / 2);
+        await write(text.slice(0, mid));
+        await sleep(5, signal);
+        await write(text.slice(mid));
+      } else {
+        await write(text);
+      }
+      if (ev.kind === 'content') {
+        contentSent++;
+        if (resetAfter !== null && contentSent >= resetAfter) {
+          // The write callback above fired, so every byte is in the kernel: a plain close delivers
+          // them before the FIN, and the chunked body is left unterminated.
+          rec.outcome = 'reset';
+          res.socket?.destroy();
+          return;
+        }
+        if (stallAfter !== null && contentSent >= stallAfter) {
+          rec.outcome = 'stalled';
+          await sleep(600_000, signal);  // until the gateway gives up and closes the connection
+          return;
+        }
+      }
+    }
+    res.end();
+  }
+
+  // An Anthropic Messages stream: message_start, a text block of `x-fake-chunks` deltas (and a
+  // tool_use block when scripted), message_delta with the stop reason and usage, message_stop.
+  async function anthropicStream(req, res, rec, body, extra, resetAfter, signal) {
+    const h = req.headers;
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
+    const u = parseUsage(h, chunks);
+    const [read, write] = cacheUsage(h);
+    const tool = h['x-fake-tool-call'];
+    const ev = (name, data, kind = name, index) => ({ kind, name, index, data: { type: name, ...data } });
+    const events = [
+      ev('message_start', {
+        message: {
+          id: `msg_fake_${rec.seq}`, type: 'message', role: 'assistant', model: body.model,
+          content: [], stop_reason: null, stop_sequence: null,
+          usage: { input_tokens: u.prompt_tokens, output_tokens: 1,
+                   cache_creation_input_tokens: write, cache_read_input_tokens: read },
+        },
+      }),
+      ev('ping', {}),
+    ];
+    let block = 0;
+    if (chunks > 0) {
+      events.push(ev('content_block_start', { index: block, content_block: { type: 'text', text: '' } }));
+      for (let i = 0; i < chunks; i++)
+        events.push(ev('content_block_delta', { index: block, delta: { type: 'text_delta', text: `tok${i} ` } }, 'content', i));
+      events.push(ev('content_block_stop', { index: block++ }));
+    }
+    if (tool) {
+      events.push(ev('content_block_start', {
+        index: block,
+        content_block: { type: 'tool_use', id: `toolu_fake_${rec.seq}`, name: String(tool), input: {} },
+      }, 'content', chunks));
+      for (const part of TOOL_ARGS)
+        events.push(ev('content_block_delta', { index: block, delta: { type: 'input_json_delta', partial_json: part } }, 'content', chunks));
+      events.push(ev('content_block_stop', { index: block++ }));
+    }
+    if (h['x-fake-no-usage'] === undefined)
+      events.push(ev('message_delta', {
+        delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+        usage: { output_tokens: u.completion_tokens },
+      }, 'finish'));
+    events.push(ev('message_stop', {}, 'done'));
+    return writeEvents(req, res, rec, events, extra, resetAfter, signal);
+  }
+
+  async function stream(req, res, rec, body, chat, extra, resetAfter, signal) {
+    const h = req.headers;
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
     const noUsage = h['x-fake-no-usage'] !== undefined;
     const includeUsage = body.stream_options?.include_usage === true;
     const usage = parseUsage(h, chunks);
@@ -336,7 +504,26 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
         data: chat ? chatChunk({ content: `tok${i} ` }, null) : textChunk(`tok${i} `, null),
       });
     }
-    events.push({ kind: 'finish', data: chat ? chatChunk({}, 'stop') : textChunk('', 'stop') });
+    const tool = chat ? h['x-fake-tool-call'] : undefined;
+    if (tool) {
+      events.push({
+        kind: 'content',
+        index: chunks,
+        data: chatChunk(
+          { tool_calls: [{ index: 0, id: `call_fake_${rec.seq}`, type: 'function',
+                           function: { name: String(tool), arguments: '' } }] },
+          null,
+        ),
+      });
+      for (const part of TOOL_ARGS)
+        events.push({
+          kind: 'content',
+          index: chunks,
+          data: chatChunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }, null),
+        });
+    }
+    const finishReason = tool ? 'tool_calls' : 'stop';
+    events.push({ kind: 'finish', data: chat ? chatChunk({}, finishReason) : textChunk('', 'stop') });
     if (includeUsage && !noUsage) {
       events.push({
         kind: 'usage',
@@ -352,51 +539,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     }
     events.push({ kind: 'done', data: '[DONE]' });
 
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      ...extra,
-    });
-    res.flushHeaders();
-
-    const write = (s) =>
-      new Promise((resolve) => {
-        if (signal.aborted || res.destroyed) return resolve(false);
-        res.write(s, () => resolve(true));
-      });
-
-    let contentSent = 0;
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
-      if (i > 0) await sleep(chunkDelay, signal);
-      if (signal.aborted) return;
-      const text = `data: ${typeof ev.data === 'string' ? ev.data : JSON.stringify(ev.data)}\n\n`;
-      rec.events.push({ kind: ev.kind, index: ev.index, t: performance.now(), data: ev.data });
-      if (split) {
-        const mid = Math.floor(text.length / 2);
-        await write(text.slice(0, mid));
-        await sleep(5, signal);
-        await write(text.slice(mid));
-      } else {
-        await write(text);
-      }
-      if (ev.kind === 'content') {
-        contentSent++;
-        if (resetAfter !== null && contentSent >= resetAfter) {
-          // The write callback above fired, so every byte is in the kernel: a plain close delivers
-          // them before the FIN, and the chunked body is left unterminated.
-          rec.outcome = 'reset';
-          res.socket?.destroy();
-          return;
-        }
-        if (stallAfter !== null && contentSent >= stallAfter) {
-          rec.outcome = 'stalled';
-          await sleep(600_000, signal);  // until the gateway gives up and closes the connection
-          return;
-        }
-      }
-    }
-    res.end();
+    return writeEvents(req, res, rec, events, extra, resetAfter, signal);
   }
 
   await new Promise((resolve, reject) => {
