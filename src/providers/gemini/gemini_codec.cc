@@ -38,12 +38,16 @@ std::string At(std::string_view base, size_t i) {
 
 // ---- request ---------------------------------------------------------------------------------
 
+// The lower-cased extension of the URL's last path segment (not of the host); empty if none.
 std::string_view LowerExtension(std::string_view url, std::string& buf) {
-  size_t end = url.find_first_of("?#");
-  std::string_view path = url.substr(0, end);
-  size_t slash = path.rfind('/');
+  size_t scheme = url.find("://");
+  size_t path_start = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (path_start == std::string_view::npos) return {};
+  std::string_view path = url.substr(path_start);
+  path = path.substr(0, path.find_first_of("?#"));
+  path = path.substr(path.rfind('/') + 1);
   size_t dot = path.rfind('.');
-  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return {};
+  if (dot == std::string_view::npos) return {};
   buf.clear();
   for (char c : path.substr(dot + 1)) buf += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
   return buf;
@@ -76,14 +80,15 @@ bool EncodeImage(const Part& part, const std::string& where, json::object& out,
   }
   std::string_view url = part.url;
   if (StartsWith(url, "data:")) {
-    // data:<mime>;base64,<data>
+    // data:<mime>[;param=value...];base64,<data>
     size_t comma = url.find(',');
     std::string_view meta = url.substr(5, comma == std::string_view::npos ? 0 : comma - 5);
-    size_t semi = meta.find(';');
-    if (comma == std::string_view::npos || semi == std::string_view::npos ||
-        meta.substr(semi + 1) != "base64" || semi == 0)
+    constexpr std::string_view kBase64 = ";base64";
+    std::string_view mime = meta.substr(0, meta.find(';'));
+    if (comma == std::string_view::npos || meta.size() < kBase64.size() ||
+        meta.substr(meta.size() - kBase64.size()) != kBase64 || mime.empty())
       return Invalid(error, where + ".url", "'" + where + ".url' must be a base64 data: URL");
-    out["inlineData"] = {{"mimeType", meta.substr(0, semi)}, {"data", url.substr(comma + 1)}};
+    out["inlineData"] = {{"mimeType", mime}, {"data", url.substr(comma + 1)}};
     return true;
   }
   if (StartsWith(url, "https://") || StartsWith(url, "http://") || StartsWith(url, "gs://")) {

@@ -17,8 +17,8 @@
 //    text or functionCall) and sent back on the same kind of part; kThinking -> "thought":true.
 //    kRedactedThinking has no Gemini form and is rejected.
 //  - Images: data: URLs and media_type + data -> inlineData; http(s) and gs:// URLs -> fileData
-//    with the MIME type taken from the file extension (png, jpg/jpeg, webp, gif, heic, heif);
-//    other URLs are rejected rather than sent with a guessed type.
+//    with the caller's media_type, else the type of the path's extension (png, jpg/jpeg, webp,
+//    gif, heic, heif); without either the URL is rejected rather than sent with a guessed type.
 //  - Tools use "parametersJsonSchema" (full JSON Schema, incl. additionalProperties and $ref)
 //    rather than "parameters" (an OpenAPI subset that rejects such keys); json_schema responses
 //    use "responseJsonSchema" for the same reason. Gemini always enforces the schema, so

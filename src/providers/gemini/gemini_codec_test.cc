@@ -183,6 +183,23 @@ TEST(GeminiEncode, MediaTypeDataAndEmptyArgumentsAndCacheHints) {
                                                      "response": {"output": "[1,2]"}}}]}]})");
 }
 
+TEST(GeminiEncode, ImageUrls) {
+  api::ChatRequest req;
+  Part image;
+  image.kind = Part::Kind::kImage;
+  image.url = "data:image/jpeg;name=x.jpg;base64,/9j/";
+  Part gcs = image;
+  gcs.url = "gs://bucket/dir/photo.webp";
+  Part typed = image;
+  typed.url = "https://example.com/render?id=7";
+  typed.media_type = "image/png";  // the caller said what it is: no guessing needed
+  req.messages = {Msg(api::Role::kUser, {image, gcs, typed})};
+  ExpectBody(req, R"({"contents": [{"role": "user", "parts": [
+    {"inlineData": {"mimeType": "image/jpeg", "data": "/9j/"}},
+    {"fileData": {"mimeType": "image/webp", "fileUri": "gs://bucket/dir/photo.webp"}},
+    {"fileData": {"mimeType": "image/png", "fileUri": "https://example.com/render?id=7"}}]}]})");
+}
+
 TEST(GeminiEncode, ToolResultMatchesTheLatestCallWithThatId) {
   api::ChatRequest req;
   req.messages = {Msg(api::Role::kUser, {Text("a")}),
@@ -225,8 +242,15 @@ TEST(GeminiEncode, RejectionsNameTheirField) {
   ExpectRejected(req, ErrorCode::kCallerUnsupportedFeature, "messages[0].content[1].url");
   req.messages[0].parts[1].url = "ftp://example.com/a.png";
   ExpectRejected(req, ErrorCode::kCallerUnsupportedFeature, "messages[0].content[1].url");
-  req.messages[0].parts[1].url = "data:image/png,rawbytes";
-  ExpectRejected(req, ErrorCode::kCallerInvalidRequest, "messages[0].content[1].url");
+  req.messages[0].parts[1].url = "https://images.example.png";  // the host is no extension
+  ExpectRejected(req, ErrorCode::kCallerUnsupportedFeature, "messages[0].content[1].url");
+  req.messages[0].parts[1].url = "https://example.com/a.png/render";
+  ExpectRejected(req, ErrorCode::kCallerUnsupportedFeature, "messages[0].content[1].url");
+  for (const char* bad :
+       {"data:image/png,rawbytes", "data:;base64,AAAA", "data:image/png;base64"}) {
+    req.messages[0].parts[1].url = bad;
+    ExpectRejected(req, ErrorCode::kCallerInvalidRequest, "messages[0].content[1].url");
+  }
 
   req = Simple();
   Part redacted;
