@@ -399,9 +399,9 @@ models:
 )"),
             "test.yaml:5:5: providers[0].sim: only for type sim");
   EXPECT_EQ(
-      OneError("providers:\n  - name: x\n    type: bedrock\nmodels:\n  - {name: m, provider: x}\n"),
-      "test.yaml:3:11: providers[0].type: unknown provider type 'bedrock' (expected openai "
-      "or sim)");
+      OneError("providers:\n  - name: x\n    type: watsonx\nmodels:\n  - {name: m, provider: x}\n"),
+      "test.yaml:3:11: providers[0].type: unknown provider type 'watsonx' (expected openai, "
+      "anthropic or sim)");
 }
 
 TEST(ConfigLoaderTest, ForwardHeaderPatterns) {
