@@ -30,9 +30,9 @@ struct ServerLimits {
   Millis drain_timeout{30'000};    // SIGTERM: longest wait for in-flight requests
 };
 
-enum class ProviderType { kOpenAi, kAnthropic, kSim };
+enum class ProviderType { kOpenAi, kAnthropic, kGemini, kSim };
 
-// The name used in config files and metrics ("openai", "anthropic", "sim").
+// The name used in config files and metrics ("openai", "anthropic", "gemini", "sim").
 std::string_view ProviderTypeName(ProviderType type);
 
 // The built-in simulated provider: deterministic text at a configurable rate.

@@ -32,6 +32,8 @@ std::string_view ProviderTypeName(ProviderType type) {
       return "openai";
     case ProviderType::kAnthropic:
       return "anthropic";
+    case ProviderType::kGemini:
+      return "gemini";
     case ProviderType::kSim:
       return "sim";
   }
@@ -761,11 +763,12 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
     } else if (key == "type") {
       auto scalar = ReadScalar(f, "a provider type");
       if (!scalar) continue;
-      for (ProviderType t : {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kSim})
+      for (ProviderType t : {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kGemini,
+                             ProviderType::kSim})
         if (scalar->value == ProviderTypeName(t)) type = t;
       if (!type)
         BadValue(f, "unknown provider type " + Quote(scalar->raw) +
-                        " (expected openai, anthropic or sim)");
+                        " (expected openai, anthropic, gemini or sim)");
     } else if (key == "base_url") {
       Assign(provider.base_url, ReadBaseUrl(f));
     } else if (key == "api_key") {

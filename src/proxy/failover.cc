@@ -87,6 +87,7 @@ awaitable<AttemptResult> Attempt(RequestContext& ctx) {
       if (openai_client) co_return co_await AttemptOpenAi(ctx);
       co_return co_await AttemptTranslated(ctx);
     case config::ProviderType::kAnthropic:
+    case config::ProviderType::kGemini:
       co_return co_await AttemptTranslated(ctx);
   }
   co_return co_await AttemptOpenAi(ctx);

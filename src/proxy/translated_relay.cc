@@ -9,6 +9,8 @@
 #include "api/openai_chat_codec.h"
 #include "http/sse.h"
 #include "providers/anthropic/anthropic_adapter.h"
+#include "providers/gemini/gemini_codec.h"
+#include "providers/gemini/vertex_auth.h"
 #include "providers/openai/openai_chat_adapter.h"
 #include "proxy/gateway.h"
 #include "proxy/upstream_io.h"
@@ -38,6 +40,11 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
       out.auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
       return providers::anthropic::EncodeMessagesRequest(request, ctx.upstream_model, out.body,
                                                          error);
+    case config::ProviderType::kGemini:
+      // base_url names the API version (…/v1beta); GeminiPath starts with "/v1beta" itself.
+      out.path = providers::gemini::GeminiPath(ctx.upstream_model, request.stream).substr(7);
+      if (!provider.api_key.empty()) out.auth = "x-goog-api-key: " + provider.api_key + "\r\n";
+      return providers::gemini::EncodeGeminiRequest(request, out.body, error);
     case config::ProviderType::kOpenAi:
     case config::ProviderType::kSim:
       break;
@@ -51,12 +58,16 @@ bool DecodeEgressResponse(const config::Provider& provider, std::string_view bod
                           api::ChatResponse& out, GatewayError& error) {
   if (provider.type == config::ProviderType::kAnthropic)
     return providers::anthropic::DecodeMessagesResponse(body, out, error);
+  if (provider.type == config::ProviderType::kGemini)
+    return providers::gemini::DecodeGeminiResponse(body, out, error);
   return providers::openai::DecodeChatResponse(body, out, error);
 }
 
 std::unique_ptr<providers::StreamDecoder> NewEgressStreamDecoder(const config::Provider& provider) {
   if (provider.type == config::ProviderType::kAnthropic)
     return providers::anthropic::NewMessagesStreamDecoder();
+  if (provider.type == config::ProviderType::kGemini)
+    return std::make_unique<providers::gemini::GeminiStreamDecoder>();
   return providers::openai::NewChatStreamDecoder();
 }
 

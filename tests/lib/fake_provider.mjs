@@ -22,8 +22,10 @@
 //                              in two fragments), finish reason tool_calls / tool_use
 //   x-fake-cache: "R,W"        Anthropic usage: cache_read / cache_creation input tokens
 //
-// Dialects: POST /v1/chat/completions, /v1/completions, /v1/embeddings (OpenAI) and POST
-// /v1/messages (Anthropic: needs an anthropic-version header, answers errors in Anthropic shape).
+// Dialects: POST /v1/chat/completions, /v1/completions, /v1/embeddings (OpenAI); POST
+// /v1/messages (Anthropic: needs an anthropic-version header, answers errors in Anthropic shape);
+// POST …/models/<model>:generateContent and :streamGenerateContent?alt=sse (Gemini, under any
+// prefix such as /v1beta or a Vertex project path; errors in Google's shape).
 //
 // Every request is recorded (see `startFakeProvider`), including the send time of each SSE event,
 // so tests can assert what the gateway sent upstream and when the fake emitted each event.
@@ -122,6 +124,15 @@ function anthropicErrorBody(status, message) {
 
 const TOOL_ARGS = ['{"city":', '"Paris"}'];
 
+function googleErrorBody(status, message) {
+  const name =
+    { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
+      429: 'RESOURCE_EXHAUSTED', 503: 'UNAVAILABLE' }[status] ?? 'INTERNAL';
+  return { error: { code: status, message, status: name } };
+}
+
+const GEMINI_PATH = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
 /**
  * Starts the fake upstream on 127.0.0.1 with an ephemeral port.
  * @returns {Promise<{url: string, baseUrl: string, port: number, requests: object[],
@@ -205,7 +216,9 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     await sleep(intHeader(h, 'x-fake-delay-ms', 0), abort.signal);
     if (abort.signal.aborted) return;
 
-    const streaming = body && typeof body === 'object' && body.stream === true;
+    const streaming =
+      (body && typeof body === 'object' && body.stream === true) ||
+      url.pathname.endsWith(':streamGenerateContent');
     const resetAfter = intHeader(h, 'x-fake-reset-after', null);
     if (resetAfter !== null && (!streaming || resetAfter <= 0)) {
       rec.outcome = 'reset';
@@ -214,10 +227,15 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     }
 
     const anthropic = url.pathname === '/v1/messages';
+    const gemini = req.method === 'POST' ? GEMINI_PATH.exec(url.pathname) : null;
     if (h['x-fake-status'] !== undefined) {
       const status = intHeader(h, 'x-fake-status', 500);
       rec.outcome = `status_${status}`;
-      const err = anthropic ? anthropicErrorBody(status, 'fake failure') : errorBody('fake failure');
+      const err = anthropic
+        ? anthropicErrorBody(status, 'fake failure')
+        : gemini
+          ? googleErrorBody(status, 'fake failure')
+          : errorBody('fake failure');
       return sendJson(res, status, err, extra);
     }
     if (h['x-fake-body'] !== undefined) {
@@ -238,6 +256,8 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       });
       return res.end(text);
     }
+
+    if (gemini) return geminiAnswer(req, res, rec, body, decodeURIComponent(gemini[1]), gemini[2], extra, resetAfter, abort.signal);
 
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
@@ -463,6 +483,38 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
         usage: { output_tokens: u.completion_tokens },
       }, 'finish'));
     events.push(ev('message_stop', {}, 'done'));
+    return writeEvents(req, res, rec, events, extra, resetAfter, signal);
+  }
+
+  // Gemini generateContent (one GenerateContentResponse) or streamGenerateContent?alt=sse (one per
+  // text piece; the last carries finishReason and usageMetadata).
+  async function geminiAnswer(req, res, rec, body, model, method, extra, resetAfter, signal) {
+    const h = req.headers;
+    if (!body || !Array.isArray(body.contents))
+      return sendJson(res, 400, googleErrorBody(400, 'fake: contents is required'));
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
+    const u = parseUsage(h, method === 'generateContent' ? 3 : chunks);
+    const tool = h['x-fake-tool-call'];
+    const usageMetadata = {
+      promptTokenCount: u.prompt_tokens,
+      candidatesTokenCount: u.completion_tokens,
+      totalTokenCount: u.prompt_tokens + u.completion_tokens,
+    };
+    const response = (parts, finishReason, usage) => ({
+      candidates: [{ content: { role: 'model', parts }, ...(finishReason && { finishReason }), index: 0 }],
+      ...(usage && { usageMetadata: usage }),
+      modelVersion: model,
+      responseId: `fake-${rec.seq}`,
+    });
+    const call = tool ? [{ functionCall: { name: String(tool), args: { city: 'Paris' } } }] : [];
+    if (method === 'generateContent') {
+      const parts = tool ? call : [{ text: 'fake answer' }];
+      return sendJson(res, 200, response(parts, 'STOP', h['x-fake-no-usage'] === undefined && usageMetadata), extra);
+    }
+    const events = [];
+    for (let i = 0; i < chunks; i++) events.push({ kind: 'content', index: i, data: response([{ text: `tok${i} ` }]) });
+    if (tool) events.push({ kind: 'content', index: chunks, data: response(call) });
+    events.push({ kind: 'finish', data: response([], 'STOP', h['x-fake-no-usage'] === undefined && usageMetadata) });
     return writeEvents(req, res, rec, events, extra, resetAfter, signal);
   }
 
