@@ -266,7 +266,8 @@ bool EncodeToolConfig(const api::ChatRequest& req, json::object& body, GatewayEr
     } else if (tool.parameters.is_object()) {
       schema = tool.parameters;
     } else {
-      error = Invalid("tool parameters must be a JSON Schema object", param + ".function.parameters");
+      error =
+          Invalid("tool parameters must be a JSON Schema object", param + ".function.parameters");
       return false;
     }
     json::object spec;
@@ -281,14 +282,18 @@ bool EncodeToolConfig(const api::ChatRequest& req, json::object& body, GatewayEr
   json::object config;
   config["tools"] = std::move(tools);
   switch (req.tool_choice.kind) {
-    case TC::kAuto: config["toolChoice"] = json::object{{"auto", json::object()}}; break;
-    case TC::kRequired: config["toolChoice"] = json::object{{"any", json::object()}}; break;
+    case TC::kAuto:
+      config["toolChoice"] = json::object{{"auto", json::object()}};
+      break;
+    case TC::kRequired:
+      config["toolChoice"] = json::object{{"any", json::object()}};
+      break;
     case TC::kNamed:
-      config["toolChoice"] =
-          json::object{{"tool", json::object{{"name", req.tool_choice.name}}}};
+      config["toolChoice"] = json::object{{"tool", json::object{{"name", req.tool_choice.name}}}};
       break;
     case TC::kUnset:
-    case TC::kNone: break;
+    case TC::kNone:
+      break;
   }
   body["toolConfig"] = std::move(config);
   return true;
@@ -314,8 +319,7 @@ bool EncodeConverseRequest(const api::ChatRequest& req, std::string& body, Gatew
         return false;
       }
       if (!part.text.empty()) system.push_back(json::object{{"text", part.text}});
-      if (!AddCachePoint(part.cache_control, system, param + ".cache_control", error))
-        return false;
+      if (!AddCachePoint(part.cache_control, system, param + ".cache_control", error)) return false;
     }
     out["system"] = std::move(system);
   }
@@ -358,8 +362,7 @@ bool EncodeConverseRequest(const api::ChatRequest& req, std::string& body, Gatew
   json::object extra;
   if (req.top_k) extra["top_k"] = *req.top_k;
   if (req.thinking_budget)
-    extra["thinking"] =
-        json::object{{"type", "enabled"}, {"budget_tokens", *req.thinking_budget}};
+    extra["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *req.thinking_budget}};
   if (!extra.empty()) out["additionalModelRequestFields"] = std::move(extra);
 
   body = json::serialize(out);
@@ -433,9 +436,12 @@ bool DecodeConverseResponse(std::string_view body, api::ChatResponse& out, Gatew
 
 GatewayError ConverseExceptionError(std::string_view exception_type, std::string_view payload) {
   ErrorCode code = ErrorCode::kProviderServerError;
-  if (exception_type == "throttlingException") code = ErrorCode::kProviderRateLimited;
-  else if (exception_type == "serviceUnavailableException") code = ErrorCode::kProviderOverloaded;
-  else if (exception_type == "validationException") code = ErrorCode::kProviderInvalidRequest;
+  if (exception_type == "throttlingException")
+    code = ErrorCode::kProviderRateLimited;
+  else if (exception_type == "serviceUnavailableException")
+    code = ErrorCode::kProviderOverloaded;
+  else if (exception_type == "validationException")
+    code = ErrorCode::kProviderInvalidRequest;
   std::string message(exception_type);
   boost::system::error_code ec;
   json::value v = core::ParseJson(payload, {}, ec);
@@ -463,8 +469,8 @@ bool ConverseStreamDecoder::OnEvent(std::string_view name, std::string_view data
     return false;
   }
   bool known = name == "messageStart" || name == "contentBlockStart" ||
-               name == "contentBlockDelta" || name == "contentBlockStop" ||
-               name == "messageStop" || name == "metadata";
+               name == "contentBlockDelta" || name == "contentBlockStop" || name == "messageStop" ||
+               name == "metadata";
   if (!known) return true;
 
   boost::system::error_code ec;
@@ -506,10 +512,10 @@ bool ConverseStreamDecoder::OnEvent(std::string_view name, std::string_view data
   }
 
   const json::value* block_index = obj.if_contains("contentBlockIndex");
-  int64_t block = block_index && block_index->is_int64()    ? block_index->get_int64()
-                  : block_index && block_index->is_uint64() ? static_cast<int64_t>(
-                                                                  block_index->get_uint64())
-                                                            : -1;
+  int64_t block = block_index && block_index->is_int64() ? block_index->get_int64()
+                  : block_index && block_index->is_uint64()
+                      ? static_cast<int64_t>(block_index->get_uint64())
+                      : -1;
   if (name == "contentBlockStart") {
     const json::object* start = ObjectAt(obj, "start");
     const json::object* tool = start ? ObjectAt(*start, "toolUse") : nullptr;

@@ -135,7 +135,8 @@ TEST(BedrockConverse, ToolChoiceMappings) {
   ASSERT_TRUE(EncodeConverseRequest(req, body, error));
   json::value v = json::parse(body);
   EXPECT_EQ(v.at("toolConfig").at("toolChoice"), json::parse(R"({"any":{}})"));
-  EXPECT_EQ(v.at("toolConfig").at("tools").at(1), json::parse(R"({"cachePoint":{"type":"default"}})"));
+  EXPECT_EQ(v.at("toolConfig").at("tools").at(1),
+            json::parse(R"({"cachePoint":{"type":"default"}})"));
 
   req.tool_choice = {api::ToolChoice::Kind::kNamed, "f"};
   ASSERT_TRUE(EncodeConverseRequest(req, body, error));
@@ -256,8 +257,7 @@ TEST(BedrockConverse, RedactedThinkingAndEmptyArguments) {
   std::string body;
   core::GatewayError error;
   ASSERT_TRUE(EncodeConverseRequest(req, body, error)) << error.message;
-  EXPECT_EQ(json::parse(body).at("messages").at(1),
-            json::parse(R"({"role":"assistant","content":[
+  EXPECT_EQ(json::parse(body).at("messages").at(1), json::parse(R"({"role":"assistant","content":[
               {"reasoningContent":{"redactedContent":"EncryptedBlob=="}},
               {"toolUse":{"toolUseId":"t1","name":"now","input":{}}}]})"));
 }
@@ -271,7 +271,9 @@ TEST(BedrockConverse, DecodesTextResponseWithCacheUsage) {
     "usage": {"inputTokens": 10, "outputTokens": 4, "totalTokens": 1214,
               "cacheReadInputTokens": 1000, "cacheWriteInputTokens": 200},
     "metrics": {"latencyMs": 321}
-  })", out, error)) << error.message;
+  })",
+                                     out, error))
+      << error.message;
   ASSERT_EQ(out.content.size(), 1u);
   EXPECT_EQ(out.content[0].kind, Part::Kind::kText);
   EXPECT_EQ(out.content[0].text, "Hello!");
@@ -295,7 +297,9 @@ TEST(BedrockConverse, DecodesToolUseAndReasoning) {
                    "input": {"city": "Paris", "days": 2}}}]}},
     "stopReason": "tool_use",
     "usage": {"inputTokens": 30, "outputTokens": 20, "totalTokens": 50}
-  })", out, error)) << error.message;
+  })",
+                                     out, error))
+      << error.message;
   ASSERT_EQ(out.content.size(), 4u);
   EXPECT_EQ(out.content[0].kind, Part::Kind::kThinking);
   EXPECT_EQ(out.content[0].text, "Think.");
@@ -368,13 +372,17 @@ TEST(BedrockConverseStream, DecodesTextThenToolUse) {
       {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"check."}})"},
       {"contentBlockStop", R"({"contentBlockIndex":0})"},
       {"contentBlockStart",
-       R"({"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"tooluse_abc","name":"get_weather"}}})"},
-      {"contentBlockDelta", R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\":"}}})"},
-      {"contentBlockDelta", R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":"\"Paris\"}"}}})"},
+       R"({"contentBlockIndex":1,"start":{"toolUse":)"
+       R"({"toolUseId":"tooluse_abc","name":"get_weather"}}})"},
+      {"contentBlockDelta",
+       R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\":"}}})"},
+      {"contentBlockDelta",
+       R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":"\"Paris\"}"}}})"},
       {"contentBlockStop", R"({"contentBlockIndex":1})"},
       {"messageStop", R"({"stopReason":"tool_use"})"},
       {"metadata",
-       R"({"usage":{"inputTokens":12,"outputTokens":30,"totalTokens":62,"cacheReadInputTokens":20},"metrics":{"latencyMs":900}})"},
+       R"({"usage":{"inputTokens":12,"outputTokens":30,"totalTokens":62,)"
+       R"("cacheReadInputTokens":20},"metrics":{"latencyMs":900}})"},
   };
   ConverseStreamDecoder decoder;
   std::vector<Seen> seen;
@@ -385,8 +393,8 @@ TEST(BedrockConverseStream, DecodesTextThenToolUse) {
   for (const auto& [name, data] : events) {
     core::GatewayError error;
     ASSERT_TRUE(decoder.OnEvent(name, data, sink, error)) << name << ": " << error.message;
-    EXPECT_EQ(decoder.finished(), std::string_view(name) == "messageStop" ||
-                                      std::string_view(name) == "metadata");
+    EXPECT_EQ(decoder.finished(),
+              std::string_view(name) == "messageStop" || std::string_view(name) == "metadata");
   }
   using K = api::StreamDelta::Kind;
   ASSERT_EQ(seen.size(), 8u);
@@ -430,9 +438,9 @@ TEST(BedrockConverseStream, ReasoningDeltasAndSecondToolIndex) {
   ASSERT_TRUE(decoder.OnEvent(
       "contentBlockStart",
       R"({"contentBlockIndex":2,"start":{"toolUse":{"toolUseId":"b","name":"g"}}})", sink, error));
-  ASSERT_TRUE(decoder.OnEvent(
-      "contentBlockDelta", R"({"contentBlockIndex":2,"delta":{"toolUse":{"input":"{}"}}})", sink,
-      error));
+  ASSERT_TRUE(decoder.OnEvent("contentBlockDelta",
+                              R"({"contentBlockIndex":2,"delta":{"toolUse":{"input":"{}"}}})", sink,
+                              error));
   ASSERT_TRUE(decoder.OnEvent("someFutureEvent", "whatever", sink, error));
   ASSERT_EQ(seen.size(), 5u);
   EXPECT_EQ(seen[0].kind, api::StreamDelta::Kind::kThinking);
@@ -457,8 +465,9 @@ TEST(BedrockConverseStream, ExceptionsMapToGatewayErrors) {
     ConverseStreamDecoder decoder;
     core::GatewayError error;
     int deltas = 0;
-    EXPECT_FALSE(decoder.OnEvent(name, R"({"message":"Too many requests, slow down."})",
-                                 [&](const api::StreamDelta&) { ++deltas; }, error));
+    EXPECT_FALSE(decoder.OnEvent(
+        name, R"({"message":"Too many requests, slow down."})",
+        [&](const api::StreamDelta&) { ++deltas; }, error));
     EXPECT_EQ(error.code, code) << name;
     EXPECT_EQ(error.message, std::string(name) + ": Too many requests, slow down.");
     EXPECT_EQ(deltas, 0);
@@ -480,7 +489,9 @@ TEST(BedrockConverseStream, MalformedPayloadsAreBadResponses) {
   for (const auto& [name, data] : cases) {
     ConverseStreamDecoder decoder;
     core::GatewayError error;
-    EXPECT_FALSE(decoder.OnEvent(name, data, [](const api::StreamDelta&) {}, error)) << data;
+    EXPECT_FALSE(decoder.OnEvent(
+        name, data, [](const api::StreamDelta&) {}, error))
+        << data;
     EXPECT_EQ(error.code, ErrorCode::kProviderBadResponse) << data;
   }
 }

@@ -6,7 +6,7 @@ namespace sluice::providers::bedrock {
 
 namespace {
 
-constexpr size_t kPreludeBytes = 12;   // total length, headers length, prelude CRC
+constexpr size_t kPreludeBytes = 12;     // total length, headers length, prelude CRC
 constexpr size_t kMinMessageBytes = 16;  // prelude + message CRC
 
 constexpr std::array<uint32_t, 256> MakeCrcTable() {
@@ -42,15 +42,22 @@ void AppendU32(std::string& out, uint32_t v) {
 int FixedSize(uint8_t type) {
   switch (static_cast<EventStreamValueType>(type)) {
     case EventStreamValueType::kBoolTrue:
-    case EventStreamValueType::kBoolFalse: return 0;
-    case EventStreamValueType::kByte: return 1;
-    case EventStreamValueType::kInt16: return 2;
-    case EventStreamValueType::kInt32: return 4;
+    case EventStreamValueType::kBoolFalse:
+      return 0;
+    case EventStreamValueType::kByte:
+      return 1;
+    case EventStreamValueType::kInt16:
+      return 2;
+    case EventStreamValueType::kInt32:
+      return 4;
     case EventStreamValueType::kInt64:
-    case EventStreamValueType::kTimestamp: return 8;
-    case EventStreamValueType::kUuid: return 16;
+    case EventStreamValueType::kTimestamp:
+      return 8;
+    case EventStreamValueType::kUuid:
+      return 16;
     case EventStreamValueType::kBytes:
-    case EventStreamValueType::kString: return -1;
+    case EventStreamValueType::kString:
+      return -1;
   }
   return -2;
 }
@@ -94,12 +101,18 @@ bool ParseHeaders(std::string_view block, EventStreamMessage& msg, std::string& 
     }
     i += value.size();
     if (type != static_cast<uint8_t>(EventStreamValueType::kString)) continue;
-    if (name == ":event-type") msg.event_type = value;
-    else if (name == ":message-type") msg.message_type = value;
-    else if (name == ":exception-type") msg.exception_type = value;
-    else if (name == ":error-code") msg.error_code = value;
-    else if (name == ":error-message") msg.error_message = value;
-    else if (name == ":content-type") msg.content_type = value;
+    if (name == ":event-type")
+      msg.event_type = value;
+    else if (name == ":message-type")
+      msg.message_type = value;
+    else if (name == ":exception-type")
+      msg.exception_type = value;
+    else if (name == ":error-code")
+      msg.error_code = value;
+    else if (name == ":error-message")
+      msg.error_message = value;
+    else if (name == ":content-type")
+      msg.content_type = value;
   }
   return true;
 }
@@ -153,7 +166,8 @@ size_t EventStreamDecoder::Drain(std::string_view data,
       Fail(std::move(error_));
       return std::string_view::npos;
     }
-    msg.payload = message.substr(kPreludeBytes + headers_len, total - kMinMessageBytes - headers_len);
+    msg.payload =
+        message.substr(kPreludeBytes + headers_len, total - kMinMessageBytes - headers_len);
     consumed += total;
     on_message(msg);
   }

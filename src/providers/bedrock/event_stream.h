@@ -24,8 +24,8 @@ enum class EventStreamValueType : uint8_t {
   kInt16 = 3,
   kInt32 = 4,
   kInt64 = 5,
-  kBytes = 6,   // u16 length + bytes
-  kString = 7,  // u16 length + UTF-8
+  kBytes = 6,      // u16 length + bytes
+  kString = 7,     // u16 length + UTF-8
   kTimestamp = 8,  // i64 milliseconds since the epoch
   kUuid = 9,       // 16 bytes
 };
@@ -53,7 +53,8 @@ class EventStreamDecoder {
   // 16-byte minimum or above the maximum, headers that overrun the message or are truncated, an
   // unknown header type. error() says which. The prelude is checked as soon as its 12 bytes are
   // in, so a bad length is rejected before anything is buffered for it.
-  bool Feed(std::string_view bytes, const std::function<void(const EventStreamMessage&)>& on_message);
+  bool Feed(std::string_view bytes,
+            const std::function<void(const EventStreamMessage&)>& on_message);
 
   std::string_view error() const { return error_; }
   // Bytes of an unfinished message held back; non-zero at end of stream means it was truncated.

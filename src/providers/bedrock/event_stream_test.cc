@@ -55,10 +55,11 @@ TEST(EventStream, PublishedVectors) {
                                       0x8c, 0x5a, 0x7b, 0x27, 0x66, 0x6f, 0x6f, 0x27, 0x3a, 0x27,
                                       0x62, 0x61, 0x72, 0x27, 0x7d, 0xc3, 0x65, 0x39, 0x36};
   const unsigned char one_header[] = {
-      0x00, 0x00, 0x00, 0x3D, 0x00, 0x00, 0x00, 0x20, 0x07, 0xFD, 0x83, 0x96, 0x0C, 'c',  'o',  'n',
-      't',  'e',  'n',  't',  '-',  't',  'y',  'p',  'e',  0x07, 0x00, 0x10, 'a',  'p',  'p',  'l',
-      'i',  'c',  'a',  't',  'i',  'o',  'n',  '/',  'j',  's',  'o',  'n',  0x7b, 0x27, 0x66, 0x6f,
-      0x6f, 0x27, 0x3a, 0x27, 0x62, 0x61, 0x72, 0x27, 0x7d, 0x8D, 0x9C, 0x08, 0xB1};
+      0x00, 0x00, 0x00, 0x3D, 0x00, 0x00, 0x00, 0x20, 0x07, 0xFD, 0x83, 0x96, 0x0C,
+      'c',  'o',  'n',  't',  'e',  'n',  't',  '-',  't',  'y',  'p',  'e',  0x07,
+      0x00, 0x10, 'a',  'p',  'p',  'l',  'i',  'c',  'a',  't',  'i',  'o',  'n',
+      '/',  'j',  's',  'o',  'n',  0x7b, 0x27, 0x66, 0x6f, 0x6f, 0x27, 0x3a, 0x27,
+      0x62, 0x61, 0x72, 0x27, 0x7d, 0x8D, 0x9C, 0x08, 0xB1};
   std::string bytes(reinterpret_cast<const char*>(no_op), sizeof(no_op));
   bytes.append(reinterpret_cast<const char*>(no_headers), sizeof(no_headers));
   bytes.append(reinterpret_cast<const char*>(one_header), sizeof(one_header));
@@ -221,8 +222,8 @@ TEST(EventStream, BadLengthsAreRejectedFromThePrelude) {
 
 // Builds a message around a raw header block (valid CRCs) to test header parsing.
 std::string WithRawHeaders(std::string_view block) {
-  std::string out = Prelude(static_cast<uint32_t>(16 + block.size()),
-                            static_cast<uint32_t>(block.size()));
+  std::string out =
+      Prelude(static_cast<uint32_t>(16 + block.size()), static_cast<uint32_t>(block.size()));
   out += block;
   uint32_t crc = Crc32(out);
   for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>(crc >> s));
@@ -231,11 +232,29 @@ std::string WithRawHeaders(std::string_view block) {
 
 TEST(EventStream, TruncatedOrUnknownHeadersAreRejected) {
   const std::string bad[] = {
-      std::string("\x05" ":even", 6),                    // name runs past the block
-      std::string("\x01" "a" "\x07" "\x00", 4),          // string length cut
-      std::string("\x01" "a" "\x07" "\x00\x09" "abc", 8),  // string value cut
-      std::string("\x01" "a" "\x04" "\x00\x00", 5),      // int32 cut
-      std::string("\x01" "a" "\x0a", 3),                 // type 10 does not exist
+      std::string("\x05"
+                  ":even",
+                  6),  // name runs past the block
+      std::string("\x01"
+                  "a"
+                  "\x07"
+                  "\x00",
+                  4),  // string length cut
+      std::string("\x01"
+                  "a"
+                  "\x07"
+                  "\x00\x09"
+                  "abc",
+                  8),  // string value cut
+      std::string("\x01"
+                  "a"
+                  "\x04"
+                  "\x00\x00",
+                  5),  // int32 cut
+      std::string("\x01"
+                  "a"
+                  "\x0a",
+                  3),  // type 10 does not exist
   };
   for (const std::string& block : bad) {
     EventStreamDecoder decoder;

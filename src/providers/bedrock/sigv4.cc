@@ -129,8 +129,10 @@ std::string CanonicalQuery(std::string_view query) {
     if (param.empty()) continue;
     size_t eq = param.find('=');
     std::string_view name = param.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
-    params.emplace_back(UriEncode(PercentDecode(name), true), UriEncode(PercentDecode(value), true));
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
+    params.emplace_back(UriEncode(PercentDecode(name), true),
+                        UriEncode(PercentDecode(value), true));
   }
   std::sort(params.begin(), params.end());
   std::string out;

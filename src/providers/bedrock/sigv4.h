@@ -1,6 +1,6 @@
 #pragma once
-// AWS Signature Version 4 (header-based), sans-I/O: request parts and credentials in, the headers to
-// add out. The building blocks are public so the published test-suite vectors can pin each step
+// AWS Signature Version 4 (header-based), sans-I/O: request parts and credentials in, the headers
+// to add out. The building blocks are public so the published test-suite vectors can pin each step
 // (canonical request, string to sign, signing key, signature).
 //
 // Canonical URI: AWS double-encodes the path for every service but S3. The caller passes the path
@@ -27,8 +27,8 @@ struct SigV4Credentials {
 struct SigV4Request {
   std::string method;
   std::string host;
-  std::string path;   // URI-encoded as on the wire, e.g. "/model/x-v1%3A0/converse"
-  std::string query;  // raw query string without '?', may be empty
+  std::string path;      // URI-encoded as on the wire, e.g. "/model/x-v1%3A0/converse"
+  std::string query;     // raw query string without '?', may be empty
   SigV4Headers headers;  // extra headers to sign, e.g. content-type (host and x-amz-* are added)
   std::string_view body;
   bool double_encode_path = true;    // false for S3 only

@@ -43,7 +43,8 @@ struct SuiteCase {
 };
 
 // Checks every published step for one suite case.
-void ExpectSuiteCase(const SigV4Request& req, const SigV4Credentials& creds, const SuiteCase& want) {
+void ExpectSuiteCase(const SigV4Request& req, const SigV4Credentials& creds,
+                     const SuiteCase& want) {
   std::string signed_headers;
   std::string canonical = CanonicalRequest(req, kSuiteDate, creds.session_token, &signed_headers);
   EXPECT_EQ(canonical, want.canonical_request);
@@ -55,79 +56,81 @@ void ExpectSuiteCase(const SigV4Request& req, const SigV4Credentials& creds, con
   SigV4Headers added = SignV4(req, creds, "us-east-1", "service", SuiteTime());
   EXPECT_EQ(Header(added, "authorization"),
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-            "SignedHeaders=" + want.signed_headers + ", Signature=" + want.signature);
+            "SignedHeaders=" +
+                want.signed_headers + ", Signature=" + want.signature);
   EXPECT_EQ(Header(added, "x-amz-date"), kSuiteDate);
 }
 
 TEST(SigV4, SuiteGetVanilla) {
-  ExpectSuiteCase(SuiteRequest("GET"), kSuiteCredentials,
-                  {"GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
-                   "host;x-amz-date\n"
-                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
-                   "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
-                   "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
-                   "host;x-amz-date"});
-  SigV4Headers added = SignV4(SuiteRequest("GET"), kSuiteCredentials, "us-east-1", "service",
-                              SuiteTime());
+  ExpectSuiteCase(
+      SuiteRequest("GET"), kSuiteCredentials,
+      {"GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+       "host;x-amz-date\n"
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+       "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+       "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31", "host;x-amz-date"});
+  SigV4Headers added =
+      SignV4(SuiteRequest("GET"), kSuiteCredentials, "us-east-1", "service", SuiteTime());
   EXPECT_EQ(added.size(), 2u);  // no content sha, no token
 }
 
 TEST(SigV4, SuitePostVanilla) {
-  ExpectSuiteCase(SuiteRequest("POST"), kSuiteCredentials,
-                  {"POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
-                   "host;x-amz-date\n"
-                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
-                   "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
-                   "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
-                   "host;x-amz-date"});
+  ExpectSuiteCase(
+      SuiteRequest("POST"), kSuiteCredentials,
+      {"POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+       "host;x-amz-date\n"
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+       "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
+       "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b", "host;x-amz-date"});
 }
 
 TEST(SigV4, SuiteGetVanillaQueryOrderKeyCase) {
-  ExpectSuiteCase(SuiteRequest("GET", "Param2=value2&Param1=value1"), kSuiteCredentials,
-                  {"GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\n"
-                   "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
-                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
-                   "816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0",
-                   "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
-                   "host;x-amz-date"});
+  ExpectSuiteCase(
+      SuiteRequest("GET", "Param2=value2&Param1=value1"), kSuiteCredentials,
+      {"GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\n"
+       "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+       "816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0",
+       "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500", "host;x-amz-date"});
 }
 
 TEST(SigV4, SuitePostVanillaQuery) {
-  ExpectSuiteCase(SuiteRequest("POST", "Param1=value1"), kSuiteCredentials,
-                  {"POST\n/\nParam1=value1\nhost:example.amazonaws.com\n"
-                   "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
-                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
-                   "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd",
-                   "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11",
-                   "host;x-amz-date"});
+  ExpectSuiteCase(
+      SuiteRequest("POST", "Param1=value1"), kSuiteCredentials,
+      {"POST\n/\nParam1=value1\nhost:example.amazonaws.com\n"
+       "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+       "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd",
+       "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11", "host;x-amz-date"});
 }
 
 TEST(SigV4, SuiteGetVanillaQueryUnreserved) {
-  const std::string unreserved = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  ExpectSuiteCase(SuiteRequest("GET", unreserved + "=" + unreserved), kSuiteCredentials,
-                  {"GET\n/\n" + unreserved + "=" + unreserved +
-                       "\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
-                       "host;x-amz-date\n"
-                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
-                   "c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177",
-                   "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197",
-                   "host;x-amz-date"});
+  const std::string unreserved =
+      "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  ExpectSuiteCase(
+      SuiteRequest("GET", unreserved + "=" + unreserved), kSuiteCredentials,
+      {"GET\n/\n" + unreserved + "=" + unreserved +
+           "\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+           "host;x-amz-date\n"
+           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+       "c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177",
+       "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197", "host;x-amz-date"});
 }
 
 TEST(SigV4, SuiteGetVanillaUtf8Query) {
-  ExpectSuiteCase(SuiteRequest("GET", "\xE1\x88\xB4=bar"), kSuiteCredentials,
-                  {"GET\n/\n%E1%88%B4=bar\nhost:example.amazonaws.com\n"
-                   "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
-                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
-                   "eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073",
-                   "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04",
-                   "host;x-amz-date"});
+  ExpectSuiteCase(
+      SuiteRequest("GET", "\xE1\x88\xB4=bar"), kSuiteCredentials,
+      {"GET\n/\n%E1%88%B4=bar\nhost:example.amazonaws.com\n"
+       "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+       "eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073",
+       "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04", "host;x-amz-date"});
   // The same parameter arriving already percent-encoded signs identically.
   EXPECT_EQ(CanonicalQuery("%E1%88%B4=bar"), "%E1%88%B4=bar");
 }
@@ -231,8 +234,9 @@ TEST(SigV4, BedrockConversePathIsDoubleEncoded) {
   EXPECT_EQ(canonical.substr(canonical.rfind('\n') + 1), HexSha256(req.body));
 
   req.double_encode_path = false;  // S3 style: the wire path is the canonical path
-  EXPECT_NE(CanonicalRequest(req, kSuiteDate, "").find("\n/model/anthropic.claude-3-haiku-"
-                                                       "20240307-v1%3A0/converse\n"),
+  EXPECT_NE(CanonicalRequest(req, kSuiteDate, "")
+                .find("\n/model/anthropic.claude-3-haiku-"
+                      "20240307-v1%3A0/converse\n"),
             std::string::npos);
 
   SigV4Credentials creds{"AKID", "SECRET", "TOKEN"};
