@@ -231,34 +231,17 @@ std::string WithRawHeaders(std::string_view block) {
 }
 
 TEST(EventStream, TruncatedOrUnknownHeadersAreRejected) {
-  const std::string bad[] = {
-      std::string("\x05"
-                  ":even",
-                  6),  // name runs past the block
-      std::string("\x01"
-                  "a"
-                  "\x07"
-                  "\x00",
-                  4),  // string length cut
-      std::string("\x01"
-                  "a"
-                  "\x07"
-                  "\x00\x09"
-                  "abc",
-                  8),  // string value cut
-      std::string("\x01"
-                  "a"
-                  "\x04"
-                  "\x00\x00",
-                  5),  // int32 cut
-      std::string("\x01"
-                  "a"
-                  "\x0a",
-                  3),  // type 10 does not exist
+  // Raw header blocks, in hex: name length, name, type, value.
+  const std::string_view bad[] = {
+      "053a6576656e",      // name ":even" runs past the block
+      "01610700",          // string length cut
+      "0161070009616263",  // string value cut (9 bytes announced, 3 there)
+      "0161040000",        // int32 cut
+      "01610a",            // type 10 does not exist
   };
-  for (const std::string& block : bad) {
+  for (std::string_view hex : bad) {
     EventStreamDecoder decoder;
-    EXPECT_FALSE(decoder.Feed(WithRawHeaders(block), [](const EventStreamMessage&) {}));
+    EXPECT_FALSE(decoder.Feed(WithRawHeaders(FromHex(hex)), [](const EventStreamMessage&) {}));
     EXPECT_FALSE(decoder.error().empty());
   }
 }
