@@ -39,14 +39,16 @@ check-sanitizers: setup-tests asan
 
 # libFuzzer targets for the sans-I/O codecs (clang-14). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
-FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc src/core/json_parse.cc \
-  src/providers/gemini/gemini_codec.cc
+# Every sans-I/O codec; each tests/fuzz/<name>_fuzz.cc is one target.
+FUZZ_SRCS := $(filter-out %_test.cc,$(wildcard src/api/*.cc src/providers/*.cc src/providers/*/*.cc)) \
+  src/http/sse.cc src/core/error.cc src/core/json_parse.cc
+FUZZ_TARGETS := $(patsubst tests/fuzz/%_fuzz.cc,%,$(wildcard tests/fuzz/*_fuzz.cc))
 fuzz:
 	scripts/setup.sh --sanitizers
 	mkdir -p build/fuzz
-	for t in sse_splitter openai_request gemini_stream; do \
+	for t in $(FUZZ_TARGETS); do \
 	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined -Isrc \
-	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -o build/fuzz/$$t || exit 1; \
+	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -lcrypto -o build/fuzz/$$t || exit 1; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
 	done
 
