@@ -30,10 +30,20 @@ struct ServerLimits {
   Millis drain_timeout{30'000};    // SIGTERM: longest wait for in-flight requests
 };
 
-enum class ProviderType { kOpenAi, kAnthropic, kGemini, kSim };
+enum class ProviderType { kOpenAi, kAnthropic, kGemini, kBedrock, kSim };
 
-// The name used in config files and metrics ("openai", "anthropic", "gemini", "sim").
+// The name used in config files and metrics ("openai", "anthropic", "gemini", "bedrock", "sim").
 std::string_view ProviderTypeName(ProviderType type);
+// The path requests go under when base_url has none ("/v1"; "/v1beta" for gemini; "" for bedrock).
+std::string_view DefaultBasePath(ProviderType type);
+
+// AWS credentials of a bedrock provider: requests are signed with SigV4 for service "bedrock".
+struct AwsCredentials {
+  std::string region;
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // temporary credentials only
+};
 
 // The built-in simulated provider: deterministic text at a configurable rate.
 struct SimSettings {
@@ -89,6 +99,7 @@ struct Provider {
   uint32_t max_idle_connections = 64;  // per worker
   std::vector<std::string>
       forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form
+  AwsCredentials aws;  // bedrock
   SimSettings sim;
 };
 

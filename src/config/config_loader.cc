@@ -34,10 +34,18 @@ std::string_view ProviderTypeName(ProviderType type) {
       return "anthropic";
     case ProviderType::kGemini:
       return "gemini";
+    case ProviderType::kBedrock:
+      return "bedrock";
     case ProviderType::kSim:
       return "sim";
   }
   return "openai";
+}
+
+std::string_view DefaultBasePath(ProviderType type) {
+  if (type == ProviderType::kGemini) return "/v1beta";
+  if (type == ProviderType::kBedrock) return "";
+  return "/v1";
 }
 
 std::string ConfigError::ToString() const {
@@ -246,6 +254,7 @@ class Loader {
   void ReadProviders(const Field& field, Config& config);
   void ReadProvider(const Field& item, Provider& provider);
   void ReadSim(const Field& field, SimSettings& sim);
+  void ReadAws(const Field& field, AwsCredentials& aws);
   void ReadModels(const Field& field, Config& config);
   void ReadModel(const Field& item, Model& model);
   void ReadTarget(const Field& item, Target& target);
@@ -745,7 +754,7 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       item.value, item.path,
       {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
-       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "sim"});
+       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -764,11 +773,11 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       auto scalar = ReadScalar(f, "a provider type");
       if (!scalar) continue;
       for (ProviderType t : {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kGemini,
-                             ProviderType::kSim})
+                             ProviderType::kBedrock, ProviderType::kSim})
         if (scalar->value == ProviderTypeName(t)) type = t;
       if (!type)
         BadValue(f, "unknown provider type " + Quote(scalar->raw) +
-                        " (expected openai, anthropic, gemini or sim)");
+                        " (expected openai, anthropic, gemini, bedrock or sim)");
     } else if (key == "base_url") {
       Assign(provider.base_url, ReadBaseUrl(f));
     } else if (key == "api_key") {
@@ -810,6 +819,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       }
     } else if (key == "sim") {
       ReadSim(f, provider.sim);
+    } else if (key == "aws") {
+      ReadAws(f, provider.aws);
     }
   }
   if (!type) return;  // already reported; type-specific checks would only add noise
@@ -820,11 +831,30 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
     RequireKey(*fields, item.value, item.path, "base_url",
                " (required for type " + std::string(ProviderTypeName(*type)) + ")");
     if (sim != fields->end()) AddError(sim->second.key, sim->second.path + ": only for type sim");
+    auto aws = fields->find("aws");
+    if (*type == ProviderType::kBedrock)
+      RequireKey(*fields, item.value, item.path, "aws", " (required for type bedrock)");
+    else if (aws != fields->end())
+      AddError(aws->second.key, aws->second.path + ": only for type bedrock");
   } else {
     if (base_url != fields->end())
       AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
     if (auto check = fields->find("health_check"); check != fields->end())
       AddError(check->second.key, check->second.path + ": not for type sim");
+  }
+}
+
+void Loader::ReadAws(const Field& field, AwsCredentials& aws) {
+  auto fields = ReadMap(field.value, field.path,
+                        {"region", "access_key_id", "secret_access_key", "session_token"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const char* required : {"region", "access_key_id", "secret_access_key"})
+    RequireKey(*fields, field.value, field.path, required, "");
+  for (const auto& [key, f] : *fields) {
+    if (key == "region") Assign(aws.region, ReadNonEmptyString(f));
+    else if (key == "access_key_id") Assign(aws.access_key_id, ReadNonEmptyString(f));
+    else if (key == "secret_access_key") Assign(aws.secret_access_key, ReadNonEmptyString(f));
+    else if (key == "session_token") Assign(aws.session_token, ReadString(f));
   }
 }
 

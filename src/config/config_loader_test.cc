@@ -401,7 +401,7 @@ models:
   EXPECT_EQ(
       OneError("providers:\n  - name: x\n    type: watsonx\nmodels:\n  - {name: m, provider: x}\n"),
       "test.yaml:3:11: providers[0].type: unknown provider type 'watsonx' (expected openai, "
-      "anthropic, gemini or sim)");
+      "anthropic, gemini, bedrock or sim)");
 }
 
 TEST(ConfigLoaderTest, ForwardHeaderPatterns) {

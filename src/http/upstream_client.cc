@@ -44,7 +44,7 @@ std::string_view UpstreamFailureName(UpstreamFailure f) {
 }
 
 UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string& ca_file,
-                                  bool verify) {
+                                  bool verify, std::string_view default_path) {
   auto parsed = boost::urls::parse_uri(base_url);
   if (!parsed) throw std::invalid_argument("invalid URL '" + base_url + "'");
   UpstreamOrigin o;
@@ -57,7 +57,7 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
   o.port = parsed->has_port() ? parsed->port_number() : (tls ? 443 : 80);
   std::string path(parsed->encoded_path());
   while (!path.empty() && path.back() == '/') path.pop_back();
-  o.base_path = path.empty() ? "/v1" : path;
+  o.base_path = path.empty() ? std::string(default_path) : path;
   bool default_port = o.port == (tls ? 443 : 80);
   std::string host_for_header =
       o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;  // IPv6 literal

@@ -31,9 +31,10 @@ struct UpstreamOrigin {
 };
 
 // Parses base_url; throws std::invalid_argument on a bad URL. Builds the TLS context (CA file or
-// system store, verification on unless `verify` is false).
+// system store, verification on unless `verify` is false). A URL without a path gets
+// `default_path` as its base path.
 UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string& ca_file,
-                                  bool verify);
+                                  bool verify, std::string_view default_path = "/v1");
 
 enum class UpstreamFailure {
   kNone,

@@ -88,6 +88,7 @@ awaitable<AttemptResult> Attempt(RequestContext& ctx) {
       co_return co_await AttemptTranslated(ctx);
     case config::ProviderType::kAnthropic:
     case config::ProviderType::kGemini:
+    case config::ProviderType::kBedrock:
       co_return co_await AttemptTranslated(ctx);
   }
   co_return co_await AttemptOpenAi(ctx);

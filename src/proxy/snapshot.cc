@@ -11,7 +11,8 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     try {
       snapshot->origins.emplace(
           provider.name,
-          http::MakeUpstreamOrigin(provider.base_url, provider.ca_file, provider.tls_verify));
+          http::MakeUpstreamOrigin(provider.base_url, provider.ca_file, provider.tls_verify,
+                                   config::DefaultBasePath(provider.type)));
     } catch (const std::exception& e) {
       throw std::runtime_error("provider '" + provider.name + "': " + e.what());
     }

@@ -9,6 +9,9 @@
 #include "api/openai_chat_codec.h"
 #include "http/sse.h"
 #include "providers/anthropic/anthropic_adapter.h"
+#include "providers/bedrock/converse_codec.h"
+#include "providers/bedrock/event_stream.h"
+#include "providers/bedrock/sigv4.h"
 #include "providers/gemini/gemini_codec.h"
 #include "providers/gemini/vertex_auth.h"
 #include "providers/openai/openai_chat_adapter.h"
@@ -31,9 +34,35 @@ struct EgressRequest {
   std::string body;
 };
 
+// Bedrock: Converse at /model/<id>/converse(-stream), signed with SigV4 (service "bedrock").
+bool BuildBedrock(const RequestContext& ctx, const api::ChatRequest& request,
+                  const config::Provider& provider, const http::UpstreamOrigin& origin,
+                  EgressRequest& out, GatewayError& error) {
+  namespace bedrock = providers::bedrock;
+  out.path = "/model/" + bedrock::UriEncode(ctx.upstream_model, /*encode_slash=*/true) +
+             (request.stream ? "/converse-stream" : "/converse");
+  if (!bedrock::EncodeConverseRequest(request, out.body, error)) return false;
+  bedrock::SigV4Request signed_request;
+  signed_request.method = "POST";
+  signed_request.host = origin.host_header;
+  signed_request.path = origin.base_path + out.path;
+  signed_request.headers = {{"content-type", "application/json"}};
+  signed_request.body = out.body;
+  bedrock::SigV4Credentials credentials{provider.aws.access_key_id, provider.aws.secret_access_key,
+                                        provider.aws.session_token};
+  for (const auto& [name, value] :
+       bedrock::SignV4(signed_request, credentials, provider.aws.region, "bedrock",
+                       std::chrono::system_clock::now()))
+    out.auth += name + ": " + value + "\r\n";
+  return true;
+}
+
 bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
-                 const config::Provider& provider, EgressRequest& out, GatewayError& error) {
+                 const config::Provider& provider, const http::UpstreamOrigin& origin,
+                 EgressRequest& out, GatewayError& error) {
   switch (provider.type) {
+    case config::ProviderType::kBedrock:
+      return BuildBedrock(ctx, request, provider, origin, out, error);
     case config::ProviderType::kAnthropic:
       out.path = "/messages";
       if (!provider.api_key.empty()) out.auth = "x-api-key: " + provider.api_key + "\r\n";
@@ -41,7 +70,7 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
       return providers::anthropic::EncodeMessagesRequest(request, ctx.upstream_model, out.body,
                                                          error);
     case config::ProviderType::kGemini:
-      // base_url names the API version (…/v1beta); GeminiPath starts with "/v1beta" itself.
+      // GeminiPath starts with the API version, which is the base path (default /v1beta).
       out.path = providers::gemini::GeminiPath(ctx.upstream_model, request.stream).substr(7);
       if (!provider.api_key.empty()) out.auth = "x-goog-api-key: " + provider.api_key + "\r\n";
       return providers::gemini::EncodeGeminiRequest(request, out.body, error);
@@ -60,6 +89,8 @@ bool DecodeEgressResponse(const config::Provider& provider, std::string_view bod
     return providers::anthropic::DecodeMessagesResponse(body, out, error);
   if (provider.type == config::ProviderType::kGemini)
     return providers::gemini::DecodeGeminiResponse(body, out, error);
+  if (provider.type == config::ProviderType::kBedrock)
+    return providers::bedrock::DecodeConverseResponse(body, out, error);
   return providers::openai::DecodeChatResponse(body, out, error);
 }
 
@@ -68,6 +99,8 @@ std::unique_ptr<providers::StreamDecoder> NewEgressStreamDecoder(const config::P
     return providers::anthropic::NewMessagesStreamDecoder();
   if (provider.type == config::ProviderType::kGemini)
     return std::make_unique<providers::gemini::GeminiStreamDecoder>();
+  if (provider.type == config::ProviderType::kBedrock)
+    return std::make_unique<providers::bedrock::ConverseStreamDecoder>();
   return providers::openai::NewChatStreamDecoder();
 }
 
@@ -120,11 +153,20 @@ awaitable<AttemptResult> RelayTranslatedJson(RequestContext& ctx, http::Upstream
 
 constexpr size_t kMaxHeldBytes = 64 * 1024;
 
+bool IsStreamBody(const config::Provider& provider, std::string_view content_type) {
+  if (provider.type == config::ProviderType::kBedrock)
+    return content_type.starts_with("application/vnd.amazon.eventstream");
+  return content_type.starts_with("text/event-stream");
+}
+
 awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::UpstreamCall& call,
                                                const config::Provider& provider,
                                                http::UpstreamCall::TimePoint total_deadline) {
   http::Exchange& ex = ctx.exchange;
+  // Bedrock streams are AWS event-stream messages; every other provider streams SSE.
+  bool aws_framing = provider.type == config::ProviderType::kBedrock;
   http::SseSplitter splitter;
+  providers::bedrock::EventStreamDecoder aws_frames;
   auto decoder = NewEgressStreamDecoder(provider);
   std::unique_ptr<api::StreamEncoder> encoder = NewClientStreamEncoder(ctx);
   ex.BeginStream(200, "text/event-stream", ctx.response_headers);
@@ -145,9 +187,23 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
     std::string_view piece;
     bool done = false;
     UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
-    bool framed = splitter.Feed(piece, [&](const http::SseEvent& ev) {
-      if (!failed && !decoder->OnEvent(ev.name, ev.data, sink, error)) failed = true;
-    });
+    auto feed = [&](std::string_view name, std::string_view data) {
+      if (!failed && !decoder->OnEvent(name, data, sink, error)) failed = true;
+    };
+    bool framed;
+    if (aws_framing) {
+      framed = aws_frames.Feed(piece, [&](const providers::bedrock::EventStreamMessage& m) {
+        if (m.message_type == "error") {  // a service error outside the event vocabulary
+          failed = true;
+          error = providers::bedrock::ConverseExceptionError(m.error_code, m.error_message);
+          return;
+        }
+        feed(m.message_type == "exception" ? m.exception_type : m.event_type, m.payload);
+      });
+    } else {
+      framed = splitter.Feed(piece, [&](const http::SseEvent& ev) { feed(ev.name, ev.data); });
+    }
+    size_t pending = aws_framing ? aws_frames.pending_bytes() : splitter.pending_bytes();
     if (!framed && !failed) {
       failed = true;
       error = FailureError(UpstreamFailure::kBadResponse, provider.name, committed);
@@ -164,7 +220,7 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
       ctx.outcome.error_code = core::ErrorCodeName(error.code);
       result = AttemptResult::Committed(FailureClass::kTransient);
       done = true;
-    } else if (f != UpstreamFailure::kNone || (done && splitter.pending_bytes() > 0)) {
+    } else if (f != UpstreamFailure::kNone || (done && pending > 0)) {
       if (!committed) {
         co_return FailedBeforeCommit(
             ctx, f == UpstreamFailure::kNone ? UpstreamFailure::kBadResponse : f, provider);
@@ -237,15 +293,15 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
   const config::Provider& provider = *ctx.target->provider;
   GatewayError error;
   api::ChatRequest* request = UnifiedRequest(ctx, error);
-  EgressRequest egress;
-  if (!request || !BuildEgress(ctx, *request, provider, egress, error))
-    co_return AttemptResult::Failed(FailureClass::kCaller, error);
   const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
   if (!origin) {
     co_return AttemptResult::Failed(
         FailureClass::kTransient,
         GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
   }
+  EgressRequest egress;
+  if (!request || !BuildEgress(ctx, *request, provider, *origin, egress, error))
+    co_return AttemptResult::Failed(FailureClass::kCaller, error);
   std::string head = BuildHead(ctx, *origin, provider, egress.path, egress.auth,
                                egress.body.size(), request->stream);
   UpstreamExchange ux;
@@ -255,8 +311,7 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
     result = FailedBeforeCommit(ctx, failure, provider);
   } else if (ux.call->status() < 200 || ux.call->status() >= 300) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
-  } else if (request->stream &&
-             ux.call->header("content-type").starts_with("text/event-stream")) {
+  } else if (request->stream && IsStreamBody(provider, ux.call->header("content-type"))) {
     result = co_await RelayTranslatedStream(ctx, *ux.call, provider, ux.total_deadline);
   } else {
     ux.call->set_deadline(ux.total_deadline);

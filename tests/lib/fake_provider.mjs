@@ -30,6 +30,7 @@
 // Every request is recorded (see `startFakeProvider`), including the send time of each SSE event,
 // so tests can assert what the gateway sent upstream and when the fake emitted each event.
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 
 const sleep = (ms, signal) =>
@@ -131,6 +132,34 @@ function googleErrorBody(status, message) {
   return { error: { code: status, message, status: name } };
 }
 
+// One AWS event-stream message (application/vnd.amazon.eventstream) with string headers.
+export function eventStreamFrame(headers, payload) {
+  const parts = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const n = Buffer.from(name);
+    const v = Buffer.from(value);
+    const h = Buffer.alloc(1 + n.length + 1 + 2);
+    h.writeUInt8(n.length, 0);
+    n.copy(h, 1);
+    h.writeUInt8(7, 1 + n.length);  // string
+    h.writeUInt16BE(v.length, 2 + n.length);
+    parts.push(h, v);
+  }
+  const hdr = Buffer.concat(parts);
+  const body = Buffer.from(payload);
+  const total = 12 + hdr.length + body.length + 4;
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(total, 0);
+  prelude.writeUInt32BE(hdr.length, 4);
+  prelude.writeUInt32BE(zlib.crc32(prelude.subarray(0, 8)), 8);
+  const msg = Buffer.concat([prelude, hdr, body, Buffer.alloc(4)]);
+  msg.writeUInt32BE(zlib.crc32(msg.subarray(0, total - 4)), total - 4);
+  return msg;
+}
+
+const BEDROCK_PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const SIGV4_AUTH = /^AWS4-HMAC-SHA256 Credential=[A-Z0-9]+\/\d{8}\/[a-z0-9-]+\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/;
+
 const GEMINI_PATH = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 /**
@@ -218,7 +247,8 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
 
     const streaming =
       (body && typeof body === 'object' && body.stream === true) ||
-      url.pathname.endsWith(':streamGenerateContent');
+      url.pathname.endsWith(':streamGenerateContent') ||
+      url.pathname.endsWith('/converse-stream');
     const resetAfter = intHeader(h, 'x-fake-reset-after', null);
     if (resetAfter !== null && (!streaming || resetAfter <= 0)) {
       rec.outcome = 'reset';
@@ -228,6 +258,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
 
     const anthropic = url.pathname === '/v1/messages';
     const gemini = req.method === 'POST' ? GEMINI_PATH.exec(url.pathname) : null;
+    const bedrock = req.method === 'POST' ? BEDROCK_PATH.exec(url.pathname) : null;
     if (h['x-fake-status'] !== undefined) {
       const status = intHeader(h, 'x-fake-status', 500);
       rec.outcome = `status_${status}`;
@@ -235,7 +266,9 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
         ? anthropicErrorBody(status, 'fake failure')
         : gemini
           ? googleErrorBody(status, 'fake failure')
-          : errorBody('fake failure');
+          : bedrock
+            ? { message: 'fake failure' }
+            : errorBody('fake failure');
       return sendJson(res, status, err, extra);
     }
     if (h['x-fake-body'] !== undefined) {
@@ -257,6 +290,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       return res.end(text);
     }
 
+    if (bedrock) return bedrockAnswer(req, res, rec, body, decodeURIComponent(bedrock[1]), bedrock[2], extra, resetAfter, abort.signal);
     if (gemini) return geminiAnswer(req, res, rec, body, decodeURIComponent(gemini[1]), gemini[2], extra, resetAfter, abort.signal);
 
     const route = `${req.method} ${url.pathname}`;
@@ -412,7 +446,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       if (i > 0) await sleep(chunkDelay, signal);
       if (signal.aborted) return;
       const payload = typeof ev.data === 'string' ? ev.data : JSON.stringify(ev.data);
-      const text = `${ev.name ? `event: ${ev.name}\n` : ''}data: ${payload}\n\n`;
+      const text = ev.frame ?? `${ev.name ? `event: ${ev.name}\n` : ''}data: ${payload}\n\n`;
       rec.events.push({ kind: ev.kind, index: ev.index, t: performance.now(), data: ev.data });
       if (split) {
         const mid = Math.floor(text.length / 2);
@@ -516,6 +550,51 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     if (tool) events.push({ kind: 'content', index: chunks, data: response(call) });
     events.push({ kind: 'finish', data: response([], 'STOP', h['x-fake-no-usage'] === undefined && usageMetadata) });
     return writeEvents(req, res, rec, events, extra, resetAfter, signal);
+  }
+
+  // Bedrock Converse (JSON) or ConverseStream (AWS event-stream frames). Requests must carry a
+  // SigV4 authorization header of the right shape (the signature itself is checked by the
+  // gateway's unit tests against AWS's published vectors).
+  async function bedrockAnswer(req, res, rec, body, model, method, extra, resetAfter, signal) {
+    const h = req.headers;
+    if (!SIGV4_AUTH.test(String(h.authorization ?? '')) || !h['x-amz-date'])
+      return sendJson(res, 403, { message: 'fake: missing or malformed SigV4 signature' }, { 'x-amzn-errortype': 'AccessDeniedException' });
+    if (!body || !Array.isArray(body.messages))
+      return sendJson(res, 400, { message: 'fake: messages is required' }, { 'x-amzn-errortype': 'ValidationException' });
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
+    const u = parseUsage(h, method === 'converse' ? 3 : chunks);
+    const usage = { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, totalTokens: u.total_tokens };
+    const tool = h['x-fake-tool-call'];
+    const toolUseId = `tooluse_fake_${rec.seq}`;
+    if (method === 'converse') {
+      const content = tool
+        ? [{ toolUse: { toolUseId, name: String(tool), input: { city: 'Paris' } } }]
+        : [{ text: 'fake answer' }];
+      return sendJson(res, 200, {
+        output: { message: { role: 'assistant', content } },
+        stopReason: tool ? 'tool_use' : 'end_turn',
+        usage,
+        metrics: { latencyMs: 1 },
+      }, extra);
+    }
+    const ev = (type, data, kind = type, index) => ({
+      kind, index, data,
+      frame: eventStreamFrame({ ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' }, JSON.stringify(data)),
+    });
+    const events = [ev('messageStart', { role: 'assistant' })];
+    for (let i = 0; i < chunks; i++)
+      events.push(ev('contentBlockDelta', { contentBlockIndex: 0, delta: { text: `tok${i} ` } }, 'content', i));
+    if (chunks > 0) events.push(ev('contentBlockStop', { contentBlockIndex: 0 }));
+    if (tool) {
+      const index = chunks > 0 ? 1 : 0;
+      events.push(ev('contentBlockStart', { contentBlockIndex: index, start: { toolUse: { toolUseId, name: String(tool) } } }, 'content', chunks));
+      for (const part of TOOL_ARGS)
+        events.push(ev('contentBlockDelta', { contentBlockIndex: index, delta: { toolUse: { input: part } } }, 'content', chunks));
+      events.push(ev('contentBlockStop', { contentBlockIndex: index }));
+    }
+    events.push(ev('messageStop', { stopReason: tool ? 'tool_use' : 'end_turn' }, 'finish'));
+    if (h['x-fake-no-usage'] === undefined) events.push(ev('metadata', { usage, metrics: { latencyMs: 1 } }, 'usage'));
+    return writeEvents(req, res, rec, events, { 'content-type': 'application/vnd.amazon.eventstream', ...extra }, resetAfter, signal);
   }
 
   async function stream(req, res, rec, body, chat, extra, resetAfter, signal) {
