@@ -30,11 +30,24 @@ struct ServerLimits {
   Millis drain_timeout{30'000};    // SIGTERM: longest wait for in-flight requests
 };
 
-enum class ProviderType { kOpenAi, kAnthropic, kGemini, kBedrock, kSim };
+enum class ProviderType {
+  kOpenAi,       // OpenAI and any OpenAI-compatible server (vLLM, SGLang, llama.cpp, DeepSeek...)
+  kAzureOpenAi,  // Azure OpenAI: deployments, api-version, api-key header
+  kOllama,       // Ollama's OpenAI-compatible API
+  kDashScope,    // Alibaba DashScope (Qwen), OpenAI-compatible mode
+  kAnthropic,
+  kGemini,
+  kBedrock,
+  kSim,
+};
 
-// The name used in config files and metrics ("openai", "anthropic", "gemini", "bedrock", "sim").
+// Speaks the OpenAI API (chat/completions, completions, embeddings): OpenAI clients pass through.
+bool SpeaksOpenAi(ProviderType type);
+
+// The name used in config files and metrics ("openai", "azure-openai", "anthropic", ...).
 std::string_view ProviderTypeName(ProviderType type);
-// The path requests go under when base_url has none ("/v1"; "/v1beta" for gemini; "" for bedrock).
+// The path requests go under when base_url has none ("/v1"; "/v1beta" for gemini; "" for
+// bedrock and azure-openai).
 std::string_view DefaultBasePath(ProviderType type);
 
 // AWS credentials of a bedrock provider: requests are signed with SigV4 for service "bedrock".
@@ -82,7 +95,8 @@ struct Provider {
   // http://127.0.0.1:8000/v1. Requests go to base_path + "/chat/completions" etc.; a base without a
   // path gets "/v1".
   std::string base_url;
-  std::string api_key;  // sent as Authorization: Bearer; may be empty
+  std::string api_key;  // sent as the type's auth header (Authorization: Bearer...); may be empty
+  std::string api_version = "2024-10-21";  // azure-openai: the api-version query parameter
   std::string ca_file;  // PEM bundle; empty: system CAs
   bool tls_verify = true;
   Millis connect_timeout{5'000};

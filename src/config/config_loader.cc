@@ -26,10 +26,26 @@
 
 namespace sluice::config {
 
+constexpr ProviderType kProviderTypes[] = {
+    ProviderType::kOpenAi,    ProviderType::kAzureOpenAi, ProviderType::kOllama,
+    ProviderType::kDashScope, ProviderType::kAnthropic,   ProviderType::kGemini,
+    ProviderType::kBedrock,   ProviderType::kSim};
+
+bool SpeaksOpenAi(ProviderType type) {
+  return type == ProviderType::kOpenAi || type == ProviderType::kAzureOpenAi ||
+         type == ProviderType::kOllama || type == ProviderType::kDashScope;
+}
+
 std::string_view ProviderTypeName(ProviderType type) {
   switch (type) {
     case ProviderType::kOpenAi:
       return "openai";
+    case ProviderType::kAzureOpenAi:
+      return "azure-openai";
+    case ProviderType::kOllama:
+      return "ollama";
+    case ProviderType::kDashScope:
+      return "dashscope";
     case ProviderType::kAnthropic:
       return "anthropic";
     case ProviderType::kGemini:
@@ -44,7 +60,7 @@ std::string_view ProviderTypeName(ProviderType type) {
 
 std::string_view DefaultBasePath(ProviderType type) {
   if (type == ProviderType::kGemini) return "/v1beta";
-  if (type == ProviderType::kBedrock) return "";
+  if (type == ProviderType::kBedrock || type == ProviderType::kAzureOpenAi) return "";
   return "/v1";
 }
 
@@ -752,7 +768,7 @@ void Loader::ReadProviders(const Field& field, Config& config) {
 void Loader::ReadProvider(const Field& item, Provider& provider) {
   auto fields = ReadMap(
       item.value, item.path,
-      {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "connect_timeout",
+      {"name", "type", "base_url", "api_key", "api_version", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
        "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
@@ -772,14 +788,18 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
     } else if (key == "type") {
       auto scalar = ReadScalar(f, "a provider type");
       if (!scalar) continue;
-      for (ProviderType t : {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kGemini,
-                             ProviderType::kBedrock, ProviderType::kSim})
+      std::string expected;
+      for (ProviderType t : kProviderTypes) {
         if (scalar->value == ProviderTypeName(t)) type = t;
+        expected += (expected.empty() ? "" : ", ") + std::string(ProviderTypeName(t));
+      }
       if (!type)
-        BadValue(f, "unknown provider type " + Quote(scalar->raw) +
-                        " (expected openai, anthropic, gemini, bedrock or sim)");
+        BadValue(f, "unknown provider type " + Quote(scalar->raw) + " (expected one of " +
+                        expected + ")");
     } else if (key == "base_url") {
       Assign(provider.base_url, ReadBaseUrl(f));
+    } else if (key == "api_version") {
+      Assign(provider.api_version, ReadNonEmptyString(f));
     } else if (key == "api_key") {
       Assign(provider.api_key, ReadString(f));
     } else if (key == "ca_file") {

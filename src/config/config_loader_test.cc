@@ -400,8 +400,8 @@ models:
             "test.yaml:5:5: providers[0].sim: only for type sim");
   EXPECT_EQ(
       OneError("providers:\n  - name: x\n    type: watsonx\nmodels:\n  - {name: m, provider: x}\n"),
-      "test.yaml:3:11: providers[0].type: unknown provider type 'watsonx' (expected openai, "
-      "anthropic, gemini, bedrock or sim)");
+      "test.yaml:3:11: providers[0].type: unknown provider type 'watsonx' (expected one of "
+      "openai, azure-openai, ollama, dashscope, anthropic, gemini, bedrock, sim)");
 }
 
 TEST(ConfigLoaderTest, ForwardHeaderPatterns) {

@@ -79,19 +79,11 @@ void WakeOneWaiter(WorkerContext& worker, const std::string& provider) {
 // other pairing translates through the unified model.
 awaitable<AttemptResult> Attempt(RequestContext& ctx) {
   bool openai_client = ctx.dialect == api::Dialect::kOpenAi;
-  switch (ctx.target->provider->type) {
-    case config::ProviderType::kSim:
-      if (openai_client) co_return co_await AttemptSim(ctx);
-      co_return co_await AttemptSimTranslated(ctx);
-    case config::ProviderType::kOpenAi:
-      if (openai_client) co_return co_await AttemptOpenAi(ctx);
-      co_return co_await AttemptTranslated(ctx);
-    case config::ProviderType::kAnthropic:
-    case config::ProviderType::kGemini:
-    case config::ProviderType::kBedrock:
-      co_return co_await AttemptTranslated(ctx);
-  }
-  co_return co_await AttemptOpenAi(ctx);
+  config::ProviderType type = ctx.target->provider->type;
+  if (type == config::ProviderType::kSim && openai_client) co_return co_await AttemptSim(ctx);
+  if (type == config::ProviderType::kSim) co_return co_await AttemptSimTranslated(ctx);
+  if (openai_client && config::SpeaksOpenAi(type)) co_return co_await AttemptOpenAi(ctx);
+  co_return co_await AttemptTranslated(ctx);
 }
 
 }  // namespace

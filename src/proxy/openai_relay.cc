@@ -220,10 +220,9 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
         GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
   }
   std::string body = BuildBody(ctx);
-  std::string auth;
-  if (!provider.api_key.empty()) auth = "authorization: Bearer " + provider.api_key + "\r\n";
-  std::string head = BuildHead(ctx, *origin, provider, EndpointSuffix(ctx.parsed.kind), auth,
-                               body.size(), ctx.parsed.stream);
+  std::string path, auth;
+  OpenAiPathAndAuth(provider, ctx.upstream_model, EndpointSuffix(ctx.parsed.kind), path, auth);
+  std::string head = BuildHead(ctx, *origin, provider, path, auth, body.size(), ctx.parsed.stream);
   UpstreamExchange ux;
   UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, body, ux);
   AttemptResult result;

@@ -74,12 +74,10 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
       out.path = providers::gemini::GeminiPath(ctx.upstream_model, request.stream).substr(7);
       if (!provider.api_key.empty()) out.auth = "x-goog-api-key: " + provider.api_key + "\r\n";
       return providers::gemini::EncodeGeminiRequest(request, out.body, error);
-    case config::ProviderType::kOpenAi:
-    case config::ProviderType::kSim:
+    default:
       break;
   }
-  out.path = "/chat/completions";
-  if (!provider.api_key.empty()) out.auth = "authorization: Bearer " + provider.api_key + "\r\n";
+  OpenAiPathAndAuth(provider, ctx.upstream_model, "/chat/completions", out.path, out.auth);
   return providers::openai::EncodeChatRequest(request, ctx.upstream_model, out.body, error);
 }
 

@@ -1,6 +1,7 @@
 // Shared upstream I/O of the HTTP provider attempts (see upstream_io.h).
 #include "proxy/upstream_io.h"
 
+#include "providers/bedrock/sigv4.h"
 #include "providers/upstream_errors.h"
 #include "proxy/gateway.h"
 #include "routing/route_table.h"
@@ -87,6 +88,19 @@ std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& ori
   }
   head.append("\r\n");
   return head;
+}
+
+void OpenAiPathAndAuth(const config::Provider& provider, std::string_view upstream_model,
+                       std::string_view suffix, std::string& path, std::string& auth) {
+  if (provider.type == config::ProviderType::kAzureOpenAi) {
+    path = "/openai/deployments/" +
+           providers::bedrock::UriEncode(upstream_model, /*encode_slash=*/true) +
+           std::string(suffix) + "?api-version=" + provider.api_version;
+    if (!provider.api_key.empty()) auth = "api-key: " + provider.api_key + "\r\n";
+    return;
+  }
+  path = suffix;
+  if (!provider.api_key.empty()) auth = "authorization: Bearer " + provider.api_key + "\r\n";
 }
 
 GatewayError FailureError(UpstreamFailure f, const std::string& provider, bool mid_stream) {

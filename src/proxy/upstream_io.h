@@ -23,6 +23,12 @@ std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& ori
                       const config::Provider& provider, std::string_view path,
                       std::string_view auth, size_t body_size, bool stream);
 
+// Where an OpenAI-API provider takes `suffix` ("/chat/completions", "/embeddings"...) and how it
+// authenticates: azure-openai puts the deployment (upstream model) and api-version in the path
+// and the key in api-key; the others take the suffix as is and a Bearer key.
+void OpenAiPathAndAuth(const config::Provider& provider, std::string_view upstream_model,
+                       std::string_view suffix, std::string& path, std::string& auth);
+
 core::GatewayError FailureError(http::UpstreamFailure f, const std::string& provider,
                                 bool mid_stream);
 AttemptResult FailedBeforeCommit(RequestContext& ctx, http::UpstreamFailure f,

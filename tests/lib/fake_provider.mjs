@@ -293,7 +293,17 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     if (bedrock) return bedrockAnswer(req, res, rec, body, decodeURIComponent(bedrock[1]), bedrock[2], extra, resetAfter, abort.signal);
     if (gemini) return geminiAnswer(req, res, rec, body, decodeURIComponent(gemini[1]), gemini[2], extra, resetAfter, abort.signal);
 
-    const route = `${req.method} ${url.pathname}`;
+    // Azure OpenAI: /openai/deployments/<deployment>/<operation>?api-version=..., key in api-key.
+    let routePath = url.pathname;
+    const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/.exec(url.pathname);
+    if (azure) {
+      if (!url.searchParams.get('api-version') || !h['api-key'])
+        return sendJson(res, 401, errorBody('fake: azure needs api-version and api-key', 'invalid_request_error'));
+      routePath = `/v1/${azure[2]}`;
+      if (body && typeof body === 'object') body.model ??= decodeURIComponent(azure[1]);
+    }
+
+    const route = `${req.method} ${routePath}`;
     switch (route) {
       case 'POST /v1/messages': {
         if (!h['anthropic-version'])
@@ -330,7 +340,7 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       }
       case 'POST /v1/chat/completions':
       case 'POST /v1/completions': {
-        const chat = url.pathname === '/v1/chat/completions';
+        const chat = routePath === '/v1/chat/completions';
         if (!body || typeof body !== 'object' || Array.isArray(body)) {
           return sendJson(res, 400, errorBody('fake: body is not a JSON object', 'invalid_request_error'));
         }
