@@ -232,6 +232,7 @@ bool RejectInexpressible(const api::ChatRequest& req, GatewayError& error) {
   if (req.presence_penalty) return no("presence_penalty");
   if (req.frequency_penalty) return no("frequency_penalty");
   if (req.seed) return no("seed");
+  if (!req.user.empty()) return no("user");  // no end-user field; refused, as Gemini does
   if (req.response_format.kind == api::ResponseFormat::Kind::kJsonObject ||
       req.response_format.kind == api::ResponseFormat::Kind::kJsonSchema)
     return no("response_format");

@@ -14,8 +14,7 @@
 //   image URLs other than data: URLs                 Converse takes inline bytes only
 //   cache_control ttl other than 5m                  a cache point has no TTL here
 // tool_choice none otherwise sends no toolConfig (Converse has no "none"; not offering the tools
-// is the honest equivalent). `user` is not sent: Converse has no end-user field and it only feeds
-// abuse tracking. top_k and thinking_budget go in additionalModelRequestFields the way Anthropic
+// is the honest equivalent). `user` is refused: Converse has no end-user field. top_k and thinking_budget go in additionalModelRequestFields the way Anthropic
 // models on Bedrock take them ({"top_k": n}, {"thinking": {"type": "enabled", ...}}). Empty text
 // parts are skipped (Bedrock rejects blank text blocks).
 //
