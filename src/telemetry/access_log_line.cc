@@ -93,6 +93,7 @@ std::string RenderUsageTrailer(const RequestOutcome& o, const core::TokenUsage& 
       uw.Int("input_tokens", static_cast<int64_t>(usage.input));
       uw.Int("output_tokens", static_cast<int64_t>(usage.output));
       uw.Int("cached_input_tokens", static_cast<int64_t>(usage.cached_input));
+      uw.Int("cache_creation_input_tokens", static_cast<int64_t>(usage.cache_creation_input));
       uw.Int("reasoning_tokens", static_cast<int64_t>(usage.reasoning));
       uw.Bool("estimated", usage.estimated);
     }
@@ -123,9 +124,11 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
       w.Int("input_tokens", static_cast<int64_t>(o.usage.input));
       w.Int("output_tokens", static_cast<int64_t>(o.usage.output));
       w.Int("cached_input_tokens", static_cast<int64_t>(o.usage.cached_input));
+      w.Int("cache_creation_input_tokens", static_cast<int64_t>(o.usage.cache_creation_input));
       w.Int("reasoning_tokens", static_cast<int64_t>(o.usage.reasoning));
     } else {
-      for (auto key : {"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"})
+      for (auto key : {"input_tokens", "output_tokens", "cached_input_tokens",
+                       "cache_creation_input_tokens", "reasoning_tokens"})
         w.Raw(key, "null");
     }
     w.Bool("estimated", o.usage.estimated);

@@ -155,6 +155,7 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
     add("input", r.usage.input);
     add("output", r.usage.output);
     add("cached_input", r.usage.cached_input);
+    add("cache_creation_input", r.usage.cache_creation_input);
     add("reasoning", r.usage.reasoning);
   }
   overhead_s_.Observe(r.overhead_us / 1e6);
@@ -187,6 +188,8 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
     g.tokens[0].Observe(static_cast<double>(r.usage.input));
     g.tokens[1].Observe(static_cast<double>(r.usage.output));
     if (r.usage.cached_input) g.tokens[2].Observe(static_cast<double>(r.usage.cached_input));
+    if (r.usage.cache_creation_input)
+      g.tokens[3].Observe(static_cast<double>(r.usage.cache_creation_input));
     if (r.usage.reasoning) g.tokens[4].Observe(static_cast<double>(r.usage.reasoning));
   }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakeProvider } from '../lib/fake_provider.mjs';
 import { startGateway, baseConfig, closeAll } from '../lib/gateway.mjs';
-import { postJson } from '../lib/http.mjs';
+import { postJson, metricValue } from '../lib/http.mjs';
 
 const T = { timeout: 20_000 };
 const messages = [{ role: 'user', content: 'Say hello' }];
@@ -70,6 +70,16 @@ describe('anthropic SDK → anthropic upstream', () => {
     assert.equal(up.body.model, 'claude-sonnet-4-5');
     assert.equal(up.body.system, 'Be brief.');
     assert.equal(up.body.max_tokens, 64);
+
+    // Unified accounting: input counts cache reads and writes; each has its own token type.
+    const line = await gw.waitForLog((l) => l.path === '/v1/messages' && l.backend === 'fake-anthropic');
+    assert.equal(line.input_tokens, 18);
+    assert.equal(line.cached_input_tokens, 5);
+    assert.equal(line.cache_creation_input_tokens, 2);
+    const created = await metricValue(gw.adminUrl, 'gen_ai_client_token_usage_sum', {
+      gen_ai_token_type: 'cache_creation_input',
+    });
+    assert.equal(created, 2);
   });
 
   it('messages.stream', T, async () => {
