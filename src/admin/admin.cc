@@ -26,6 +26,9 @@ awaitable<void> AdminHandler::Handle(http::Exchange& ex) {
     }
     std::string json = co_await source_.LiveStatsJson(window_s);
     co_await ex.Reply(200, "application/json", json, http::kNoHeaders);
+  } else if (get && path == "/admin/providers") {
+    std::string json = source_.ProvidersJson();
+    co_await ex.Reply(200, "application/json", json, http::kNoHeaders);
   } else if (get && path == "/metrics") {
     std::string text = co_await source_.ScrapeMetrics();
     co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, http::kNoHeaders);

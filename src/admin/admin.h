@@ -1,6 +1,6 @@
 #pragma once
 // The admin plane (separate listener, loopback by default): /healthz, /readyz, /metrics,
-// /admin/stats?window=SECONDS (live stats as JSON, default 60 s).
+// /admin/stats?window=SECONDS (live stats as JSON, default 60 s), /admin/providers (key health).
 #include <boost/asio/awaitable.hpp>
 #include <string>
 
@@ -16,6 +16,8 @@ class AdminSource {
   virtual boost::asio::awaitable<std::string> ScrapeMetrics() = 0;
   // /admin/stats: recent per-route stats (telemetry/live_stats.h) over the last `window_s`.
   virtual boost::asio::awaitable<std::string> LiveStatsJson(int window_s) = 0;
+  // /admin/providers: each provider's type and API keys (id, weight, health; never the key).
+  virtual std::string ProvidersJson() = 0;
 };
 
 class AdminHandler : public http::RequestHandler {

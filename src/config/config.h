@@ -50,6 +50,14 @@ std::string_view ProviderTypeName(ProviderType type);
 // bedrock and azure-openai).
 std::string_view DefaultBasePath(ProviderType type);
 
+// One credential of a provider's key pool. Keys are picked weighted-random among those usable; a
+// key answered 401/403 is set aside as dead, one answered 429 rests, each for a while (KeyPool).
+struct ApiKey {
+  std::string id;   // shown in logs, metrics and the admin API instead of the key
+  std::string key;  // the secret; never logged or shown
+  uint32_t weight = 1;
+};
+
 // AWS credentials of a bedrock provider: requests are signed with SigV4 for service "bedrock".
 struct AwsCredentials {
   std::string region;
@@ -95,7 +103,11 @@ struct Provider {
   // http://127.0.0.1:8000/v1. Requests go to base_path + "/chat/completions" etc.; a base without a
   // path gets "/v1".
   std::string base_url;
-  std::string api_key;  // sent as the type's auth header (Authorization: Bearer...); may be empty
+  // Sent as the type's auth header (Authorization: Bearer...). `api_key: K` is a pool of one key
+  // with id "default"; empty: no key.
+  std::vector<ApiKey> api_keys;
+  Millis key_dead_time{300'000};  // a key answered 401/403 is skipped this long, then tried again
+  Millis key_rest_time{10'000};   // a key answered 429 without retry-after rests this long
   std::string api_version = "2024-10-21";  // azure-openai: the api-version query parameter
   std::string ca_file;  // PEM bundle; empty: system CAs
   bool tls_verify = true;

@@ -271,6 +271,7 @@ class Loader {
   void ReadProvider(const Field& item, Provider& provider);
   void ReadSim(const Field& field, SimSettings& sim);
   void ReadAws(const Field& field, AwsCredentials& aws);
+  void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
   void ReadModels(const Field& field, Config& config);
   void ReadModel(const Field& item, Model& model);
   void ReadTarget(const Field& item, Target& target);
@@ -768,7 +769,7 @@ void Loader::ReadProviders(const Field& field, Config& config) {
 void Loader::ReadProvider(const Field& item, Provider& provider) {
   auto fields = ReadMap(
       item.value, item.path,
-      {"name", "type", "base_url", "api_key", "api_version", "ca_file", "tls_verify", "connect_timeout",
+      {"name", "type", "base_url", "api_key", "api_keys", "key_dead_time", "key_rest_time", "api_version", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
        "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
@@ -801,7 +802,14 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
     } else if (key == "api_version") {
       Assign(provider.api_version, ReadNonEmptyString(f));
     } else if (key == "api_key") {
-      Assign(provider.api_key, ReadString(f));
+      if (auto secret = ReadString(f); secret && !secret->empty())
+        provider.api_keys.push_back({"default", *secret, 1});
+    } else if (key == "api_keys") {
+      ReadApiKeys(f, provider.api_keys);
+    } else if (key == "key_dead_time") {
+      Assign(provider.key_dead_time, ReadDuration(f));
+    } else if (key == "key_rest_time") {
+      Assign(provider.key_rest_time, ReadDuration(f));
     } else if (key == "ca_file") {
       auto path = ReadNonEmptyString(f);
       std::error_code ec;
@@ -851,6 +859,9 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
     RequireKey(*fields, item.value, item.path, "base_url",
                " (required for type " + std::string(ProviderTypeName(*type)) + ")");
     if (sim != fields->end()) AddError(sim->second.key, sim->second.path + ": only for type sim");
+    if (fields->count("api_key") && fields->count("api_keys"))
+      AddError(fields->find("api_keys")->second.key,
+               item.path + ".api_keys: give either api_key or api_keys, not both");
     auto aws = fields->find("aws");
     if (*type == ProviderType::kBedrock)
       RequireKey(*fields, item.value, item.path, "aws", " (required for type bedrock)");
@@ -861,6 +872,35 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
     if (auto check = fields->find("health_check"); check != fields->end())
       AddError(check->second.key, check->second.path + ": not for type sim");
+  }
+}
+
+void Loader::ReadApiKeys(const Field& field, std::vector<ApiKey>& keys) {
+  for (const auto& item : ReadList(field)) {
+    auto fields = ReadMap(item.value, item.path, {"id", "key", "weight"});
+    if (!fields) {
+      BadValue(item, "expected a map {id, key, weight}");
+      continue;
+    }
+    RequireKey(*fields, item.value, item.path, "id", "");
+    RequireKey(*fields, item.value, item.path, "key", "");
+    ApiKey key;
+    for (const auto& [name, f] : *fields) {
+      if (name == "id") {
+        auto id = ReadNonEmptyString(f);
+        if (id && !IsProviderName(*id))
+          BadValue(f, "key ids may contain only letters, digits, '-', '_' and '.'");
+        else
+          Assign(key.id, id);
+        for (const auto& other : keys)
+          if (!key.id.empty() && other.id == key.id) BadValue(f, "duplicate key id " + Quote(key.id));
+      } else if (name == "key") {
+        Assign(key.key, ReadNonEmptyString(f));
+      } else if (name == "weight") {
+        Assign(key.weight, ReadInteger(f, 1, 1'000'000));
+      }
+    }
+    keys.push_back(std::move(key));
   }
 }
 

@@ -148,7 +148,9 @@ models:
   EXPECT_EQ(up.name, "up");
   EXPECT_EQ(up.type, ProviderType::kOpenAi);
   EXPECT_EQ(up.base_url, "https://api.example.com/v1");  // trailing slash dropped
-  EXPECT_EQ(up.api_key, "sk-plain");
+  ASSERT_EQ(up.api_keys.size(), 1u);
+  EXPECT_EQ(up.api_keys[0].key, "sk-plain");
+  EXPECT_EQ(up.api_keys[0].id, "default");
   EXPECT_EQ(up.ca_file, ca.path());
   EXPECT_FALSE(up.tls_verify);
   EXPECT_EQ(up.connect_timeout, 1s);
@@ -198,7 +200,7 @@ models:
   EXPECT_EQ(config->access_log.target, AccessLogTarget::kStdout);
   const Provider& up = config->providers[0];
   EXPECT_EQ(up.base_url, "http://127.0.0.1:8000");
-  EXPECT_TRUE(up.api_key.empty());
+  EXPECT_TRUE(up.api_keys.empty());
   EXPECT_TRUE(up.ca_file.empty());
   EXPECT_TRUE(up.tls_verify);
   EXPECT_EQ(up.connect_timeout, 5s);
@@ -435,7 +437,8 @@ models:
 )");
   ASSERT_NE(config, nullptr);
   EXPECT_EQ(config->providers[0].base_url, "http://10.1.2.3:8000/10.1.2.3");
-  EXPECT_EQ(config->providers[0].api_key, "sk-secret-123");
+  ASSERT_EQ(config->providers[0].api_keys.size(), 1u);
+  EXPECT_EQ(config->providers[0].api_keys[0].key, "sk-secret-123");
   EXPECT_EQ(config->models[0].targets.at(0).upstream_model, "cost-$5 ${literal}");
 }
 
@@ -496,7 +499,8 @@ models:
 )",
                             "KEY_PATH", key.path()));
   ASSERT_NE(config, nullptr);
-  EXPECT_EQ(config->providers[0].api_key, "k=sk-from-file;");
+  ASSERT_EQ(config->providers[0].api_keys.size(), 1u);
+  EXPECT_EQ(config->providers[0].api_keys[0].key, "k=sk-from-file;");
 
   const std::string missing = key.path() + ".missing";
   auto errors = LoadErrors(TopLevel("access_log: ${file:" + missing + "}\n"));
@@ -672,6 +676,47 @@ TEST(ConfigLoaderTest, LoadConfigFile) {
   EXPECT_EQ(result.errors[0].column, 0);
   EXPECT_EQ(result.errors[0].ToString(),
             file.path() + ".missing:0:0: cannot read config file: No such file or directory");
+}
+
+TEST(ConfigLoaderTest, ApiKeyPools) {
+  auto config = LoadOk(R"(providers:
+  - name: up
+    type: openai
+    base_url: http://h
+    key_dead_time: 1m
+    api_keys:
+      - {id: primary, key: sk-1, weight: 3}
+      - {id: spare, key: sk-2}
+models:
+  - {name: m, provider: up}
+)");
+  ASSERT_NE(config, nullptr);
+  const auto& keys = config->providers[0].api_keys;
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].id, "primary");
+  EXPECT_EQ(keys[0].weight, 3u);
+  EXPECT_EQ(keys[1].key, "sk-2");
+  EXPECT_EQ(keys[1].weight, 1u);
+  EXPECT_EQ(config->providers[0].key_dead_time, std::chrono::minutes(1));
+  EXPECT_EQ(OneError(R"(providers:
+  - name: up
+    type: openai
+    base_url: http://h
+    api_key: sk-0
+    api_keys: [{id: a, key: sk-1}]
+models:
+  - {name: m, provider: up}
+)"),
+            "test.yaml:6:5: providers[0].api_keys: give either api_key or api_keys, not both");
+  EXPECT_EQ(OneError(R"(providers:
+  - name: up
+    type: openai
+    base_url: http://h
+    api_keys: [{id: a, key: sk-1}, {id: a, key: sk-2}]
+models:
+  - {name: m, provider: up}
+)"),
+            "test.yaml:5:41: providers[0].api_keys[1].id: duplicate key id 'a'");
 }
 
 }  // namespace

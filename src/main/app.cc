@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "admin/admin.h"
+#include "proxy/key_report.h"
 #include "config/config_loader.h"
 #include "config/default_config.h"
 #include "net/worker.h"
@@ -63,6 +64,9 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   bool ready() const override { return !draining_; }
   asio::awaitable<std::string> ScrapeMetrics() override;
   asio::awaitable<std::string> LiveStatsJson(int window_s) override;
+  std::string ProvidersJson() override {
+    return proxy::RenderProvidersJson(*snapshot_, std::chrono::steady_clock::now());
+  }
 
   // http::SessionEnvironment (the admin listener)
   http::SessionLimits limits() const override {
@@ -267,6 +271,7 @@ asio::awaitable<std::string> Server::ScrapeMetrics() {
   text += "# TYPE sluice_access_log_dropped_total counter\n";
   text += "sluice_access_log_dropped_total " +
           std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
+  text += proxy::RenderKeyHealthMetrics(*snapshot_, std::chrono::steady_clock::now());
   co_return text;
 }
 

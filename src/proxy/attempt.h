@@ -17,6 +17,9 @@ struct AttemptResult {
   core::GatewayError error;  // what the client gets if this was the last attempt
   std::optional<std::chrono::milliseconds> retry_after;
   std::string retry_after_header;  // passed to the client if this failure is the final answer
+  // The provider refused or rate-limited the attempt's API key (401/403/429), which the key pool
+  // set aside: another key of the same provider may work at once.
+  bool key_set_aside = false;
 
   static AttemptResult Committed(FailureClass f = FailureClass::kNone) {
     AttemptResult r;

@@ -161,7 +161,10 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     uint32_t ejections_before = health.ejections();
     health.OnAttemptStart(picked_at);
     AttemptResult result = co_await Attempt(ctx);
-    health.OnAttemptEnd(*target.provider, CountsAsEndpointFailure(result.failure), Clock::now());
+    // A key-level refusal (one key's 401/403/429) says nothing about the endpoint.
+    health.OnAttemptEnd(*target.provider,
+                        CountsAsEndpointFailure(result.failure) && !result.key_set_aside,
+                        Clock::now());
     WakeOneWaiter(worker, target.provider->name);
     if (health.ejections() > ejections_before) worker.metrics.RecordEjection(target.provider->name);
     worker.metrics.RecordAttempt(target.provider->name, FailureClassName(result.failure));
@@ -175,8 +178,14 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     have_failure = true;
     if (ctx.watch->client_gone || !Retryable(last.failure)) break;
     bool wait_too_long = last.retry_after && *last.retry_after > policy.max_backoff;
-    if (last.failure == FailureClass::kCredential || wait_too_long)
+    // A refused or rate-limited key is set aside by the provider's key pool: with another key
+    // still usable, the same target is tried again at once.
+    const routing::KeyPool* keys = ctx.snapshot->key_pool(target.provider->name);
+    if (last.key_set_aside && keys && keys->AnyUsable(Clock::now())) {
+      tried[static_cast<size_t>(index)] = false;
+    } else if (last.failure == FailureClass::kCredential || wait_too_long) {
       excluded[static_cast<size_t>(index)] = true;
+    }
   }
 
   if (ctx.watch->client_gone) {

@@ -28,7 +28,9 @@ awaitable<bool> Probe(WorkerContext& worker, const config::Provider& provider,
   std::string head = "GET " + origin.base_path + check.path +
                      " HTTP/1.1\r\nhost: " + origin.host_header +
                      "\r\naccept: application/json\r\n";
-  if (!provider.api_key.empty()) head += "authorization: Bearer " + provider.api_key + "\r\n";
+  // Probes authenticate with the first key: a probe checks the endpoint, not the keys.
+  if (!provider.api_keys.empty())
+    head += "authorization: Bearer " + provider.api_keys.front().key + "\r\n";
   head += "user-agent: sluice-health-check\r\n\r\n";
   http::UpstreamCall call(*conn, check.timeout);
   call.set_deadline(Clock::now() + check.timeout);

@@ -219,9 +219,12 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
         FailureClass::kTransient,
         GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
   }
+  AttemptResult no_key;
+  if (!PickKey(ctx, no_key)) co_return no_key;
   std::string body = BuildBody(ctx);
   std::string path, auth;
-  OpenAiPathAndAuth(provider, ctx.upstream_model, EndpointSuffix(ctx.parsed.kind), path, auth);
+  OpenAiPathAndAuth(provider, ctx.upstream_model, AttemptKey(ctx), EndpointSuffix(ctx.parsed.kind),
+                    path, auth);
   std::string head = BuildHead(ctx, *origin, provider, path, auth, body.size(), ctx.parsed.stream);
   UpstreamExchange ux;
   UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, body, ux);
@@ -230,12 +233,14 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
     result = FailedBeforeCommit(ctx, failure, provider);
   } else if (ux.call->status() < 200 || ux.call->status() >= 300) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
-  } else if (ctx.parsed.stream &&
-             ux.call->header("content-type").starts_with("text/event-stream")) {
-    result = co_await RelayStream(ctx, *ux.call, provider, ux.total_deadline);
   } else {
-    ux.call->set_deadline(ux.total_deadline);
-    result = co_await RelayJson(ctx, *ux.call, provider);
+    NoteKeyResult(ctx, ux.call->status(), std::nullopt);
+    if (ctx.parsed.stream && ux.call->header("content-type").starts_with("text/event-stream")) {
+      result = co_await RelayStream(ctx, *ux.call, provider, ux.total_deadline);
+    } else {
+      ux.call->set_deadline(ux.total_deadline);
+      result = co_await RelayJson(ctx, *ux.call, provider);
+    }
   }
   ReleaseUpstream(ctx, *origin, ux);
   co_return result;

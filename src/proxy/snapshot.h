@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "http/upstream_client.h"
+#include "routing/key_pool.h"
 #include "routing/route_table.h"
 
 namespace sluice::proxy {
@@ -18,11 +19,17 @@ struct Snapshot {
 
   std::shared_ptr<const config::Config> config;
   routing::RouteTable routes;
-  std::unordered_map<std::string, http::UpstreamOrigin> origins;  // by provider name (openai type)
+  std::unordered_map<std::string, http::UpstreamOrigin> origins;  // by provider name (not sim)
+  // Key health, shared by the workers; by provider name, for providers with keys.
+  std::unordered_map<std::string, std::unique_ptr<routing::KeyPool>> key_pools;
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
     return it == origins.end() ? nullptr : &it->second;
+  }
+  const routing::KeyPool* key_pool(const std::string& provider) const {
+    auto it = key_pools.find(provider);
+    return it == key_pools.end() ? nullptr : it->second.get();
   }
 };
 

@@ -65,19 +65,21 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
       return BuildBedrock(ctx, request, provider, origin, out, error);
     case config::ProviderType::kAnthropic:
       out.path = "/messages";
-      if (!provider.api_key.empty()) out.auth = "x-api-key: " + provider.api_key + "\r\n";
+      if (!AttemptKey(ctx).empty()) out.auth = "x-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
       out.auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
       return providers::anthropic::EncodeMessagesRequest(request, ctx.upstream_model, out.body,
                                                          error);
     case config::ProviderType::kGemini:
       // GeminiPath starts with the API version, which is the base path (default /v1beta).
       out.path = providers::gemini::GeminiPath(ctx.upstream_model, request.stream).substr(7);
-      if (!provider.api_key.empty()) out.auth = "x-goog-api-key: " + provider.api_key + "\r\n";
+      if (!AttemptKey(ctx).empty())
+        out.auth = "x-goog-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
       return providers::gemini::EncodeGeminiRequest(request, out.body, error);
     default:
       break;
   }
-  OpenAiPathAndAuth(provider, ctx.upstream_model, "/chat/completions", out.path, out.auth);
+  OpenAiPathAndAuth(provider, ctx.upstream_model, AttemptKey(ctx), "/chat/completions", out.path,
+                    out.auth);
   return providers::openai::EncodeChatRequest(request, ctx.upstream_model, out.body, error);
 }
 
@@ -297,6 +299,8 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
         FailureClass::kTransient,
         GatewayError(ErrorCode::kGatewayInternal, "provider has no origin"));
   }
+  AttemptResult no_key;
+  if (request && !PickKey(ctx, no_key)) co_return no_key;
   EgressRequest egress;
   if (!request || !BuildEgress(ctx, *request, provider, *origin, egress, error))
     co_return AttemptResult::Failed(FailureClass::kCaller, error);
@@ -309,11 +313,14 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
     result = FailedBeforeCommit(ctx, failure, provider);
   } else if (ux.call->status() < 200 || ux.call->status() >= 300) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
-  } else if (request->stream && IsStreamBody(provider, ux.call->header("content-type"))) {
-    result = co_await RelayTranslatedStream(ctx, *ux.call, provider, ux.total_deadline);
   } else {
-    ux.call->set_deadline(ux.total_deadline);
-    result = co_await RelayTranslatedJson(ctx, *ux.call, provider);
+    NoteKeyResult(ctx, ux.call->status(), std::nullopt);
+    if (request->stream && IsStreamBody(provider, ux.call->header("content-type"))) {
+      result = co_await RelayTranslatedStream(ctx, *ux.call, provider, ux.total_deadline);
+    } else {
+      ux.call->set_deadline(ux.total_deadline);
+      result = co_await RelayTranslatedJson(ctx, *ux.call, provider);
+    }
   }
   ReleaseUpstream(ctx, *origin, ux);
   co_return result;

@@ -91,16 +91,69 @@ std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& ori
 }
 
 void OpenAiPathAndAuth(const config::Provider& provider, std::string_view upstream_model,
-                       std::string_view suffix, std::string& path, std::string& auth) {
+                       std::string_view key, std::string_view suffix, std::string& path,
+                       std::string& auth) {
   if (provider.type == config::ProviderType::kAzureOpenAi) {
     path = "/openai/deployments/" +
            providers::bedrock::UriEncode(upstream_model, /*encode_slash=*/true) +
            std::string(suffix) + "?api-version=" + provider.api_version;
-    if (!provider.api_key.empty()) auth = "api-key: " + provider.api_key + "\r\n";
+    if (!key.empty()) auth = "api-key: " + std::string(key) + "\r\n";
     return;
   }
   path = suffix;
-  if (!provider.api_key.empty()) auth = "authorization: Bearer " + provider.api_key + "\r\n";
+  if (!key.empty()) auth = "authorization: Bearer " + std::string(key) + "\r\n";
+}
+
+bool PickKey(RequestContext& ctx, AttemptResult& failed) {
+  ctx.key_index = -1;
+  ctx.outcome.key_id = {};
+  const config::Provider& provider = *ctx.target->provider;
+  const routing::KeyPool* pool = ctx.snapshot->key_pool(provider.name);
+  if (!pool) return true;
+  auto now = std::chrono::steady_clock::now();
+  routing::KeyPool::State why{};
+  routing::KeyPool::Time back{};
+  if (auto i = pool->Pick(now, ctx.worker.rng, &why, &back)) {
+    ctx.key_index = static_cast<int>(*i);
+    ctx.outcome.key_id = pool->key(*i).id;
+    return true;
+  }
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(back - now);
+  if (why == routing::KeyPool::State::kResting) {
+    failed = AttemptResult::Failed(
+        FailureClass::kOverloaded,
+        GatewayError(ErrorCode::kProviderRateLimited,
+                     "every API key of provider '" + provider.name + "' is resting after a 429"));
+    failed.retry_after = wait;
+  } else {
+    failed = AttemptResult::Failed(
+        FailureClass::kCredential,
+        GatewayError(ErrorCode::kProviderAuthFailed,
+                     "every API key of provider '" + provider.name +
+                         "' was refused (401/403); the first is retried in " +
+                         std::to_string(wait.count() / 1000) + " s"));
+  }
+  ctx.outcome.error_detail = "no usable key";
+  return false;
+}
+
+std::string_view AttemptKey(const RequestContext& ctx) {
+  if (ctx.key_index < 0) return {};
+  return ctx.target->provider->api_keys[static_cast<size_t>(ctx.key_index)].key;
+}
+
+void NoteKeyResult(const RequestContext& ctx, int status,
+                   std::optional<std::chrono::milliseconds> retry_after) {
+  if (ctx.key_index < 0) return;
+  const routing::KeyPool* pool = ctx.snapshot->key_pool(ctx.target->provider->name);
+  if (!pool) return;
+  auto i = static_cast<size_t>(ctx.key_index);
+  if (status == 401 || status == 403)
+    pool->OnAuthFailure(i, std::chrono::steady_clock::now());
+  else if (status == 429)
+    pool->OnRateLimited(i, std::chrono::steady_clock::now(), retry_after);
+  else if (status >= 200 && status < 300)
+    pool->OnSuccess(i);
 }
 
 GatewayError FailureError(UpstreamFailure f, const std::string& provider, bool mid_stream) {
@@ -164,6 +217,13 @@ awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx, http::Upstre
   r.retry_after = ParseRetryAfter(call.header("retry-after"), call.header("retry-after-ms"));
   r.retry_after_header = std::string(call.header("retry-after"));
   ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
+  NoteKeyResult(ctx, call.status(), r.retry_after);
+  int status = call.status();
+  r.key_set_aside = ctx.key_index >= 0 && (status == 401 || status == 403 || status == 429);
+  // A provider may quote the key it refused; the client and the log never see it.
+  if (std::string_view key = AttemptKey(ctx); key.size() >= 4)
+    for (size_t at; (at = r.error.message.find(key)) != std::string::npos;)
+      r.error.message.replace(at, key.size(), "[redacted]");
   co_return r;
 }
 

@@ -27,7 +27,17 @@ std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& ori
 // authenticates: azure-openai puts the deployment (upstream model) and api-version in the path
 // and the key in api-key; the others take the suffix as is and a Bearer key.
 void OpenAiPathAndAuth(const config::Provider& provider, std::string_view upstream_model,
-                       std::string_view suffix, std::string& path, std::string& auth);
+                       std::string_view key, std::string_view suffix, std::string& path,
+                       std::string& auth);
+
+// Picks the provider key for this attempt (ctx.key_index; none if the provider has no keys).
+// False when every key is dead or resting: `failed` is the attempt's result then.
+bool PickKey(RequestContext& ctx, AttemptResult& failed);
+// The secret of the attempt's key; empty when the provider has none.
+std::string_view AttemptKey(const RequestContext& ctx);
+// Reports the upstream's verdict on the attempt's key: 401/403 kill it, 429 rests it, 2xx clears.
+void NoteKeyResult(const RequestContext& ctx, int status,
+                   std::optional<std::chrono::milliseconds> retry_after);
 
 core::GatewayError FailureError(http::UpstreamFailure f, const std::string& provider,
                                 bool mid_stream);

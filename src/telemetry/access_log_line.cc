@@ -116,6 +116,7 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
     w.StringOrNull("served_model", o.served_model);
     w.StringOrNull("route", o.route);
     w.StringOrNull("backend", o.provider);
+    if (!o.key_id.empty()) w.String("key_id", o.key_id);
     w.Int("status", o.status);
     w.StringOrNull("error_code", o.error_code);
     if (!o.error_detail.empty()) w.String("error_detail", o.error_detail);

@@ -177,6 +177,9 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
   const sockets = new Set();
   let seq = 0;
   let modelsStatus = 200;  // what GET /v1/models answers (health-check tests flip it)
+  // Credentials this fake refuses (401) or rate-limits (429, retry-after 30), whatever the dialect
+  // carries them in (Authorization: Bearer, x-api-key, api-key, x-goog-api-key).
+  let keyRules = { reject: [], ratelimit: [] };
 
   const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     handle(req, res).catch((err) => {
@@ -257,6 +260,16 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     }
 
     const anthropic = url.pathname === '/v1/messages';
+    const credential =
+      String(h.authorization ?? '').replace(/^Bearer /, '') || h['x-api-key'] || h['api-key'] || h['x-goog-api-key'];
+    if (credential && keyRules.reject.includes(credential)) {
+      rec.outcome = 'status_401';
+      return sendJson(res, 401, errorBody(`Incorrect API key provided: ${credential}`, 'invalid_request_error', 'invalid_api_key'));
+    }
+    if (credential && keyRules.ratelimit.includes(credential)) {
+      rec.outcome = 'status_429';
+      return sendJson(res, 429, errorBody('Rate limit reached', 'requests', 'rate_limit_exceeded'), { 'retry-after': '30' });
+    }
     const gemini = req.method === 'POST' ? GEMINI_PATH.exec(url.pathname) : null;
     const bedrock = req.method === 'POST' ? BEDROCK_PATH.exec(url.pathname) : null;
     if (h['x-fake-status'] !== undefined) {
@@ -704,6 +717,10 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     /** Makes GET /v1/models answer `status` from now on (200 restores it). */
     setModelsStatus(status) {
       modelsStatus = status;
+    },
+    /** Credentials to refuse with 401 or answer with 429 from now on: {reject: [], ratelimit: []}. */
+    setKeyRules({ reject = [], ratelimit = [] } = {}) {
+      keyRules = { reject, ratelimit };
     },
     /** All recorded requests carrying this x-fake-tag. */
     findAll(tag) {
