@@ -37,6 +37,7 @@ enum class ProviderType {
   kDashScope,    // Alibaba DashScope (Qwen), OpenAI-compatible mode
   kAnthropic,
   kGemini,
+  kVertex,  // Gemini on Vertex AI: OAuth2 access tokens minted from a service-account key
   kBedrock,
   kSim,
 };
@@ -56,6 +57,13 @@ struct ApiKey {
   std::string id;   // shown in logs, metrics and the admin API instead of the key
   std::string key;  // the secret; never logged or shown
   uint32_t weight = 1;
+};
+
+// Vertex AI: where the model lives and the service-account key file that mints access tokens.
+struct VertexSettings {
+  std::string project;
+  std::string location;              // e.g. us-central1, or global
+  std::string service_account_file;  // Google service-account JSON key
 };
 
 // AWS credentials of a bedrock provider: requests are signed with SigV4 for service "bedrock".
@@ -126,6 +134,7 @@ struct Provider {
   std::vector<std::string>
       forward_headers;  // client request headers passed upstream; "x-foo-*" prefix form
   AwsCredentials aws;  // bedrock
+  VertexSettings vertex;
   SimSettings sim;
 };
 

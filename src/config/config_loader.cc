@@ -29,7 +29,7 @@ namespace sluice::config {
 constexpr ProviderType kProviderTypes[] = {
     ProviderType::kOpenAi,    ProviderType::kAzureOpenAi, ProviderType::kOllama,
     ProviderType::kDashScope, ProviderType::kAnthropic,   ProviderType::kGemini,
-    ProviderType::kBedrock,   ProviderType::kSim};
+    ProviderType::kVertex,    ProviderType::kBedrock,     ProviderType::kSim};
 
 bool SpeaksOpenAi(ProviderType type) {
   return type == ProviderType::kOpenAi || type == ProviderType::kAzureOpenAi ||
@@ -50,6 +50,8 @@ std::string_view ProviderTypeName(ProviderType type) {
       return "anthropic";
     case ProviderType::kGemini:
       return "gemini";
+    case ProviderType::kVertex:
+      return "vertex";
     case ProviderType::kBedrock:
       return "bedrock";
     case ProviderType::kSim:
@@ -60,7 +62,9 @@ std::string_view ProviderTypeName(ProviderType type) {
 
 std::string_view DefaultBasePath(ProviderType type) {
   if (type == ProviderType::kGemini) return "/v1beta";
-  if (type == ProviderType::kBedrock || type == ProviderType::kAzureOpenAi) return "";
+  if (type == ProviderType::kBedrock || type == ProviderType::kAzureOpenAi ||
+      type == ProviderType::kVertex)
+    return "";
   return "/v1";
 }
 
@@ -271,6 +275,7 @@ class Loader {
   void ReadProvider(const Field& item, Provider& provider);
   void ReadSim(const Field& field, SimSettings& sim);
   void ReadAws(const Field& field, AwsCredentials& aws);
+  void ReadVertex(const Field& field, VertexSettings& vertex);
   void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
   void ReadModels(const Field& field, Config& config);
   void ReadModel(const Field& item, Model& model);
@@ -771,7 +776,7 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       item.value, item.path,
       {"name", "type", "base_url", "api_key", "api_keys", "key_dead_time", "key_rest_time", "api_version", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
-       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "sim"});
+       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "vertex", "sim"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -849,6 +854,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       ReadSim(f, provider.sim);
     } else if (key == "aws") {
       ReadAws(f, provider.aws);
+    } else if (key == "vertex") {
+      ReadVertex(f, provider.vertex);
     }
   }
   if (!type) return;  // already reported; type-specific checks would only add noise
@@ -862,6 +869,11 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
     if (fields->count("api_key") && fields->count("api_keys"))
       AddError(fields->find("api_keys")->second.key,
                item.path + ".api_keys: give either api_key or api_keys, not both");
+    auto vertex = fields->find("vertex");
+    if (*type == ProviderType::kVertex)
+      RequireKey(*fields, item.value, item.path, "vertex", " (required for type vertex)");
+    else if (vertex != fields->end())
+      AddError(vertex->second.key, vertex->second.path + ": only for type vertex");
     auto aws = fields->find("aws");
     if (*type == ProviderType::kBedrock)
       RequireKey(*fields, item.value, item.path, "aws", " (required for type bedrock)");
@@ -901,6 +913,27 @@ void Loader::ReadApiKeys(const Field& field, std::vector<ApiKey>& keys) {
       }
     }
     keys.push_back(std::move(key));
+  }
+}
+
+void Loader::ReadVertex(const Field& field, VertexSettings& vertex) {
+  auto fields =
+      ReadMap(field.value, field.path, {"project", "location", "service_account_file"});
+  if (!fields) return BadValue(field, "expected a map");
+  for (const char* required : {"project", "location", "service_account_file"})
+    RequireKey(*fields, field.value, field.path, required, "");
+  for (const auto& [key, f] : *fields) {
+    if (key == "project") {
+      Assign(vertex.project, ReadNonEmptyString(f));
+    } else if (key == "location") {
+      Assign(vertex.location, ReadNonEmptyString(f));
+    } else if (key == "service_account_file") {
+      auto path = ReadNonEmptyString(f);
+      if (path && !std::ifstream(*path))
+        BadValue(f, "cannot read service-account file " + Quote(*path));
+      else
+        Assign(vertex.service_account_file, path);
+    }
   }
 }
 

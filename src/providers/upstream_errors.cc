@@ -17,7 +17,12 @@ std::string UpstreamErrorMessage(std::string_view body) {
       const json::value* msg = err->get_object().if_contains("message");
       if (msg && msg->is_string()) return std::string(msg->get_string());
     }
-    if (err && err->is_string()) return std::string(err->get_string());
+    if (err && err->is_string()) {  // OAuth2 shape: {"error":"invalid_grant","error_description"}
+      std::string text(err->get_string());
+      const json::value* desc = v.get_object().if_contains("error_description");
+      if (desc && desc->is_string()) text += ": " + std::string(desc->get_string());
+      return text;
+    }
     const json::value* msg = v.get_object().if_contains("message");
     if (msg && msg->is_string()) return std::string(msg->get_string());
   }

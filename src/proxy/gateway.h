@@ -47,6 +47,10 @@ boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
 // sim_backend.cc).
 boost::asio::awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx);
+// A Vertex AI access token for ctx.target's service account (cached per worker; fetched from the
+// account's token_uri when missing or near expiry). False with `error` (provider_auth_failed).
+boost::asio::awaitable<bool> VertexAccessToken(RequestContext& ctx, std::string& token,
+                                               core::GatewayError& error);
 // The unified form of the request (decoded from the OpenAI DOM on first use). Null after a failed
 // decode, with `error` set.
 api::ChatRequest* UnifiedRequest(RequestContext& ctx, core::GatewayError& error);

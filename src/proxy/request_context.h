@@ -20,6 +20,7 @@
 #include "http/exchange.h"
 #include "http/upstream_client.h"
 #include "proxy/retry_policy.h"
+#include "providers/gemini/vertex_auth.h"
 #include "proxy/snapshot.h"
 #include "routing/endpoint_health.h"
 #include "telemetry/metrics.h"
@@ -55,6 +56,8 @@ struct WorkerContext {
     bool woken = false;
   };
   std::unordered_map<std::string, std::list<SlotWaiter>> slot_waiters;
+  // Vertex AI access tokens, by provider and service account (vertex_token.cc).
+  std::unordered_map<std::string, providers::gemini::TokenCache> vertex_tokens;
   // Active health checks (health_check.cc); a drain sets `stopping` and cancels the timer.
   bool stopping = false;
   boost::asio::steady_timer* health_check_timer = nullptr;

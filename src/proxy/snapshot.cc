@@ -1,8 +1,28 @@
 #include "proxy/snapshot.h"
 
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace sluice::proxy {
+
+namespace {
+
+// The service account of a vertex provider: its key file parsed, its token endpoint resolved.
+VertexAuth LoadVertexAuth(const config::Provider& provider) {
+  std::ifstream in(provider.vertex.service_account_file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw std::runtime_error("cannot read the service-account file");
+  VertexAuth auth;
+  std::string error;
+  if (!providers::gemini::ParseServiceAccount(text, auth.account, error))
+    throw std::runtime_error("service-account file: " + error);
+  auth.token_origin = http::MakeUpstreamOrigin(auth.account.token_uri, "", true, "/");
+  auth.token_path = auth.token_origin.base_path;
+  return auth;
+}
+
+}  // namespace
 
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
@@ -11,6 +31,8 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
       snapshot->key_pools.emplace(provider.name, std::make_unique<routing::KeyPool>(provider));
     if (provider.type == config::ProviderType::kSim) continue;  // in-process, no origin
     try {
+      if (provider.type == config::ProviderType::kVertex)
+        snapshot->vertex_auth.emplace(provider.name, LoadVertexAuth(provider));
       snapshot->origins.emplace(
           provider.name,
           http::MakeUpstreamOrigin(provider.base_url, provider.ca_file, provider.tls_verify,

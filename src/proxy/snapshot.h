@@ -8,10 +8,18 @@
 
 #include "config/config.h"
 #include "http/upstream_client.h"
+#include "providers/gemini/vertex_auth.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
 
 namespace sluice::proxy {
+
+// A vertex provider's service account and where its access tokens are minted.
+struct VertexAuth {
+  providers::gemini::ServiceAccount account;
+  http::UpstreamOrigin token_origin;  // of the account's token_uri
+  std::string token_path;
+};
 
 struct Snapshot {
   explicit Snapshot(std::shared_ptr<const config::Config> c)
@@ -22,10 +30,15 @@ struct Snapshot {
   std::unordered_map<std::string, http::UpstreamOrigin> origins;  // by provider name (not sim)
   // Key health, shared by the workers; by provider name, for providers with keys.
   std::unordered_map<std::string, std::unique_ptr<routing::KeyPool>> key_pools;
+  std::unordered_map<std::string, VertexAuth> vertex_auth;  // by provider name
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
     return it == origins.end() ? nullptr : &it->second;
+  }
+  const VertexAuth* vertex(const std::string& provider) const {
+    auto it = vertex_auth.find(provider);
+    return it == vertex_auth.end() ? nullptr : &it->second;
   }
   const routing::KeyPool* key_pool(const std::string& provider) const {
     auto it = key_pools.find(provider);

@@ -69,6 +69,10 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
       out.auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
       return providers::anthropic::EncodeMessagesRequest(request, ctx.upstream_model, out.body,
                                                          error);
+    case config::ProviderType::kVertex:  // the Gemini body; `out.auth` holds the access token
+      out.path = providers::gemini::VertexPath(provider.vertex.project, provider.vertex.location,
+                                               ctx.upstream_model, request.stream);
+      return providers::gemini::EncodeGeminiRequest(request, out.body, error);
     case config::ProviderType::kGemini:
       // GeminiPath starts with the API version, which is the base path (default /v1beta).
       out.path = providers::gemini::GeminiPath(ctx.upstream_model, request.stream).substr(7);
@@ -87,7 +91,8 @@ bool DecodeEgressResponse(const config::Provider& provider, std::string_view bod
                           api::ChatResponse& out, GatewayError& error) {
   if (provider.type == config::ProviderType::kAnthropic)
     return providers::anthropic::DecodeMessagesResponse(body, out, error);
-  if (provider.type == config::ProviderType::kGemini)
+  if (provider.type == config::ProviderType::kGemini ||
+      provider.type == config::ProviderType::kVertex)
     return providers::gemini::DecodeGeminiResponse(body, out, error);
   if (provider.type == config::ProviderType::kBedrock)
     return providers::bedrock::DecodeConverseResponse(body, out, error);
@@ -97,7 +102,8 @@ bool DecodeEgressResponse(const config::Provider& provider, std::string_view bod
 std::unique_ptr<providers::StreamDecoder> NewEgressStreamDecoder(const config::Provider& provider) {
   if (provider.type == config::ProviderType::kAnthropic)
     return providers::anthropic::NewMessagesStreamDecoder();
-  if (provider.type == config::ProviderType::kGemini)
+  if (provider.type == config::ProviderType::kGemini ||
+      provider.type == config::ProviderType::kVertex)
     return std::make_unique<providers::gemini::GeminiStreamDecoder>();
   if (provider.type == config::ProviderType::kBedrock)
     return std::make_unique<providers::bedrock::ConverseStreamDecoder>();
@@ -302,6 +308,12 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
   AttemptResult no_key;
   if (request && !PickKey(ctx, no_key)) co_return no_key;
   EgressRequest egress;
+  if (request && provider.type == config::ProviderType::kVertex) {
+    std::string token;
+    if (!co_await VertexAccessToken(ctx, token, error))
+      co_return AttemptResult::Failed(FailureClass::kCredential, error);
+    egress.auth = "authorization: Bearer " + token + "\r\n";
+  }
   if (!request || !BuildEgress(ctx, *request, provider, *origin, egress, error))
     co_return AttemptResult::Failed(FailureClass::kCaller, error);
   std::string head = BuildHead(ctx, *origin, provider, egress.path, egress.auth,

@@ -2,15 +2,16 @@
 // both SDKs. Only the environment differs from a run against the real services.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakeProvider } from '../lib/fake_provider.mjs';
-import { startGateway, closeAll, testsDir } from '../lib/gateway.mjs';
+import { startGateway, closeAll, testsDir, tempDir } from '../lib/gateway.mjs';
 
 const T = { timeout: 30_000 };
-const TYPES = ['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock', 'dashscope', 'ollama', 'sim'];
+const TYPES = ['openai', 'azure-openai', 'anthropic', 'gemini', 'vertex', 'bedrock', 'dashscope', 'ollama', 'sim'];
 
 let fake;
 let gw;
@@ -19,6 +20,16 @@ let anthropic;
 
 before(async () => {
   fake = await startFakeProvider();
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  fake.setVertexPublicKey(publicKey.export({ type: 'spki', format: 'pem' }));
+  const saFile = path.join(tempDir(), 'sa.json');
+  fs.writeFileSync(saFile, JSON.stringify({
+    type: 'service_account',
+    private_key_id: 'k1',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    client_email: 'sa@p.iam.gserviceaccount.com',
+    token_uri: `${fake.url}/token`,
+  }));
   const env = {
     OPENAI_BASE_URL: fake.baseUrl,
     OPENAI_API_KEY: 'sk-openai',
@@ -29,6 +40,10 @@ before(async () => {
     ANTHROPIC_API_KEY: 'sk-ant',
     GEMINI_BASE_URL: fake.url,
     GEMINI_API_KEY: 'gm',
+    VERTEX_BASE_URL: fake.url,
+    VERTEX_PROJECT: 'p',
+    VERTEX_LOCATION: 'us-central1',
+    VERTEX_SERVICE_ACCOUNT_FILE: saFile,
     BEDROCK_BASE_URL: fake.url,
     AWS_REGION: 'us-west-2',
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',

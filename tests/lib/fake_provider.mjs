@@ -31,6 +31,7 @@
 // so tests can assert what the gateway sent upstream and when the fake emitted each event.
 import http from 'node:http';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 const sleep = (ms, signal) =>
@@ -180,6 +181,10 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
   // Credentials this fake refuses (401) or rate-limits (429, retry-after 30), whatever the dialect
   // carries them in (Authorization: Bearer, x-api-key, api-key, x-goog-api-key).
   let keyRules = { reject: [], ratelimit: [] };
+  // Vertex AI: POST /token verifies JWT-bearer assertions with this public key and issues tokens;
+  // Gemini calls under /v1/projects/ must carry one of them.
+  let vertexPublicKey = null;
+  const issuedTokens = new Set();
 
   const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     handle(req, res).catch((err) => {
@@ -303,6 +308,12 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       return res.end(text);
     }
 
+    if (req.method === 'POST' && url.pathname === '/token') return tokenAnswer(res, rawBody);
+    if (gemini && url.pathname.startsWith('/v1/projects/')) {
+      const token = String(h.authorization ?? '').replace(/^Bearer /, '');
+      if (!issuedTokens.has(token))
+        return sendJson(res, 401, googleErrorBody(401, 'fake: request had invalid authentication credentials'));
+    }
     if (bedrock) return bedrockAnswer(req, res, rec, body, decodeURIComponent(bedrock[1]), bedrock[2], extra, resetAfter, abort.signal);
     if (gemini) return geminiAnswer(req, res, rec, body, decodeURIComponent(gemini[1]), gemini[2], extra, resetAfter, abort.signal);
 
@@ -575,6 +586,25 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     return writeEvents(req, res, rec, events, extra, resetAfter, signal);
   }
 
+  // OAuth2 JWT-bearer grant (RFC 7523), as Google's token endpoint answers it.
+  function tokenAnswer(res, rawBody) {
+    const form = new URLSearchParams(rawBody);
+    const deny = (why) => sendJson(res, 400, { error: 'invalid_grant', error_description: why });
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return deny('grant_type');
+    const parts = String(form.get('assertion') ?? '').split('.');
+    if (parts.length !== 3 || !vertexPublicKey) return deny('malformed assertion');
+    const ok = crypto.verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), vertexPublicKey,
+      Buffer.from(parts[2], 'base64url'));
+    if (!ok) return deny('Invalid JWT Signature.');
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const now = Math.floor(Date.now() / 1000);
+    if (claims.scope !== 'https://www.googleapis.com/auth/cloud-platform' || !(claims.exp > now))
+      return deny('bad claims');
+    const token = `ya29.fake-${issuedTokens.size + 1}`;
+    issuedTokens.add(token);
+    return sendJson(res, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
+  }
+
   // Bedrock Converse (JSON) or ConverseStream (AWS event-stream frames). Requests must carry a
   // SigV4 authorization header of the right shape (the signature itself is checked by the
   // gateway's unit tests against AWS's published vectors).
@@ -721,6 +751,10 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     /** Credentials to refuse with 401 or answer with 429 from now on: {reject: [], ratelimit: []}. */
     setKeyRules({ reject = [], ratelimit = [] } = {}) {
       keyRules = { reject, ratelimit };
+    },
+    /** The service account's public key (PEM) that POST /token verifies assertions with. */
+    setVertexPublicKey(pem) {
+      vertexPublicKey = pem;
     },
     /** All recorded requests carrying this x-fake-tag. */
     findAll(tag) {
