@@ -168,8 +168,11 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
     }
     msg.parts.push_back(std::move(p));
   }
-  if (!results.parts.empty()) out.messages.push_back(std::move(results));
-  if (!msg.parts.empty() || results.parts.empty()) out.messages.push_back(std::move(msg));
+  // Decided before `results` is moved from (a moved-from vector is empty): a turn of tool results
+  // only must not leave an empty user message behind.
+  bool has_results = !results.parts.empty();
+  if (has_results) out.messages.push_back(std::move(results));
+  if (!msg.parts.empty() || !has_results) out.messages.push_back(std::move(msg));
   return true;
 }
 
