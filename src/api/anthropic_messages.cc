@@ -85,6 +85,7 @@ bool ReadToolResult(const json::object& block, const std::string& where, Part& p
       std::string at = Index(Field(where, "content"), i++);
       if (!item.is_object() || StringAt(item.get_object(), "type") != "text")
         return UnsupportedField(error, at, "only text tool results can be translated");
+      if (i > 1) p.text += '\n';  // one block per line, not run together
       p.text += StringAt(item.get_object(), "text");
     }
   } else {
@@ -137,7 +138,8 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
           !ReadImage(block, at, p, error) || !ReadCacheControl(block, at, p.cache_control, error))
         return false;
     } else if (type == "tool_use" && assistant) {
-      if (!OnlyKeys(block, {"type", "id", "name", "input", "cache_control"}, at, error))
+      if (!OnlyKeys(block, {"type", "id", "name", "input", "cache_control"}, at, error) ||
+          !ReadCacheControl(block, at, p.cache_control, error))
         return false;
       p.kind = Part::Kind::kToolCall;
       p.id = StringAt(block, "id");

@@ -58,8 +58,8 @@ void ExpectRejected(std::string_view body, ErrorCode code, std::string_view para
 
 // A multi-turn conversation with everything a Claude client sends: two system blocks (the second
 // cached), a base64 and a url image, extended thinking with a signed and a redacted block, two tool
-// rounds (one result alone in its user turn, one failed result given as text blocks, followed by
-// text with a 1h cache marker), stop_sequences, metadata and streaming.
+// rounds (a cached tool_use whose result is alone in its user turn; a failed result given as two
+// text blocks, followed by text with a 1h cache marker), stop_sequences, metadata and streaming.
 constexpr std::string_view kConversation = R"({
   "model": "claude-sonnet-4-5",
   "max_tokens": 8192,
@@ -82,7 +82,8 @@ constexpr std::string_view kConversation = R"({
        "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"},
       {"type": "text", "text": "The first photo is from Paris. Let me check the weather."},
       {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": "get_weather",
-       "input": {"location": "Paris, France", "unit": "celsius"}}
+       "input": {"location": "Paris, France", "unit": "celsius"},
+       "cache_control": {"type": "ephemeral"}}
     ]},
     {"role": "user", "content": [
       {"type": "tool_result", "tool_use_id": "toolu_01A09q90qw90lq917835lq9",
@@ -98,7 +99,8 @@ constexpr std::string_view kConversation = R"({
     ]},
     {"role": "user", "content": [
       {"type": "tool_result", "tool_use_id": "toolu_01CswdEQBMshySk6Y9DFKrfq", "is_error": true,
-       "content": [{"type": "text", "text": "Forecast service unavailable"}]},
+       "content": [{"type": "text", "text": "Forecast service unavailable."},
+                   {"type": "text", "text": "Retry after 60 s."}]},
       {"type": "text", "text": "Never mind, thanks.",
        "cache_control": {"type": "ephemeral", "ttl": "1h"}}
     ]}
@@ -161,7 +163,7 @@ TEST(AnthropicRequest, ConversationToOpenAiBody) {
                        "function": {"name": "get_forecast",
                                     "arguments": "{\"location\":\"Paris, France\",\"days\":1}"}}]},
       {"role": "tool", "tool_call_id": "toolu_01CswdEQBMshySk6Y9DFKrfq",
-       "content": "Forecast service unavailable"},
+       "content": "Forecast service unavailable.\nRetry after 60 s."},
       {"role": "user", "content": "Never mind, thanks."}
     ],
     "tools": [)") + std::string(kWeatherTool) + R"(,
@@ -205,7 +207,8 @@ TEST(AnthropicRequest, ConversationRoundTrip) {
          "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"},
         {"type": "text", "text": "The first photo is from Paris. Let me check the weather."},
         {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": "get_weather",
-         "input": {"location": "Paris, France", "unit": "celsius"}}]},
+         "input": {"location": "Paris, France", "unit": "celsius"},
+         "cache_control": {"type": "ephemeral"}}]},
       {"role": "user", "content": [
         {"type": "tool_result", "tool_use_id": "toolu_01A09q90qw90lq917835lq9",
          "content": "15 degrees, light rain"}]},
@@ -219,7 +222,7 @@ TEST(AnthropicRequest, ConversationRoundTrip) {
          "input": {"location": "Paris, France", "days": 1}}]},
       {"role": "user", "content": [
         {"type": "tool_result", "tool_use_id": "toolu_01CswdEQBMshySk6Y9DFKrfq",
-         "content": "Forecast service unavailable", "is_error": true},
+         "content": "Forecast service unavailable.\nRetry after 60 s.", "is_error": true},
         {"type": "text", "text": "Never mind, thanks.",
          "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}
     ],
@@ -261,7 +264,7 @@ TEST(AnthropicRequest, UnifiedModelOfTheConversation) {
   const Part& failed = req.messages[6].parts.at(0);
   EXPECT_EQ(failed.kind, Part::Kind::kToolResult);
   EXPECT_TRUE(failed.is_error);
-  EXPECT_EQ(failed.text, "Forecast service unavailable");
+  EXPECT_EQ(failed.text, "Forecast service unavailable.\nRetry after 60 s.");
   EXPECT_EQ(req.messages[7].parts.at(0).cache_control.ttl, "1h");
   EXPECT_EQ(req.thinking_budget, 4096);
   EXPECT_EQ(req.parallel_tool_calls, false);

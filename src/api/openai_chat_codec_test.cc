@@ -64,7 +64,7 @@ void ExpectAnthropicRefuses(std::string_view body, std::string_view param) {
 
 // Everything an OpenAI SDK sends in a tool round: system and developer messages (string and text
 // parts), an image as a data: URL, two user turns in a row, two parallel tool calls, their results
-// (one as text parts), a follow-up user turn, and the usual options.
+// (one as two text parts), a follow-up user turn, and the usual options.
 constexpr std::string_view kConversation = R"({
   "model": "gpt-4o",
   "messages": [
@@ -87,7 +87,8 @@ constexpr std::string_view kConversation = R"({
     {"role": "tool", "tool_call_id": "call_abc123",
      "content": "{\"temperature\": 22, \"unit\": \"celsius\", \"description\": \"Sunny\"}"},
     {"role": "tool", "tool_call_id": "call_def456",
-     "content": [{"type": "text", "text": "{\"temperature\": 15, \"unit\": \"celsius\"}"}]},
+     "content": [{"type": "text", "text": "{\"temperature\": 15, \"unit\": \"celsius\"}"},
+                 {"type": "text", "text": "cached 5 minutes ago"}]},
     {"role": "user", "content": "Summarise both in one sentence."}
   ],
   "tools": [{
@@ -135,7 +136,7 @@ TEST(OpenAiChatRequest, ConversationToAnthropicBody) {
         {"type": "tool_result", "tool_use_id": "call_abc123",
          "content": "{\"temperature\": 22, \"unit\": \"celsius\", \"description\": \"Sunny\"}"},
         {"type": "tool_result", "tool_use_id": "call_def456",
-         "content": "{\"temperature\": 15, \"unit\": \"celsius\"}"},
+         "content": "{\"temperature\": 15, \"unit\": \"celsius\"}\ncached 5 minutes ago"},
         {"type": "text", "text": "Summarise both in one sentence."}]}
     ],
     "max_tokens": 4096,
@@ -187,7 +188,8 @@ TEST(OpenAiChatRequest, UnifiedModel) {
   EXPECT_EQ(req.messages[2].parts[1].arguments,
             "{\"location\": \"Paris, France\", \"unit\": \"celsius\"}");
   EXPECT_EQ(req.messages[4].parts.at(0).tool_call_id, "call_def456");
-  EXPECT_EQ(req.messages[4].parts.at(0).text, "{\"temperature\": 15, \"unit\": \"celsius\"}");
+  EXPECT_EQ(req.messages[4].parts.at(0).text,
+            "{\"temperature\": 15, \"unit\": \"celsius\"}\ncached 5 minutes ago");
   const Part& image = req.messages[0].parts.at(1);
   EXPECT_EQ(image.kind, Part::Kind::kImage);
   EXPECT_EQ(image.media_type, "image/png");
