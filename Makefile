@@ -40,11 +40,13 @@ check-sanitizers: setup-tests asan
 # libFuzzer targets for the sans-I/O codecs (clang-14). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := src/http/sse.cc src/providers/openai/openai_stream.cc src/api/openai_request.cc src/core/error.cc src/core/json_parse.cc \
-  src/providers/gemini/gemini_codec.cc
+  src/providers/gemini/gemini_codec.cc src/api/json_fields.cc src/api/openai_errors.cc src/api/openai_chat_codec.cc \
+  src/api/anthropic_messages.cc src/providers/upstream_errors.cc src/providers/openai/openai_chat_adapter.cc \
+  src/providers/anthropic/anthropic_adapter.cc
 fuzz:
 	scripts/setup.sh --sanitizers
 	mkdir -p build/fuzz
-	for t in sse_splitter openai_request gemini_stream; do \
+	for t in sse_splitter openai_request gemini_stream anthropic_stream openai_stream anthropic_request; do \
 	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined -Isrc \
 	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -o build/fuzz/$$t || exit 1; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
