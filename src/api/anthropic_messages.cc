@@ -85,6 +85,7 @@ bool ReadToolResult(const json::object& block, const std::string& where, Part& p
       std::string at = Index(Field(where, "content"), i++);
       if (!item.is_object() || StringAt(item.get_object(), "type") != "text")
         return UnsupportedField(error, at, "only text tool results can be translated");
+      if (i > 1) p.text += '\n';  // one block per line, not run together
       p.text += StringAt(item.get_object(), "text");
     }
   } else {
@@ -137,7 +138,8 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
           !ReadImage(block, at, p, error) || !ReadCacheControl(block, at, p.cache_control, error))
         return false;
     } else if (type == "tool_use" && assistant) {
-      if (!OnlyKeys(block, {"type", "id", "name", "input", "cache_control"}, at, error))
+      if (!OnlyKeys(block, {"type", "id", "name", "input", "cache_control"}, at, error) ||
+          !ReadCacheControl(block, at, p.cache_control, error))
         return false;
       p.kind = Part::Kind::kToolCall;
       p.id = StringAt(block, "id");
@@ -168,8 +170,11 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
     }
     msg.parts.push_back(std::move(p));
   }
-  if (!results.parts.empty()) out.messages.push_back(std::move(results));
-  if (!msg.parts.empty() || results.parts.empty()) out.messages.push_back(std::move(msg));
+  // Decided before `results` is moved from (a moved-from vector is empty): a turn of tool results
+  // only must not leave an empty user message behind.
+  bool has_results = !results.parts.empty();
+  if (has_results) out.messages.push_back(std::move(results));
+  if (!msg.parts.empty() || !has_results) out.messages.push_back(std::move(msg));
   return true;
 }
 

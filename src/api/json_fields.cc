@@ -1,5 +1,7 @@
 #include "api/json_fields.h"
 
+#include <cstdint>
+
 namespace sluice::api {
 
 namespace json = boost::json;
@@ -74,7 +76,10 @@ uint64_t UintAt(const json::object& o, std::string_view key) {
   if (!v) return 0;
   if (v->is_uint64()) return v->get_uint64();
   if (v->is_int64() && v->get_int64() > 0) return static_cast<uint64_t>(v->get_int64());
-  if (v->is_double() && v->get_double() > 0) return static_cast<uint64_t>(v->get_double());
+  // A double beyond uint64_t's range would make the cast undefined: saturate.
+  if (v->is_double() && v->get_double() > 0)
+    return v->get_double() < 18446744073709551616.0 ? static_cast<uint64_t>(v->get_double())
+                                                    : UINT64_MAX;
   return 0;
 }
 

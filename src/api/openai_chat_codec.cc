@@ -150,7 +150,7 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
     if (p.tool_call_id.empty()) return InvalidField(error, Field(where, "tool_call_id"), "is required");
     std::vector<Part> texts;
     if (!ReadTextParts(content, content_param, texts, out.prompt_chars, error)) return false;
-    for (auto& t : texts) p.text += t.text;
+    for (auto& t : texts) p.text += (p.text.empty() ? "" : "\n") + t.text;  // a part per line
     msg.parts.push_back(std::move(p));
   } else {
     return UnsupportedField(error, Field(where, "role"),

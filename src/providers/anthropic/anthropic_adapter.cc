@@ -30,6 +30,9 @@ bool BlockFor(const Part& p, const std::string& where, json::array& out, Gateway
   json::object b;
   switch (p.kind) {
     case Part::Kind::kText:
+      // The Messages API refuses empty text blocks ("text content blocks must be non-empty");
+      // OpenAI clients send content "" beside tool_calls.
+      if (p.text.empty()) return true;
       b = {{"type", "text"}, {"text", p.text}};
       break;
     case Part::Kind::kImage: {
@@ -99,7 +102,11 @@ bool EncodeMessagesRequest(const api::ChatRequest& r, std::string_view model, st
     }
   }
   json::object o{{"model", model}, {"messages", std::move(messages)}};
-  o["max_tokens"] = r.max_tokens.value_or(kDefaultMaxTokens);
+  std::optional<int64_t> budget = r.thinking_budget;
+  if (!budget && !r.reasoning_effort.empty()) budget = BudgetForEffort(r.reasoning_effort);
+  // max_tokens includes the thinking budget, which must stay below it: a default leaves the
+  // answer kDefaultMaxTokens beyond the budget (4096 alone would refuse "medium" and "high").
+  o["max_tokens"] = r.max_tokens ? *r.max_tokens : kDefaultMaxTokens + budget.value_or(0);
   if (!r.system.empty()) {
     bool plain = true;
     for (const auto& p : r.system) plain = plain && !p.cache_control.set;
@@ -146,7 +153,8 @@ bool EncodeMessagesRequest(const api::ChatRequest& r, std::string_view model, st
       choice = {{"type", "tool"}, {"name", r.tool_choice.name}};
       break;
   }
-  if (r.parallel_tool_calls && !*r.parallel_tool_calls) {
+  // tool_choice "none" takes no disable_parallel_tool_use (only auto, any and tool do).
+  if (r.parallel_tool_calls && !*r.parallel_tool_calls && r.tool_choice.kind != TK::kNone) {
     if (choice.empty()) choice = {{"type", "auto"}};
     choice["disable_parallel_tool_use"] = true;
   }
@@ -159,10 +167,7 @@ bool EncodeMessagesRequest(const api::ChatRequest& r, std::string_view model, st
     for (const auto& s : r.stop) stop.push_back(json::value(s));
     o["stop_sequences"] = std::move(stop);
   }
-  if (r.thinking_budget || !r.reasoning_effort.empty()) {
-    int64_t budget = r.thinking_budget ? *r.thinking_budget : BudgetForEffort(r.reasoning_effort);
-    o["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", budget}};
-  }
+  if (budget) o["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
   if (!r.user.empty()) o["metadata"] = json::object{{"user_id", r.user}};
   if (r.response_format.kind == api::ResponseFormat::Kind::kJsonObject ||
       r.response_format.kind == api::ResponseFormat::Kind::kJsonSchema)
@@ -320,7 +325,9 @@ class MessagesStreamDecoder final : public StreamDecoder {
       } else {
         return true;  // citations and other deltas without a unified form
       }
-      if (!d.text.empty() && (d.kind != K::kToolCallArgs || tool_calls_ > 0)) emit(d);
+      // input_json_delta also streams the input of server tools (server_tool_use blocks), which
+      // are no unified tool call: only the open tool_use block's fragments are arguments.
+      if (!d.text.empty() && (d.kind != K::kToolCallArgs || block_is_tool_)) emit(d);
     } else if (type == "message_delta") {
       if (const json::object* delta = api::ObjectAt(o, "delta")) {
         std::string_view reason = api::StringAt(*delta, "stop_reason");

@@ -3,9 +3,10 @@
 // the answer, whole or as message_start ... message_stop events, back into the unified model.
 //
 // Mappings worth knowing: max_tokens is required by Anthropic, so a request without one gets
-// kDefaultMaxTokens; reasoning_effort becomes a thinking budget (low 1024, medium 4096, high
-// 16384); parallel_tool_calls=false becomes disable_parallel_tool_use. Unified input tokens count
-// cache reads and writes (Anthropic's input_tokens does not).
+// kDefaultMaxTokens (plus the thinking budget, which must stay below max_tokens); reasoning_effort
+// becomes a thinking budget (low 1024, medium 4096, high 16384); parallel_tool_calls=false becomes
+// disable_parallel_tool_use (not with tool_choice none); empty text parts are not sent. Unified
+// input tokens count cache reads and writes (Anthropic's input_tokens does not).
 #include <memory>
 #include <string>
 #include <string_view>

@@ -20,8 +20,10 @@ json::value ContentValue(const std::vector<Part>& parts) {
   bool text_only = true;
   for (const auto& p : parts) text_only = text_only && p.kind == Part::Kind::kText;
   if (text_only) {
+    // Separate blocks stay separate lines (as the Anthropic encoder joins system blocks, and as
+    // vLLM flattens text parts for string-only chat templates): "A." + "B." is not "A.B.".
     std::string text;
-    for (const auto& p : parts) text += p.text;
+    for (const auto& p : parts) text += (text.empty() ? "" : "\n") + p.text;
     return json::value(text);
   }
   json::array out;
