@@ -146,7 +146,9 @@ void NoteKeyResult(const RequestContext& ctx, int status,
                    std::optional<std::chrono::milliseconds> retry_after) {
   if (ctx.key_index < 0) return;
   const routing::KeyPool* pool = ctx.snapshot->key_pool(ctx.target->provider->name);
-  if (!pool) return;
+  // A lone key is never set aside: there is nothing to rotate to, and the endpoint's own health
+  // (outlier detection, retry-after) already governs how hard it is tried.
+  if (!pool || pool->size() < 2) return;
   auto i = static_cast<size_t>(ctx.key_index);
   if (status == 401 || status == 403)
     pool->OnAuthFailure(i, std::chrono::steady_clock::now());
@@ -219,7 +221,9 @@ awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx, http::Upstre
   ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
   NoteKeyResult(ctx, call.status(), r.retry_after);
   int status = call.status();
-  r.key_set_aside = ctx.key_index >= 0 && (status == 401 || status == 403 || status == 429);
+  const routing::KeyPool* pool = ctx.snapshot->key_pool(provider.name);
+  r.key_set_aside = ctx.key_index >= 0 && pool && pool->size() > 1 &&
+                    (status == 401 || status == 403 || status == 429);
   // A provider may quote the key it refused; the client and the log never see it.
   if (std::string_view key = AttemptKey(ctx); key.size() >= 4)
     for (size_t at; (at = r.error.message.find(key)) != std::string::npos;)

@@ -4,6 +4,7 @@
 // 16x), one answered 429 rests until its retry-after (or key_rest_time); afterwards it is used
 // again, and a success clears its record. Keys are picked weighted-random among the usable ones.
 // Sans-I/O: the caller passes the time. Lives in the config snapshot: a reload starts afresh.
+// The proxy records outcomes only for pools of two or more keys (a lone key has no alternative).
 #include <atomic>
 #include <chrono>
 #include <memory>

@@ -11,6 +11,7 @@ const T = { timeout: 30_000 };
 const BAD = 'sk-bad-0123456789';
 const GOOD = 'sk-good-0123456789';
 const BUSY = 'sk-busy-0123456789';
+const BAD2 = 'sk-bad2-0123456789';
 const body = { model: 'pooled', messages: [{ role: 'user', content: 'hi' }] };
 
 let fake;
@@ -22,7 +23,8 @@ function config(keys, { deadTime = '10m' } = {}) {
     extraProviders: [
       { name: 'pool', type: 'openai', base_url: fake.baseUrl, read_timeout: '2s', key_dead_time: deadTime, api_keys: keys },
     ],
-    extraModels: [{ name: 'pooled', provider: 'pool' }],
+    // Two attempts: with two refused keys, the answer is the second key's own 401.
+    extraModels: [{ name: 'pooled', provider: 'pool', retry: { attempts: 2 } }],
   });
 }
 
@@ -42,7 +44,7 @@ async function reloadKeys(keys, opts) {
 
 before(async () => {
   fake = await startFakeProvider();
-  fake.setKeyRules({ reject: [BAD], ratelimit: [BUSY] });
+  fake.setKeyRules({ reject: [BAD, BAD2], ratelimit: [BUSY] });
   gw = await startGateway(
     config([
       { id: 'bad', key: BAD, weight: 10 },
@@ -85,8 +87,8 @@ describe('key pool', () => {
     assert.ok(busy.back_in_s > 20 && busy.back_in_s <= 30, `rests for retry-after: ${busy.back_in_s}`);
   });
 
-  it('every key refused: 502 provider_auth_failed, without the key in the message', T, async () => {
-    await reloadKeys([{ id: 'only', key: BAD }], { deadTime: '1s' });
+  it('every key refused: 502 provider_auth_failed, without the keys in the messages', T, async () => {
+    await reloadKeys([{ id: 'bad1', key: BAD }, { id: 'bad2', key: BAD2 }], { deadTime: '1s' });
     // Until every worker has switched, a request may still carry the previous config's good key.
     const res = await waitFor(async () => {
       const r = await postJson(`${gw.url}/v1/chat/completions`, body);
@@ -94,14 +96,25 @@ describe('key pool', () => {
     }, 10_000, { what: 'the reloaded key set in use' });
     assert.equal(res.status, 502);
     assert.equal(res.json.error.code, 'provider_auth_failed');
-    assert.ok(!res.text.includes(BAD), 'the refused key is redacted from the upstream message');
+    assert.ok(!res.text.includes(BAD) && !res.text.includes(BAD2), 'refused keys are redacted');
     assert.match(res.json.error.message, /\[redacted\]/);
     const again = await postJson(`${gw.url}/v1/chat/completions`, body);
     assert.equal(again.status, 502);
     assert.match(again.json.error.message, /every API key of provider 'pool' was refused/);
   });
 
+  it('a lone key is never set aside', T, async () => {
+    await reloadKeys([{ id: 'lone', key: BAD }]);
+    await waitFor(async () => (await postJson(`${gw.url}/v1/chat/completions`, body)).json?.error?.message?.includes('[redacted]'), 10_000, { what: 'the lone key in use' });
+    const again = await postJson(`${gw.url}/v1/chat/completions`, body);
+    assert.match(again.json.error.message, /answered 401/, 'the upstream is asked again');
+    assert.equal((await providerKeys())[0].state, 'up');
+  });
+
   it('a dead key is used again after its dead time', T, async () => {
+    await reloadKeys([{ id: 'bad1', key: BAD }, { id: 'bad2', key: BAD2 }], { deadTime: '1s' });
+    await waitFor(async () => (await postJson(`${gw.url}/v1/chat/completions`, body)).status === 502, 10_000, { what: 'keys refused' });
+    assert.equal((await providerKeys())[0].state, 'dead');
     fake.setKeyRules({ reject: [], ratelimit: [] });  // the operator fixed the key upstream
     await waitFor(async () => (await providerKeys())[0].state === 'up', 5000, { what: 'key back up' });
     const res = await postJson(`${gw.url}/v1/chat/completions`, body);
@@ -115,7 +128,7 @@ describe('key pool', () => {
       (await getJson(`${gw.adminUrl}/admin/providers`)).text,
       gw.stderr(),
     ];
-    for (const t of texts) for (const key of [BAD, GOOD, BUSY]) assert.ok(!t.includes(key), `${key} leaked`);
+    for (const t of texts) for (const key of [BAD, BAD2, GOOD, BUSY]) assert.ok(!t.includes(key), `${key} leaked`);
     assert.ok(gw.accessLog().some((l) => l.key_id === 'good'), 'the log names keys by id');
   });
 });
