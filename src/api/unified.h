@@ -18,7 +18,7 @@
 namespace sluice::api {
 
 // The API a client speaks to the gateway; errors and answers are rendered in it.
-enum class Dialect { kOpenAi, kAnthropic };
+enum class Dialect { kOpenAi, kOpenAiResponses, kAnthropic };
 
 // Anthropic-style prompt-cache marker ("ephemeral", optional ttl); carried, not interpreted.
 struct CacheControl {

@@ -12,6 +12,7 @@
 
 #include "api/anthropic_messages.h"
 #include "api/openai_errors.h"
+#include "api/openai_responses.h"
 #include "core/json_parse.h"
 
 namespace sluice::proxy {
@@ -42,12 +43,22 @@ void Finish(RequestContext& ctx) {
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
 }
 
-enum class Endpoint { kChat, kCompletions, kEmbeddings, kModels, kMessages, kCountTokens, kUnknown };
+enum class Endpoint {
+  kChat,
+  kCompletions,
+  kEmbeddings,
+  kResponses,
+  kModels,
+  kMessages,
+  kCountTokens,
+  kUnknown
+};
 
 Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
   if (path == "/v1/chat/completions") return *method_needed = "POST", Endpoint::kChat;
   if (path == "/v1/completions") return *method_needed = "POST", Endpoint::kCompletions;
   if (path == "/v1/embeddings") return *method_needed = "POST", Endpoint::kEmbeddings;
+  if (path == "/v1/responses") return *method_needed = "POST", Endpoint::kResponses;
   if (path == "/v1/models") return *method_needed = "GET", Endpoint::kModels;
   if (path == "/v1/messages") return *method_needed = "POST", Endpoint::kMessages;
   if (path == "/v1/messages/count_tokens") return *method_needed = "POST", Endpoint::kCountTokens;
@@ -63,7 +74,9 @@ awaitable<void> ReplyError(RequestContext& ctx, const GatewayError& error) {
   if (ex.response_started()) {
     // Too late for a status code: the stream ends with an error event (no [DONE]).
     std::string event = anthropic ? api::RenderAnthropicStreamError(error)
-                                  : api::RenderOpenAiStreamError(error);
+                        : ctx.dialect == api::Dialect::kOpenAiResponses
+                            ? api::RenderResponsesStreamError(error, 0)
+                            : api::RenderOpenAiStreamError(error);
     co_await ex.StreamChunk(event, /*last=*/true);
     ex.set_keep_alive(false);
     co_return;
@@ -89,6 +102,7 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   Endpoint endpoint = MatchEndpoint(path, &method_needed);
   if (endpoint == Endpoint::kMessages || endpoint == Endpoint::kCountTokens)
     ctx.dialect = api::Dialect::kAnthropic;
+  if (endpoint == Endpoint::kResponses) ctx.dialect = api::Dialect::kOpenAiResponses;
   if (endpoint == Endpoint::kUnknown) {
     GatewayError error(ErrorCode::kCallerNotFound, "no such endpoint: " + o.path);
     co_await ReplyError(ctx, error);
@@ -99,8 +113,9 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
     co_await ReplyError(ctx, error);
   } else if (endpoint == Endpoint::kModels) {
     co_await HandleModels(ctx);
-  } else if (endpoint == Endpoint::kMessages || endpoint == Endpoint::kCountTokens) {
-    co_await HandleMessages(ctx, endpoint == Endpoint::kCountTokens);
+  } else if (endpoint == Endpoint::kMessages || endpoint == Endpoint::kCountTokens ||
+             endpoint == Endpoint::kResponses) {
+    co_await HandleUnified(ctx, endpoint == Endpoint::kCountTokens);
   } else {
     api::ApiKind kind = endpoint == Endpoint::kChat          ? api::ApiKind::kChatCompletions
                         : endpoint == Endpoint::kCompletions ? api::ApiKind::kCompletions
@@ -135,7 +150,7 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   co_await ServeModel(ctx);
 }
 
-awaitable<void> GatewayHandler::HandleMessages(RequestContext& ctx, bool count_tokens) {
+awaitable<void> GatewayHandler::HandleUnified(RequestContext& ctx, bool count_tokens) {
   boost::system::error_code ec;
   json::value doc = core::ParseJson(ctx.exchange.request().body(), &ctx.arena, ec);
   if (ec || !doc.is_object()) {
@@ -147,22 +162,27 @@ awaitable<void> GatewayHandler::HandleMessages(RequestContext& ctx, bool count_t
   }
   auto request = std::make_unique<api::ChatRequest>();
   GatewayError error;
-  bool ok = count_tokens ? api::DecodeAnthropicCountTokens(doc.get_object(), *request, error)
-                         : api::DecodeAnthropicRequest(doc.get_object(), *request, error);
+  const json::object& body = doc.get_object();
+  bool ok = ctx.dialect == api::Dialect::kOpenAiResponses
+                ? api::DecodeResponsesRequest(body, *request, error)
+            : count_tokens ? api::DecodeAnthropicCountTokens(body, *request, error)
+                           : api::DecodeAnthropicRequest(body, *request, error);
   if (!ok) {
     co_await ReplyError(ctx, error);
     co_return;
   }
   auto& o = ctx.outcome;
   o.model = request->model;
-  o.operation = count_tokens ? "count_tokens" : "chat";
+  o.operation = count_tokens                                      ? "count_tokens"
+                : ctx.dialect == api::Dialect::kOpenAiResponses ? "responses"
+                                                                : "chat";
   o.stream = request->stream;
   if (count_tokens) {
     // A local estimate (about four characters per token), whatever serves the model.
     uint32_t tokens = api::EstimateTokens(request->prompt_chars);
-    std::string body = json::serialize(json::object{{"input_tokens", tokens}});
+    std::string count = json::serialize(json::object{{"input_tokens", tokens}});
     o.status = 200;
-    co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
+    co_await ctx.exchange.Reply(200, "application/json", count, ctx.response_headers);
     co_return;
   }
   ctx.parsed.stream = request->stream;

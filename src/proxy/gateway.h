@@ -18,8 +18,9 @@ class GatewayHandler : public http::RequestHandler {
  private:
   boost::asio::awaitable<void> HandleInference(RequestContext& ctx, api::ApiKind kind);
   boost::asio::awaitable<void> HandleModels(RequestContext& ctx);
-  // Anthropic ingress: /v1/messages and /v1/messages/count_tokens.
-  boost::asio::awaitable<void> HandleMessages(RequestContext& ctx, bool count_tokens);
+  // Ingress served through the unified model: Anthropic /v1/messages (and count_tokens) and
+  // OpenAI /v1/responses.
+  boost::asio::awaitable<void> HandleUnified(RequestContext& ctx, bool count_tokens);
   // Routes the parsed request (ctx.outcome.model) and serves it with failover.
   boost::asio::awaitable<void> ServeModel(RequestContext& ctx);
 
@@ -56,6 +57,8 @@ boost::asio::awaitable<bool> VertexAccessToken(RequestContext& ctx, std::string&
 api::ChatRequest* UnifiedRequest(RequestContext& ctx, core::GatewayError& error);
 // How the answer is named in the client's dialect (id prefix, model).
 api::ResponseIds ClientResponseIds(const RequestContext& ctx);
+// A whole unified answer as a body in the client's dialect.
+std::string EncodeClientResponse(const RequestContext& ctx, const api::ChatResponse& response);
 // Renders unified deltas in the client's dialect; needs ctx.unified.
 std::unique_ptr<api::StreamEncoder> NewClientStreamEncoder(const RequestContext& ctx);
 

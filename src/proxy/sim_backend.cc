@@ -2,8 +2,6 @@
 // at the configured token rate. Streams go through the same Exchange as relayed ones.
 #include <ctime>
 
-#include "api/anthropic_messages.h"
-#include "api/openai_chat_codec.h"
 #include "providers/sim/sim_generator.h"
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
@@ -100,7 +98,7 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
   co_return AttemptResult::Committed();
 }
 
-// The sim for clients of another dialect (Anthropic): the same answer as unified deltas, rendered
+// The sim for clients of another dialect (Anthropic, Responses): the same answer as unified deltas, rendered
 // by the client's encoder.
 awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
   core::GatewayError error;
@@ -131,10 +129,7 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
     response.finish = finish;
     response.usage = o.usage;
     response.has_usage = true;
-    api::ResponseIds ids = ClientResponseIds(ctx);
-    std::string body = ctx.dialect == api::Dialect::kAnthropic
-                           ? api::EncodeAnthropicResponse(response, ids)
-                           : api::EncodeOpenAiChatResponse(response, ids);
+    std::string body = EncodeClientResponse(ctx, response);
     co_await ex.Reply(200, "application/json", body, ctx.response_headers);
     co_return AttemptResult::Committed();
   }

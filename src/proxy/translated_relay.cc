@@ -7,6 +7,7 @@
 
 #include "api/anthropic_messages.h"
 #include "api/openai_chat_codec.h"
+#include "api/openai_responses.h"
 #include "http/sse.h"
 #include "providers/anthropic/anthropic_adapter.h"
 #include "providers/bedrock/converse_codec.h"
@@ -148,10 +149,7 @@ awaitable<AttemptResult> RelayTranslatedJson(RequestContext& ctx, http::Upstream
   if (!response.has_usage) response.usage = EstimatedUsage(*ctx.unified, 0);
   ctx.outcome.has_usage = true;
   ctx.outcome.usage = response.usage;
-  api::ResponseIds ids = ClientResponseIds(ctx);
-  std::string out = ctx.dialect == api::Dialect::kAnthropic
-                        ? api::EncodeAnthropicResponse(response, ids)
-                        : api::EncodeOpenAiChatResponse(response, ids);
+  std::string out = EncodeClientResponse(ctx, response);
   ctx.outcome.status = 200;
   co_await ctx.exchange.Reply(200, "application/json", out, ctx.response_headers);
   co_return AttemptResult::Committed();
@@ -283,15 +281,33 @@ api::ChatRequest* UnifiedRequest(RequestContext& ctx, GatewayError& error) {
 
 api::ResponseIds ClientResponseIds(const RequestContext& ctx) {
   api::ResponseIds ids;
-  ids.id = (ctx.dialect == api::Dialect::kAnthropic ? "msg_" : "chatcmpl-") + ctx.outcome.request_id;
+  std::string_view prefix = ctx.dialect == api::Dialect::kAnthropic          ? "msg_"
+                            : ctx.dialect == api::Dialect::kOpenAiResponses ? "resp_"
+                                                                            : "chatcmpl-";
+  ids.id = std::string(prefix) + ctx.outcome.request_id;
   ids.model = ctx.outcome.model;
   ids.created = static_cast<int64_t>(std::time(nullptr));
   return ids;
 }
 
+std::string EncodeClientResponse(const RequestContext& ctx, const api::ChatResponse& response) {
+  api::ResponseIds ids = ClientResponseIds(ctx);
+  switch (ctx.dialect) {
+    case api::Dialect::kAnthropic:
+      return api::EncodeAnthropicResponse(response, ids);
+    case api::Dialect::kOpenAiResponses:
+      return api::EncodeResponsesResponse(response, ids);
+    case api::Dialect::kOpenAi:
+      break;
+  }
+  return api::EncodeOpenAiChatResponse(response, ids);
+}
+
 std::unique_ptr<api::StreamEncoder> NewClientStreamEncoder(const RequestContext& ctx) {
   if (ctx.dialect == api::Dialect::kAnthropic)
     return api::NewAnthropicStreamEncoder(ClientResponseIds(ctx));
+  if (ctx.dialect == api::Dialect::kOpenAiResponses)
+    return api::NewResponsesStreamEncoder(ClientResponseIds(ctx));
   return api::NewOpenAiChatStreamEncoder(ClientResponseIds(ctx), ctx.unified->include_usage);
 }
 

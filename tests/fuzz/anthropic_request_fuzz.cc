@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes as the body of POST /v1/messages (and of count_tokens): JSON
-// parsing, the Anthropic request decoder, then the unified request encoded for an OpenAI chat
+// parsing, the Anthropic request decoder (and the OpenAI chat and Responses decoders), then the unified request encoded for an OpenAI chat
 // upstream and for an Anthropic upstream; the same DOM also through the OpenAI chat decoder.
 // Invariants: no crash; every rejection carries a caller_* code and a message quoting the field it
 // names (param); every body an encoder produces is a JSON object.
@@ -10,6 +10,7 @@
 
 #include "api/anthropic_messages.h"
 #include "api/openai_chat_codec.h"
+#include "api/openai_responses.h"
 #include "core/json_parse.h"
 #include "providers/anthropic/anthropic_adapter.h"
 #include "providers/openai/openai_chat_adapter.h"
@@ -55,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const boost::json::object& body = doc.get_object();
   using Decoder = bool (*)(const boost::json::object&, sluice::api::ChatRequest&, GatewayError&);
   for (Decoder decode : {&sluice::api::DecodeAnthropicRequest, &sluice::api::DecodeAnthropicCountTokens,
-                         &sluice::api::DecodeOpenAiChatRequest}) {
+                         &sluice::api::DecodeOpenAiChatRequest,
+                         &sluice::api::DecodeResponsesRequest}) {
     sluice::api::ChatRequest req;
     GatewayError error;
     if (decode(body, req, error))
