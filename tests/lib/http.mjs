@@ -1,5 +1,6 @@
 // Small HTTP helpers for tests: JSON requests over fetch, an SSE reader that timestamps each event,
 // and a raw HTTP/1.1 client over node:net for requests fetch cannot (or should not) send.
+import fs from 'node:fs';
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -276,12 +277,30 @@ export function rawRequest(port, { method = 'GET', path = '/', headers = {}, bod
 }
 
 /** A port on 127.0.0.1 with nothing listening (bound, then closed). */
+/**
+ * A loopback port nothing listens on, for "connection refused" tests. It is taken below the
+ * kernel's ephemeral range, so no later bind(0) of this run (a fake provider, the gateway) can
+ * be handed the same port.
+ */
 export async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    /* not Linux: keep the usual default */
+  }
+  for (;;) {
+    const port = low - 1 - Math.floor(Math.random() * Math.min(8000, low - 2000));
+    const srv = net.createServer();
+    const free = await new Promise((resolve) => {
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((r) => srv.close(r));
+      return port;
+    }
+  }
 }
 
 /** Parses Prometheus text exposition into [{name, labels, value}] (comments skipped). */
