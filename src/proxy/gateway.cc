@@ -178,7 +178,23 @@ awaitable<void> GatewayHandler::HandleUnified(RequestContext& ctx, bool count_to
                                                                 : "chat";
   o.stream = request->stream;
   if (count_tokens) {
-    // A local estimate (about four characters per token), whatever serves the model.
+    // An Anthropic provider counts exactly; for any other, a local estimate (about four
+    // characters per token).
+    ctx.route = ctx.snapshot->routes.Resolve(o.model);
+    const routing::Route* route = ctx.route.route;
+    if (route && !route->targets.empty() &&
+        route->targets.front().provider->type == config::ProviderType::kAnthropic) {
+      ctx.target = &route->targets.front();
+      ctx.upstream_model = routing::UpstreamModel(*ctx.target, ctx.route.requested);
+      o.route = route->model->name;
+      o.provider = ctx.target->provider->name;
+      o.provider_type = config::ProviderTypeName(ctx.target->provider->type);
+      doc.get_object()["model"] = ctx.upstream_model;
+      std::string forwarded = json::serialize(doc);  // named: no temporaries into co_await
+      AttemptResult result = co_await CountTokensUpstream(ctx, forwarded);
+      if (!result.committed) co_await ReplyError(ctx, result.error);
+      co_return;
+    }
     uint32_t tokens = api::EstimateTokens(request->prompt_chars);
     std::string count = json::serialize(json::object{{"input_tokens", tokens}});
     o.status = 200;

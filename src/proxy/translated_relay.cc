@@ -354,4 +354,40 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
   co_return result;
 }
 
+awaitable<AttemptResult> CountTokensUpstream(RequestContext& ctx, std::string body) {
+  const config::Provider& provider = *ctx.target->provider;
+  const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
+  AttemptResult result;
+  if (!origin) {
+    result.error = GatewayError(ErrorCode::kGatewayInternal, "provider has no origin");
+    co_return result;
+  }
+  if (!PickKey(ctx, result)) co_return result;
+  std::string auth;
+  if (!AttemptKey(ctx).empty()) auth = "x-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
+  auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
+  std::string head =
+      BuildHead(ctx, *origin, provider, "/messages/count_tokens", auth, body.size(), false);
+  UpstreamExchange ux;
+  UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, body, ux);
+  if (failure != UpstreamFailure::kNone) {
+    result = FailedBeforeCommit(ctx, failure, provider);
+  } else if (ux.call->status() != 200) {
+    result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
+  } else {
+    NoteKeyResult(ctx, 200, std::nullopt);
+    std::string answer;
+    failure = co_await ReadWholeBody(ctx, *ux.call, answer, kMaxErrorBody);
+    if (failure != UpstreamFailure::kNone) {
+      result = FailedBeforeCommit(ctx, failure, provider);
+    } else {
+      ctx.outcome.status = 200;
+      co_await ctx.exchange.Reply(200, "application/json", answer, ctx.response_headers);
+      result = AttemptResult::Committed();
+    }
+  }
+  ReleaseUpstream(ctx, *origin, ux);
+  co_return result;
+}
+
 }  // namespace sluice::proxy

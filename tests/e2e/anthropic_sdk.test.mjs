@@ -126,6 +126,16 @@ describe('anthropic SDK → anthropic upstream', () => {
     assert.equal(result.content, 'sunny');
   });
 
+  it('messages.countTokens is answered by the Anthropic upstream', T, async () => {
+    const msgs = [{ role: 'user', content: 'count me' }];
+    const count = await client.messages.countTokens({ model: 'claude', system: 'Be brief.', messages: msgs });
+    assert.equal(count.input_tokens, 1000 + JSON.stringify(msgs).length);
+    const up = lastRequest('/v1/messages/count_tokens');
+    assert.equal(up.body.model, 'claude-sonnet-4-5');
+    assert.equal(up.body.system, 'Be brief.');
+    assert.equal(up.headers['x-api-key'], 'sk-ant-upstream');
+  });
+
   it('an upstream 429 is a RateLimitError naming the provider', T, async () => {
     await assert.rejects(
       client.messages.create({ model: 'claude', max_tokens: 8, messages }, { headers: { 'x-fake-status': '429' } }),

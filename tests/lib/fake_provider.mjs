@@ -329,6 +329,14 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
 
     const route = `${req.method} ${routePath}`;
     switch (route) {
+      case 'POST /v1/messages/count_tokens': {
+        if (!h['anthropic-version'])
+          return sendJson(res, 400, anthropicErrorBody(400, 'anthropic-version header is required'));
+        if (body?.max_tokens !== undefined)
+          return sendJson(res, 400, anthropicErrorBody(400, 'max_tokens: Extra inputs are not permitted'));
+        // A recognisable count: 1000 + characters of the JSON messages.
+        return sendJson(res, 200, { input_tokens: 1000 + JSON.stringify(body?.messages ?? []).length });
+      }
       case 'POST /v1/messages': {
         if (!h['anthropic-version'])
           return sendJson(res, 400, anthropicErrorBody(400, 'anthropic-version header is required'));
