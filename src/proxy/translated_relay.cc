@@ -157,6 +157,17 @@ awaitable<AttemptResult> RelayTranslatedJson(RequestContext& ctx, http::Upstream
 
 constexpr size_t kMaxHeldBytes = 64 * 1024;
 
+// x-sluice-usage: trailer on a translated OpenAI stream: the usage event goes just before [DONE].
+void InsertUsageTrailer(const RequestContext& ctx, const api::StreamEncoder& encoder,
+                        const api::ChatRequest& request, uint64_t content_deltas,
+                        std::string& out) {
+  constexpr std::string_view kDone = "data: [DONE]\n\n";
+  if (!out.ends_with(kDone)) return;
+  core::TokenUsage usage =
+      encoder.usage_reported() ? encoder.usage() : EstimatedUsage(request, content_deltas);
+  out.insert(out.size() - kDone.size(), telemetry::RenderUsageTrailer(ctx.outcome, usage));
+}
+
 bool IsStreamBody(const config::Provider& provider, std::string_view content_type) {
   if (provider.type == config::ProviderType::kBedrock)
     return content_type.starts_with("application/vnd.amazon.eventstream");
@@ -240,6 +251,7 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
     } else if (done) {
       encoder->End(out);  // also when the upstream ended without its terminator event
       committed = true;
+      if (ctx.usage_trailer) InsertUsageTrailer(ctx, *encoder, *ctx.unified, content_deltas, out);
     }
     if (committed && !out.empty()) {
       call.set_deadline(total_deadline);

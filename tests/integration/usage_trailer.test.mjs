@@ -11,7 +11,15 @@ let fake, gw;
 
 before(async () => {
   fake = await startFakeProvider();
-  gw = await startGateway(baseConfig({ fakeBaseUrl: fake.baseUrl }));
+  gw = await startGateway(
+    baseConfig({
+      fakeBaseUrl: fake.baseUrl,
+      extraProviders: [
+        { name: 'fake-anthropic', type: 'anthropic', base_url: fake.url, read_timeout: '2s', forward_headers: ['x-fake-*'] },
+      ],
+      extraModels: [{ name: 'claude', provider: 'fake-anthropic' }],
+    }),
+  );
 }, T);
 
 after(async () => {
@@ -22,7 +30,7 @@ after(async () => {
 const body = (model) => ({ model, stream: true, messages: [{ role: 'user', content: 'hello' }] });
 
 describe('usage trailer', () => {
-  for (const model of ['gpt-4o-mini', 'sim']) {
+  for (const model of ['gpt-4o-mini', 'sim', 'claude']) {
     it(`sends the sluice.usage event before [DONE] when asked (${model})`, T, async () => {
       const res = await streamSSE(`${gw.url}/v1/chat/completions`, body(model), {
         headers: { 'x-sluice-usage': 'trailer', 'x-fake-usage': '11,3' },
@@ -39,6 +47,9 @@ describe('usage trailer', () => {
       if (model === 'sim') {
         assert.equal(trailer.backend, 'sim');
         assert.equal(trailer.usage.output_tokens, 5);
+      } else if (model === 'claude') {  // a translated stream
+        assert.equal(trailer.backend, 'fake-anthropic');
+        assert.deepEqual([trailer.usage.input_tokens, trailer.usage.output_tokens], [11, 3]);
       } else {
         assert.equal(trailer.backend, 'fake');
         assert.deepEqual([trailer.usage.input_tokens, trailer.usage.output_tokens], [11, 3]);
