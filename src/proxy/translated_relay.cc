@@ -7,6 +7,7 @@
 
 #include "api/anthropic_messages.h"
 #include "api/openai_chat_codec.h"
+#include "api/openai_embeddings.h"
 #include "api/openai_responses.h"
 #include "http/sse.h"
 #include "providers/anthropic/anthropic_adapter.h"
@@ -14,6 +15,7 @@
 #include "providers/bedrock/event_stream.h"
 #include "providers/bedrock/sigv4.h"
 #include "providers/gemini/gemini_codec.h"
+#include "providers/gemini/gemini_embeddings.h"
 #include "providers/gemini/vertex_auth.h"
 #include "providers/openai/openai_chat_adapter.h"
 #include "proxy/gateway.h"
@@ -360,6 +362,64 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
     } else {
       ux.call->set_deadline(ux.total_deadline);
       result = co_await RelayTranslatedJson(ctx, *ux.call, provider);
+    }
+  }
+  ReleaseUpstream(ctx, *origin, ux);
+  co_return result;
+}
+
+awaitable<AttemptResult> AttemptGeminiEmbeddings(RequestContext& ctx) {
+  const config::Provider& provider = *ctx.target->provider;
+  const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
+  AttemptResult result;
+  if (!origin) {
+    result.error = GatewayError(ErrorCode::kGatewayInternal, "provider has no origin");
+    co_return result;
+  }
+  std::string body;
+  size_t count = 0;
+  GatewayError error;
+  if (!providers::gemini::EncodeGeminiEmbeddings(ctx.parsed.body(), ctx.upstream_model, body,
+                                                 &count, error))
+    co_return AttemptResult::Failed(FailureClass::kCaller, error);
+  if (!PickKey(ctx, result)) co_return result;
+  std::string path = "/models/" +
+                     providers::bedrock::UriEncode(ctx.upstream_model, /*encode_slash=*/true) +
+                     ":batchEmbedContents";
+  std::string auth;
+  if (!AttemptKey(ctx).empty()) auth = "x-goog-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
+  std::string head = BuildHead(ctx, *origin, provider, path, auth, body.size(), false);
+  UpstreamExchange ux;
+  UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, body, ux);
+  if (failure != UpstreamFailure::kNone) {
+    result = FailedBeforeCommit(ctx, failure, provider);
+  } else if (ux.call->status() < 200 || ux.call->status() >= 300) {
+    result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
+  } else {
+    NoteKeyResult(ctx, ux.call->status(), std::nullopt);
+    ux.call->set_deadline(ux.total_deadline);
+    std::string answer;
+    failure = co_await ReadWholeBody(ctx, *ux.call, answer, kMaxJsonBody);
+    std::vector<std::vector<double>> vectors;
+    if (failure != UpstreamFailure::kNone) {
+      result = FailedBeforeCommit(ctx, failure, provider);
+    } else if (!providers::gemini::DecodeGeminiEmbeddings(answer, vectors, error) ||
+               vectors.size() != count) {
+      ctx.outcome.error_detail = "upstream embeddings answer is malformed or incomplete";
+      result = AttemptResult::Failed(FailureClass::kTransient,
+                                     FailureError(UpstreamFailure::kBadResponse, provider.name, false));
+    } else {
+      // Gemini reports no usage for embeddings: the prompt is estimated.
+      auto& o = ctx.outcome;
+      o.has_usage = true;
+      o.usage.input = api::EstimateTokens(ctx.parsed.prompt_chars);
+      o.usage.estimated = true;
+      const boost::json::value* format = ctx.parsed.body().if_contains("encoding_format");
+      bool base64 = format && format->is_string() && format->get_string() == "base64";
+      std::string out = api::RenderOpenAiEmbeddings(vectors, base64, o.model, o.usage.input);
+      o.status = 200;
+      co_await ctx.exchange.Reply(200, "application/json", out, ctx.response_headers);
+      result = AttemptResult::Committed();
     }
   }
   ReleaseUpstream(ctx, *origin, ux);

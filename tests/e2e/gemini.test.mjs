@@ -40,7 +40,10 @@ before(async () => {
           forward_headers: ['x-fake-*'],
         },
       ],
-      extraModels: [{ name: 'gemini', provider: 'fake-gemini', upstream_model: 'gemini-2.5-flash' }],
+      extraModels: [
+        { name: 'gemini', provider: 'fake-gemini', upstream_model: 'gemini-2.5-flash' },
+        { name: 'gemini-embed', provider: 'fake-gemini', upstream_model: 'text-embedding-004' },
+      ],
     }),
   );
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
@@ -130,6 +133,35 @@ describe('openai SDK → gemini upstream', () => {
         return true;
       },
     );
+  });
+});
+
+describe('openai SDK embeddings → gemini batchEmbedContents', () => {
+  it('one vector per input, dimensions passed on', T, async () => {
+    const res = await openai.embeddings.create({ model: 'gemini-embed', input: ['alpha', 'beta'], dimensions: 3 });
+    assert.equal(res.data.length, 2);
+    assert.equal(res.data[0].embedding.length, 3);
+    assert.equal(res.data[1].index, 1);
+    assert.ok(res.usage.prompt_tokens > 0);
+    const up = fake.requests.at(-1);
+    assert.equal(up.path, '/v1beta/models/text-embedding-004:batchEmbedContents');
+    assert.deepEqual(up.body.requests[0], {
+      model: 'models/text-embedding-004',
+      content: { parts: [{ text: 'alpha' }] },
+      outputDimensionality: 3,
+    });
+    // The SDK asked for base64; the floats survive the round trip (float32 precision).
+    const direct = await openai.embeddings.create({ model: 'gemini-embed', input: 'alpha', dimensions: 3, encoding_format: 'float' });
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(direct.data[0].embedding[i] - res.data[0].embedding[i]) < 1e-6);
+  });
+
+  it('token-id inputs cannot be sent to Gemini', T, async () => {
+    await assert.rejects(openai.embeddings.create({ model: 'gemini-embed', input: [[1, 2, 3]] }), (err) => {
+      assert.equal(err.status, 400);
+      assert.equal(err.code, 'caller_unsupported_feature');
+      assert.equal(err.param, 'input');
+      return true;
+    });
   });
 });
 

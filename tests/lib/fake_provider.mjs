@@ -315,6 +315,14 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
         return sendJson(res, 401, googleErrorBody(401, 'fake: request had invalid authentication credentials'));
     }
     if (bedrock) return bedrockAnswer(req, res, rec, body, decodeURIComponent(bedrock[1]), bedrock[2], extra, resetAfter, abort.signal);
+    const embed = req.method === 'POST' ? /\/models\/([^/:]+):batchEmbedContents$/.exec(url.pathname) : null;
+    if (embed) {
+      if (!Array.isArray(body?.requests)) return sendJson(res, 400, googleErrorBody(400, 'fake: requests is required'));
+      const embeddings = body.requests.map((r) => ({
+        values: fakeVector(r.content?.parts?.[0]?.text ?? '', r.outputDimensionality ?? 4),
+      }));
+      return sendJson(res, 200, { embeddings }, extra);
+    }
     if (gemini) return geminiAnswer(req, res, rec, body, decodeURIComponent(gemini[1]), gemini[2], extra, resetAfter, abort.signal);
 
     // Azure OpenAI: /openai/deployments/<deployment>/<operation>?api-version=..., key in api-key.

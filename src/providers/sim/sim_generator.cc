@@ -1,5 +1,7 @@
 #include "providers/sim/sim_generator.h"
 
+#include "api/openai_embeddings.h"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cmath>
@@ -62,29 +64,6 @@ json::object Envelope(ApiKind kind, const ResponseIds& ids, bool chunk) {
   return {{"id", ids.id}, {"object", object}, {"created", ids.created}, {"model", ids.model}};
 }
 
-std::string Base64Floats(const std::vector<double>& values) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string bytes;
-  for (double d : values) {
-    float f = static_cast<float>(d);
-    uint32_t bits;
-    std::memcpy(&bits, &f, sizeof bits);
-    for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((bits >> (8 * b)) & 0xff));
-  }
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size())
-      n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
-  }
-  return out;
-}
 
 std::string_view FinishReason(const SimAnswer& answer) {
   return answer.truncated ? "length" : "stop";
@@ -170,9 +149,9 @@ std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseId
   } else {
     items.push_back(std::string(input.get_string()));
   }
-  json::array data;
-  for (size_t i = 0; i < items.size(); ++i) {
-    uint64_t seed = Fnv1a(items[i]);
+  std::vector<std::vector<double>> vectors;
+  for (const auto& item : items) {
+    uint64_t seed = Fnv1a(item);
     std::vector<double> v(settings.embedding_dims);
     double norm = 0;
     for (uint32_t d = 0; d < settings.embedding_dims; ++d) {
@@ -181,22 +160,10 @@ std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseId
     }
     norm = norm > 0 ? std::sqrt(norm) : 1;
     for (double& x : v) x /= norm;
-    json::value embedding;
-    if (base64) {
-      embedding = Base64Floats(v);
-    } else {
-      json::array values;
-      for (double x : v) values.push_back(x);
-      embedding = std::move(values);
-    }
-    data.push_back(json::object{{"object", "embedding"}, {"index", i}, {"embedding", embedding}});
+    vectors.push_back(std::move(v));
   }
   *prompt_tokens = api::EstimateTokens(request.prompt_chars);
-  return json::serialize(json::object{{"object", "list"},
-                                      {"data", std::move(data)},
-                                      {"model", ids.model},
-                                      {"usage", json::object{{"prompt_tokens", *prompt_tokens},
-                                                             {"total_tokens", *prompt_tokens}}}});
+  return api::RenderOpenAiEmbeddings(vectors, base64, ids.model, *prompt_tokens);
 }
 
 }  // namespace sluice::providers::sim
