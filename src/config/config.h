@@ -164,6 +164,35 @@ struct Model {
   RetryPolicy retry;
 };
 
+// A client of the gateway, known by its API keys (sent as Authorization: Bearer, x-api-key or
+// api-key, whatever the client's dialect). Keys are kept only as SHA-256 hashes once loaded.
+struct Consumer {
+  std::string name;
+  std::string team;                  // optional; rate limits may be keyed by it
+  // The API keys, as SHA-256 hex digests (the loader hashes them; the secrets are not kept), and
+  // a short prefix of each for operators to tell them apart.
+  std::vector<std::string> key_hashes;
+  std::vector<std::string> key_prefixes;
+  std::vector<std::string> models;   // model names or wildcard patterns allowed; empty: all
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+// One rate-limit rule: budgets per fixed window for every distinct value of `by` (e.g. per
+// consumer), over requests for `models` (names or patterns; empty: all). Tokens are reserved at
+// admission (the prompt estimated locally, plus max_tokens or default_output_tokens) and
+// reconciled to the usage reported when the request ends, so concurrent requests cannot overshoot.
+struct RateLimitRule {
+  std::string name;
+  std::vector<std::string> by;  // "consumer", "team", "model", "route" or "header:<name>"
+  std::vector<std::string> models;
+  Millis window{60'000};
+  uint64_t requests = 0;  // 0: not limited
+  uint64_t input_tokens = 0;
+  uint64_t output_tokens = 0;
+  uint64_t total_tokens = 0;
+  uint32_t default_output_tokens = 256;
+};
+
 enum class AccessLogTarget { kStdout, kOff, kFile };
 
 struct AccessLog {
@@ -180,6 +209,9 @@ struct Config {
   AccessLog access_log;
   std::vector<Provider> providers;
   std::vector<Model> models;
+  std::vector<Consumer> consumers;  // none: no authentication (every request is anonymous)
+  bool anonymous = true;  // requests without a key are served; false by default with consumers
+  std::vector<RateLimitRule> rate_limits;
 
   const Provider* FindProvider(std::string_view name) const {
     for (const auto& p : providers)

@@ -1,5 +1,7 @@
 #include "config/config_loader.h"
 
+#include "core/sha256.h"
+
 #include <arpa/inet.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -122,6 +124,11 @@ std::string Printable(std::string_view text, size_t max_chars) {
 
 // Quotes a raw (pre-substitution) YAML value for an error message: short, one line.
 std::string Quote(std::string_view text) { return "'" + Printable(text, 60) + "'"; }
+
+std::string Lowercase(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -275,6 +282,8 @@ class Loader {
   void ReadProvider(const Field& item, Provider& provider);
   void ReadSim(const Field& field, SimSettings& sim);
   void ReadAws(const Field& field, AwsCredentials& aws);
+  void ReadConsumers(const Field& field, std::vector<Consumer>& consumers);
+  void ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules);
   void ReadVertex(const Field& field, VertexSettings& vertex);
   void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
   void ReadModels(const Field& field, Config& config);
@@ -706,7 +715,9 @@ std::optional<YAML::Node> Loader::ParseSingleDocument(const std::string& text) {
 
 void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   auto fields = ReadMap(
-      root, "", {"listen", "admin", "workers", "limits", "access_log", "providers", "models"});
+      root, "",
+      {"listen", "admin", "workers", "limits", "access_log", "providers", "models", "consumers",
+       "anonymous", "rate_limits"});
   if (!fields) return;
   auto find = [&](const char* key) -> const Field* {
     auto it = fields->find(key);
@@ -732,10 +743,125 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   RequireKey(*fields, root, "", "models");
   if (auto* f = find("providers")) ReadProviders(*f, config);
   if (auto* f = find("models")) ReadModels(*f, config);
+  if (auto* f = find("consumers")) ReadConsumers(*f, config.consumers);
+  config.anonymous = config.consumers.empty();
+  if (auto* f = find("anonymous")) Assign(config.anonymous, ReadBool(*f));
+  if (auto* f = find("rate_limits")) ReadRateLimits(*f, config.rate_limits);
   CheckProviderNames(config);
   CheckModelNames(config);
   CheckModelProviders(config);
   if (addresses_ok) CheckAddresses(config);
+}
+
+void Loader::ReadConsumers(const Field& field, std::vector<Consumer>& consumers) {
+  for (const auto& item : ReadList(field)) {
+    auto fields = ReadMap(item.value, item.path, {"name", "team", "keys", "models", "metadata"});
+    if (!fields) {
+      BadValue(item, "expected a map {name, team, keys, models, metadata}");
+      continue;
+    }
+    RequireKey(*fields, item.value, item.path, "name", "");
+    RequireKey(*fields, item.value, item.path, "keys", "");
+    Consumer c;
+    for (const auto& [key, f] : *fields) {
+      if (key == "name") {
+        auto name = ReadNonEmptyString(f);
+        if (name && !IsProviderName(*name))
+          BadValue(f, "consumer names may contain only letters, digits, '-', '_' and '.'");
+        else
+          Assign(c.name, name);
+        for (const auto& other : consumers)
+          if (name && other.name == *name) BadValue(f, "duplicate consumer " + Quote(*name));
+      } else if (key == "team") {
+        auto team = ReadNonEmptyString(f);
+        if (team && !IsProviderName(*team))
+          BadValue(f, "team names may contain only letters, digits, '-', '_' and '.'");
+        else
+          Assign(c.team, team);
+      } else if (key == "keys") {
+        for (const auto& k : ReadList(f)) {
+          auto secret = ReadNonEmptyString(k);
+          if (secret && secret->size() < 16)
+            BadValue(k, "an API key must have at least 16 characters");
+          else if (secret) {
+            c.key_hashes.push_back(core::Sha256Hex(*secret));
+            c.key_prefixes.push_back(secret->substr(0, 6) + "...");
+          }
+        }
+      } else if (key == "models") {
+        for (const auto& m : ReadList(f))
+          if (auto name = ReadNonEmptyString(m)) c.models.push_back(*name);
+      } else if (key == "metadata") {
+        if (!f.value.IsMap()) {
+          BadValue(f, "expected a map of strings");
+          continue;
+        }
+        for (const auto& kv : f.value)
+          c.metadata.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>(""));
+      }
+    }
+    consumers.push_back(std::move(c));
+  }
+}
+
+void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules) {
+  for (const auto& item : ReadList(field)) {
+    auto fields =
+        ReadMap(item.value, item.path,
+                {"name", "by", "models", "window", "requests", "input_tokens", "output_tokens",
+                 "total_tokens", "default_output_tokens"});
+    if (!fields) {
+      BadValue(item, "expected a map");
+      continue;
+    }
+    RequireKey(*fields, item.value, item.path, "name", "");
+    RateLimitRule rule;
+    for (const auto& [key, f] : *fields) {
+      auto count = [&](uint64_t& out) {
+        Assign(out, ReadInteger(f, 1, std::numeric_limits<uint64_t>::max()));
+      };
+      if (key == "name") {
+        auto name = ReadNonEmptyString(f);
+        if (name && !IsProviderName(*name))
+          BadValue(f, "rule names may contain only letters, digits, '-', '_' and '.'");
+        else
+          Assign(rule.name, name);
+      } else if (key == "by") {
+        for (const auto& b : ReadList(f)) {
+          auto v = ReadNonEmptyString(b);
+          if (!v) continue;
+          bool header = v->rfind("header:", 0) == 0 && v->size() > 7;
+          if (*v == "consumer" || *v == "team" || *v == "model" || *v == "route" || header)
+            rule.by.push_back(header ? "header:" + Lowercase(v->substr(7)) : *v);
+          else
+            BadValue(b, "expected consumer, team, model, route or header:<name>");
+        }
+      } else if (key == "models") {
+        for (const auto& m : ReadList(f))
+          if (auto name = ReadNonEmptyString(m)) rule.models.push_back(*name);
+      } else if (key == "window") {
+        auto window = ReadDuration(f);
+        if (window && (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24)))
+          BadValue(f, "a window is between 1s and 1d");
+        else
+          Assign(rule.window, window);
+      } else if (key == "requests") {
+        count(rule.requests);
+      } else if (key == "input_tokens") {
+        count(rule.input_tokens);
+      } else if (key == "output_tokens") {
+        count(rule.output_tokens);
+      } else if (key == "total_tokens") {
+        count(rule.total_tokens);
+      } else if (key == "default_output_tokens") {
+        Assign(rule.default_output_tokens, ReadInteger(f, 1, 10'000'000));
+      }
+    }
+    if (!rule.requests && !rule.input_tokens && !rule.output_tokens && !rule.total_tokens)
+      AddError(item.value, item.path + ": a rule needs at least one of requests, input_tokens, "
+                                       "output_tokens, total_tokens");
+    rules.push_back(std::move(rule));
+  }
 }
 
 void Loader::ReadLimits(const Field& field, ServerLimits& limits) {

@@ -1,0 +1,88 @@
+#include "policy/rate_limiter.h"
+
+#include <algorithm>
+
+namespace sluice::policy {
+
+namespace {
+
+int64_t Millis(RateLimiter::Time t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Budget left under `limit` (0 = unlimited: returns -1).
+int64_t Left(uint64_t limit, uint64_t used) {
+  if (!limit) return -1;
+  return used >= limit ? 0 : static_cast<int64_t>(limit - used);
+}
+
+void Tighten(int64_t& limit_out, int64_t& remaining_out, uint64_t limit, int64_t remaining) {
+  if (remaining < 0) return;
+  if (remaining_out < 0 || remaining < remaining_out) {
+    remaining_out = remaining;
+    limit_out = static_cast<int64_t>(limit);
+  }
+}
+
+}  // namespace
+
+RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Time now,
+                                         Reservation& reservation) {
+  Decision d;
+  int64_t now_ms = Millis(now);
+  std::lock_guard lock(mu_);
+  if (++admissions_ % 4096 == 0)  // forget buckets whose window ended (bounded memory)
+    std::erase_if(buckets_, [&](const auto& kv) {
+      return kv.second.window_start_ms + 24 * 3600 * 1000 < now_ms;
+    });
+  std::vector<Bucket*> buckets;
+  for (const Charge& c : charges) {
+    const auto& r = *c.rule;
+    int64_t window_ms = r.window.count();
+    int64_t start = now_ms / window_ms * window_ms;
+    Bucket& b = buckets_[c.bucket];
+    if (b.window_start_ms != start) b = Bucket{start, 0, 0, 0};
+    buckets.push_back(&b);
+    auto refuse = [&](const char* dimension) {
+      d.admitted = false;
+      d.rule = r.name;
+      d.dimension = dimension;
+      d.retry_after = std::chrono::milliseconds(start + window_ms - now_ms);
+    };
+    if (r.requests && b.requests + 1 > r.requests) refuse("requests");
+    else if (r.input_tokens && b.input + c.input > r.input_tokens) refuse("input_tokens");
+    else if (r.output_tokens && b.output + c.output > r.output_tokens) refuse("output_tokens");
+    else if (r.total_tokens && b.input + b.output + c.input + c.output > r.total_tokens)
+      refuse("total_tokens");
+    if (!d.admitted) return d;  // nothing reserved anywhere
+  }
+  for (size_t i = 0; i < charges.size(); ++i) {
+    const Charge& c = charges[i];
+    const auto& r = *c.rule;
+    Bucket& b = *buckets[i];
+    b.requests += 1;
+    b.input += c.input;
+    b.output += c.output;
+    reservation.held.push_back({c.bucket, b.window_start_ms, c.input, c.output});
+    Tighten(d.limit_requests, d.remaining_requests, r.requests, Left(r.requests, b.requests));
+    uint64_t token_limit = r.total_tokens ? r.total_tokens : std::max(r.input_tokens, r.output_tokens);
+    uint64_t token_used = r.total_tokens ? b.input + b.output
+                          : r.input_tokens ? b.input
+                                           : b.output;
+    Tighten(d.limit_tokens, d.remaining_tokens, token_limit, Left(token_limit, token_used));
+  }
+  return d;
+}
+
+void RateLimiter::Reconcile(const Reservation& reservation, uint64_t input, uint64_t output) {
+  std::lock_guard lock(mu_);
+  for (const auto& h : reservation.held) {
+    auto it = buckets_.find(h.bucket);
+    if (it == buckets_.end() || it->second.window_start_ms != h.window_start_ms) continue;
+    Bucket& b = it->second;
+    b.input = b.input - std::min(b.input, h.input) + input;
+    b.output = b.output - std::min(b.output, h.output) + output;
+  }
+}
+
+}  // namespace sluice::policy

@@ -1,0 +1,65 @@
+#pragma once
+// Token and request rate limits over fixed windows (aligned to wall-clock multiples of the window),
+// in memory and shared by all workers (one short critical section per admission and per
+// reconciliation). Admission reserves what a request may use — one request, its estimated prompt
+// tokens, and max_tokens (or the rule's default) of output — in every bucket it falls in, or
+// nothing at all; when the request ends, the reservation is replaced by the usage it really had.
+// So concurrent requests cannot together overshoot a limit. Sans-I/O: the caller passes the time.
+// Outlives config reloads: counters are keyed by rule name and the bucket's values.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+
+namespace sluice::policy {
+
+class RateLimiter {
+ public:
+  using Time = std::chrono::system_clock::time_point;
+
+  // What one request asks of one rule's bucket.
+  struct Charge {
+    const config::RateLimitRule* rule;
+    std::string bucket;  // rule name + the values of its `by` keys
+    uint64_t input = 0;
+    uint64_t output = 0;
+  };
+  // Held by the request until it ends.
+  struct Reservation {
+    struct Held {
+      std::string bucket;
+      int64_t window_start_ms;
+      uint64_t input;
+      uint64_t output;
+    };
+    std::vector<Held> held;
+  };
+  struct Decision {
+    bool admitted = true;
+    std::string rule;        // the rule that refused
+    std::string dimension;   // "requests", "input_tokens", "output_tokens", "total_tokens"
+    std::chrono::milliseconds retry_after{0};
+    // For x-ratelimit-* headers: the tightest request and token budgets (-1: none applies).
+    int64_t limit_requests = -1, remaining_requests = -1;
+    int64_t limit_tokens = -1, remaining_tokens = -1;
+  };
+
+  Decision Admit(const std::vector<Charge>& charges, Time now, Reservation& reservation);
+  // Replaces the reservation by the actual usage (in windows that are still current).
+  void Reconcile(const Reservation& reservation, uint64_t input, uint64_t output);
+
+ private:
+  struct Bucket {
+    int64_t window_start_ms = 0;
+    uint64_t requests = 0, input = 0, output = 0;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  uint64_t admissions_ = 0;
+};
+
+}  // namespace sluice::policy
