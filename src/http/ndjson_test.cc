@@ -36,7 +36,8 @@ TEST(Ndjson, LinesSplitAnywhereAcrossFeeds) {
     for (size_t off = 0; off < stream.size(); off += cut) chunks.push_back(stream.substr(off, cut));
     auto lines = FeedAll(splitter, chunks);
     ASSERT_EQ(lines.size(), 3u) << "cut every " << cut;
-    EXPECT_EQ(lines[1], "{\"model\":\"llama3.2\",\"message\":{\"content\":\" sky\"},\"done\":false}");
+    EXPECT_EQ(lines[1],
+              "{\"model\":\"llama3.2\",\"message\":{\"content\":\" sky\"},\"done\":false}");
     EXPECT_EQ(splitter.pending_bytes(), 0u);
   }
 }

@@ -46,7 +46,8 @@ class MessageEncoder {
     for (size_t i = 0; i < messages.size(); ++i) {
       const api::Message& m = messages[i];
       std::string where = At("messages", i);
-      bool ok = m.role == api::Role::kAssistant ? Assistant(m, where, out) : UserOrTool(m, where, out);
+      bool ok = m.role == api::Role::kAssistant ? Assistant(m, where, out)
+                                                : UserOrTool(m, where, out);
       if (!ok) return false;
     }
     return true;

@@ -432,8 +432,9 @@ TEST(OllamaStream, LengthAndLinesAfterTheEnd) {
       "\"prompt_eval_count\":3,\"eval_count\":2}\n"
       "{\"error\":\"ignored: the answer is complete\"}\n");
   EXPECT_TRUE(run.ok);
-  EXPECT_EQ(run.deltas, (std::vector<std::string>{"start  m", "text a", "text b", "finish length",
-                                                  "usage in=3 out=2 cached=0 created=0 reasoning=0"}));
+  EXPECT_EQ(run.deltas,
+            (std::vector<std::string>{"start  m", "text a", "text b", "finish length",
+                                      "usage in=3 out=2 cached=0 created=0 reasoning=0"}));
 }
 
 // docs/api/errors.mdx "Errors that occur while streaming": content, then an {"error"} line.
@@ -448,7 +449,8 @@ TEST(OllamaStream, InBandErrors) {
   EXPECT_EQ(run.deltas, (std::vector<std::string>{"start  gemma4", "text  Yes"}));
 
   // A cloud model's upstream failure carries its status.
-  NdjsonRun limited = Drive("{\"error\":\"you have reached your hourly usage limit\",\"status\":429}\n");
+  NdjsonRun limited =
+      Drive("{\"error\":\"you have reached your hourly usage limit\",\"status\":429}\n");
   EXPECT_FALSE(limited.ok);
   EXPECT_EQ(limited.error.code, ErrorCode::kProviderRateLimited);
   EXPECT_TRUE(limited.deltas.empty());
