@@ -11,7 +11,9 @@
 #include "api/unified.h"
 #include "providers/anthropic/anthropic_adapter.h"
 #include "providers/bedrock/converse_codec.h"
+#include "providers/dashscope/dashscope_native.h"
 #include "providers/gemini/gemini_codec.h"
+#include "providers/ollama/ollama_chat.h"
 #include "providers/openai/openai_chat_adapter.h"
 
 namespace sluice::providers {
@@ -40,6 +42,14 @@ std::map<std::string, Encoder> Encoders() {
       {"bedrock",
        [body](const ChatRequest& r, core::GatewayError& e) mutable {
          return bedrock::EncodeConverseRequest(r, body, e);
+       }},
+      {"ollama",
+       [body](const ChatRequest& r, core::GatewayError& e) mutable {
+         return ollama::EncodeOllamaChatRequest(r, "m", body, e);
+       }},
+      {"dashscope-native",
+       [body](const ChatRequest& r, core::GatewayError& e) mutable {
+         return dashscope::EncodeDashScopeRequest(r, "m", body, e);
        }},
   };
 }
