@@ -33,8 +33,9 @@ struct ServerLimits {
 enum class ProviderType {
   kOpenAi,       // OpenAI and any OpenAI-compatible server (vLLM, SGLang, llama.cpp, DeepSeek...)
   kAzureOpenAi,  // Azure OpenAI: deployments, api-version, api-key header
-  kOllama,       // Ollama's OpenAI-compatible API
-  kDashScope,    // Alibaba DashScope (Qwen), OpenAI-compatible mode
+  kOllama,           // Ollama's native /api/chat (NDJSON streams)
+  kDashScope,        // Alibaba DashScope (Qwen), OpenAI-compatible mode
+  kDashScopeNative,  // DashScope's native text-generation API
   kAnthropic,
   kGemini,
   kVertex,  // Gemini on Vertex AI: OAuth2 access tokens minted from a service-account key

@@ -29,13 +29,14 @@
 namespace sluice::config {
 
 constexpr ProviderType kProviderTypes[] = {
-    ProviderType::kOpenAi,    ProviderType::kAzureOpenAi, ProviderType::kOllama,
-    ProviderType::kDashScope, ProviderType::kAnthropic,   ProviderType::kGemini,
-    ProviderType::kVertex,    ProviderType::kBedrock,     ProviderType::kSim};
+    ProviderType::kOpenAi,          ProviderType::kAzureOpenAi, ProviderType::kOllama,
+    ProviderType::kDashScope,       ProviderType::kDashScopeNative, ProviderType::kAnthropic,
+    ProviderType::kGemini,          ProviderType::kVertex,      ProviderType::kBedrock,
+    ProviderType::kSim};
 
 bool SpeaksOpenAi(ProviderType type) {
   return type == ProviderType::kOpenAi || type == ProviderType::kAzureOpenAi ||
-         type == ProviderType::kOllama || type == ProviderType::kDashScope;
+         type == ProviderType::kDashScope;
 }
 
 std::string_view ProviderTypeName(ProviderType type) {
@@ -48,6 +49,8 @@ std::string_view ProviderTypeName(ProviderType type) {
       return "ollama";
     case ProviderType::kDashScope:
       return "dashscope";
+    case ProviderType::kDashScopeNative:
+      return "dashscope-native";
     case ProviderType::kAnthropic:
       return "anthropic";
     case ProviderType::kGemini:
@@ -65,7 +68,8 @@ std::string_view ProviderTypeName(ProviderType type) {
 std::string_view DefaultBasePath(ProviderType type) {
   if (type == ProviderType::kGemini) return "/v1beta";
   if (type == ProviderType::kBedrock || type == ProviderType::kAzureOpenAi ||
-      type == ProviderType::kVertex)
+      type == ProviderType::kVertex || type == ProviderType::kOllama ||
+      type == ProviderType::kDashScopeNative)
     return "";
   return "/v1";
 }

@@ -403,7 +403,8 @@ models:
   EXPECT_EQ(
       OneError("providers:\n  - name: x\n    type: watsonx\nmodels:\n  - {name: m, provider: x}\n"),
       "test.yaml:3:11: providers[0].type: unknown provider type 'watsonx' (expected one of "
-      "openai, azure-openai, ollama, dashscope, anthropic, gemini, vertex, bedrock, sim)");
+      "openai, azure-openai, ollama, dashscope, dashscope-native, anthropic, gemini, vertex, bedrock, "
+      "sim)");
 }
 
 TEST(ConfigLoaderTest, ForwardHeaderPatterns) {

@@ -9,11 +9,14 @@
 #include "api/openai_chat_codec.h"
 #include "api/openai_embeddings.h"
 #include "api/openai_responses.h"
+#include "http/ndjson.h"
 #include "http/sse.h"
 #include "providers/anthropic/anthropic_adapter.h"
 #include "providers/bedrock/converse_codec.h"
 #include "providers/bedrock/event_stream.h"
 #include "providers/bedrock/sigv4.h"
+#include "providers/dashscope/dashscope_native.h"
+#include "providers/ollama/ollama_chat.h"
 #include "providers/gemini/gemini_codec.h"
 #include "providers/gemini/gemini_embeddings.h"
 #include "providers/gemini/vertex_auth.h"
@@ -66,6 +69,19 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
   switch (provider.type) {
     case config::ProviderType::kBedrock:
       return BuildBedrock(ctx, request, provider, origin, out, error);
+    case config::ProviderType::kOllama:
+      out.path = "/api/chat";
+      if (!AttemptKey(ctx).empty())
+        out.auth = "authorization: Bearer " + std::string(AttemptKey(ctx)) + "\r\n";
+      return providers::ollama::EncodeOllamaChatRequest(request, ctx.upstream_model, out.body,
+                                                        error);
+    case config::ProviderType::kDashScopeNative:
+      out.path = "/api/v1/services/aigc/text-generation/generation";
+      if (!AttemptKey(ctx).empty())
+        out.auth = "authorization: Bearer " + std::string(AttemptKey(ctx)) + "\r\n";
+      if (request.stream) out.auth += "x-dashscope-sse: enable\r\n";
+      return providers::dashscope::EncodeDashScopeRequest(request, ctx.upstream_model, out.body,
+                                                          error);
     case config::ProviderType::kAnthropic:
       out.path = "/messages";
       if (!AttemptKey(ctx).empty()) out.auth = "x-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
@@ -99,6 +115,10 @@ bool DecodeEgressResponse(const config::Provider& provider, std::string_view bod
     return providers::gemini::DecodeGeminiResponse(body, out, error);
   if (provider.type == config::ProviderType::kBedrock)
     return providers::bedrock::DecodeConverseResponse(body, out, error);
+  if (provider.type == config::ProviderType::kOllama)
+    return providers::ollama::DecodeOllamaChatResponse(body, out, error);
+  if (provider.type == config::ProviderType::kDashScopeNative)
+    return providers::dashscope::DecodeDashScopeResponse(body, out, error);
   return providers::openai::DecodeChatResponse(body, out, error);
 }
 
@@ -110,6 +130,10 @@ std::unique_ptr<providers::StreamDecoder> NewEgressStreamDecoder(const config::P
     return std::make_unique<providers::gemini::GeminiStreamDecoder>();
   if (provider.type == config::ProviderType::kBedrock)
     return std::make_unique<providers::bedrock::ConverseStreamDecoder>();
+  if (provider.type == config::ProviderType::kOllama)
+    return std::make_unique<providers::ollama::OllamaChatStreamDecoder>();
+  if (provider.type == config::ProviderType::kDashScopeNative)
+    return std::make_unique<providers::dashscope::DashScopeStreamDecoder>();
   return providers::openai::NewChatStreamDecoder();
 }
 
@@ -173,6 +197,8 @@ void InsertUsageTrailer(const RequestContext& ctx, const api::StreamEncoder& enc
 bool IsStreamBody(const config::Provider& provider, std::string_view content_type) {
   if (provider.type == config::ProviderType::kBedrock)
     return content_type.starts_with("application/vnd.amazon.eventstream");
+  if (provider.type == config::ProviderType::kOllama)
+    return content_type.starts_with("application/x-ndjson");
   return content_type.starts_with("text/event-stream");
 }
 
@@ -180,10 +206,12 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
                                                const config::Provider& provider,
                                                http::UpstreamCall::TimePoint total_deadline) {
   http::Exchange& ex = ctx.exchange;
-  // Bedrock streams are AWS event-stream messages; every other provider streams SSE.
+  // Bedrock streams are AWS event-stream messages, Ollama's are JSON lines; the others are SSE.
   bool aws_framing = provider.type == config::ProviderType::kBedrock;
+  bool ndjson_framing = provider.type == config::ProviderType::kOllama;
   http::SseSplitter splitter;
   providers::bedrock::EventStreamDecoder aws_frames;
+  http::NdjsonSplitter lines;
   auto decoder = NewEgressStreamDecoder(provider);
   std::unique_ptr<api::StreamEncoder> encoder = NewClientStreamEncoder(ctx);
   ex.BeginStream(200, "text/event-stream", ctx.response_headers);
@@ -217,10 +245,16 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
         }
         feed(m.message_type == "exception" ? m.exception_type : m.event_type, m.payload);
       });
+    } else if (ndjson_framing) {
+      framed = lines.Feed(piece, [&](std::string_view line) { feed({}, line); });
+      if (done && f == UpstreamFailure::kNone)  // a last line without its newline
+        lines.Flush([&](std::string_view line) { feed({}, line); });
     } else {
       framed = splitter.Feed(piece, [&](const http::SseEvent& ev) { feed(ev.name, ev.data); });
     }
-    size_t pending = aws_framing ? aws_frames.pending_bytes() : splitter.pending_bytes();
+    size_t pending = aws_framing      ? aws_frames.pending_bytes()
+                     : ndjson_framing ? lines.pending_bytes()
+                                      : splitter.pending_bytes();
     if (!framed && !failed) {
       failed = true;
       error = FailureError(UpstreamFailure::kBadResponse, provider.name, committed);

@@ -1,6 +1,6 @@
-// End to end: the provider types that speak the OpenAI API with their own paths and credentials
-// (azure-openai, ollama, dashscope), with the official SDKs. OpenAI clients pass through; Anthropic
-// clients are translated.
+// End to end with the official SDKs: the provider types that speak the OpenAI API with their own
+// paths and credentials (azure-openai, dashscope), where OpenAI clients pass through and Anthropic
+// clients are translated; and the native Ollama and DashScope APIs, translated for everyone.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -26,13 +26,15 @@ before(async () => {
       wildcard: false,
       extraProviders: [
         { name: 'azure', type: 'azure-openai', base_url: fake.url, api_key: 'az-key', api_version: '2024-10-21', ...common },
-        { name: 'ollama', type: 'ollama', base_url: fake.baseUrl, ...common },
+        { name: 'ollama', type: 'ollama', base_url: fake.url, ...common },
         { name: 'qwen', type: 'dashscope', base_url: fake.baseUrl, api_key: 'ds-key', ...common },
+        { name: 'qwen-native', type: 'dashscope-native', base_url: fake.url, api_key: 'ds-key', ...common },
       ],
       extraModels: [
         { name: 'azure-gpt', provider: 'azure', upstream_model: 'my-gpt4o-deployment' },
         { name: 'llama', provider: 'ollama', upstream_model: 'llama3.2' },
         { name: 'qwen', provider: 'qwen', upstream_model: 'qwen-plus' },
+        { name: 'qwen-native', provider: 'qwen-native', upstream_model: 'qwen-max' },
       ],
     }),
   );
@@ -70,19 +72,75 @@ describe('azure-openai', () => {
   });
 });
 
-describe('ollama and dashscope (OpenAI-compatible endpoints)', () => {
-  it('ollama: no key, the upstream model name', T, async () => {
-    const completion = await openai.chat.completions.create({ model: 'llama', messages });
-    assert.equal(completion.choices[0].message.content, 'fake answer');
-    assert.equal(last().path, '/v1/chat/completions');
-    assert.equal(last().body.model, 'llama3.2');
-    assert.equal(last().headers.authorization, undefined);
-  });
-
-  it('dashscope: Bearer key; the anthropic SDK is translated', T, async () => {
+describe('dashscope (OpenAI-compatible mode)', () => {
+  it('Bearer key; the anthropic SDK is translated', T, async () => {
     const msg = await anthropic.messages.create({ model: 'qwen', max_tokens: 16, messages });
     assert.equal(msg.content[0].text, 'fake answer');
     assert.equal(last().headers.authorization, 'Bearer ds-key');
     assert.equal(last().body.model, 'qwen-plus');
+  });
+});
+
+describe('ollama (native /api/chat)', () => {
+  it('openai SDK: an /api/chat body, options, no key', T, async () => {
+    const completion = await openai.chat.completions.create({ model: 'llama', messages, max_tokens: 20, temperature: 0.4 });
+    assert.equal(completion.choices[0].message.content, 'fake answer');
+    assert.equal(completion.usage.prompt_tokens, 7);
+    const up = last();
+    assert.equal(up.path, '/api/chat');
+    assert.equal(up.body.model, 'llama3.2');
+    assert.equal(up.body.stream, false);
+    assert.deepEqual(up.body.options, { temperature: 0.4, num_predict: 20 });
+    assert.equal(up.headers.authorization, undefined);
+  });
+
+  it('NDJSON streams, split anywhere, become SSE for both SDKs', T, async () => {
+    const stream = await openai.chat.completions.create(
+      { model: 'llama', messages, stream: true, stream_options: { include_usage: true } },
+      { headers: { 'x-fake-chunks': '3', 'x-fake-split': '1', 'x-fake-usage': '4,3' } },
+    );
+    let text = '';
+    let usage = null;
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      text += chunk.choices[0]?.delta?.content ?? '';
+    }
+    assert.equal(text, 'tok0 tok1 tok2 ');
+    assert.deepEqual(usage, { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 });
+    const ms = anthropic.messages.stream({ model: 'llama', max_tokens: 16, messages }, { headers: { 'x-fake-tool-call': 'get_weather', 'x-fake-chunks': '1' } });
+    const msg = await ms.finalMessage();
+    assert.equal(msg.stop_reason, 'tool_use');
+    assert.deepEqual(msg.content.find((b) => b.type === 'tool_use').input, { city: 'Paris' });
+  });
+});
+
+describe('dashscope-native (text-generation API)', () => {
+  it('openai SDK: input.messages + parameters', T, async () => {
+    const completion = await openai.chat.completions.create({ model: 'qwen-native', messages, max_tokens: 30 });
+    assert.equal(completion.choices[0].message.content, 'fake answer');
+    const up = last();
+    assert.equal(up.path, '/api/v1/services/aigc/text-generation/generation');
+    assert.equal(up.headers.authorization, 'Bearer ds-key');
+    assert.equal(up.body.model, 'qwen-max');
+    assert.deepEqual(up.body.input.messages, [{ role: 'user', content: 'Say hello' }]);
+    assert.equal(up.body.parameters.max_tokens, 30);
+    assert.equal(up.body.parameters.result_format, 'message');
+  });
+
+  it('streams with X-DashScope-SSE and incremental output', T, async () => {
+    const stream = await openai.chat.completions.create({ model: 'qwen-native', messages, stream: true }, { headers: { 'x-fake-chunks': '3' } });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(text, 'tok0 tok1 tok2 ');
+    assert.equal(last().headers['x-dashscope-sse'], 'enable');
+    assert.equal(last().body.parameters.incremental_output, true);
+  });
+
+  it('a DashScope throttling error is provider_rate_limited', T, async () => {
+    await assert.rejects(openai.chat.completions.create({ model: 'qwen-native', messages }, { headers: { 'x-fake-status': '429' } }), (err) => {
+      assert.equal(err.status, 429);
+      assert.equal(err.code, 'provider_rate_limited');
+      return true;
+    });
   });
 });

@@ -11,7 +11,7 @@ import { startFakeProvider } from '../lib/fake_provider.mjs';
 import { startGateway, closeAll, testsDir, tempDir } from '../lib/gateway.mjs';
 
 const T = { timeout: 30_000 };
-const TYPES = ['openai', 'azure-openai', 'anthropic', 'gemini', 'vertex', 'bedrock', 'dashscope', 'ollama', 'sim'];
+const TYPES = ['openai', 'azure-openai', 'anthropic', 'gemini', 'vertex', 'bedrock', 'dashscope', 'dashscope-native', 'ollama', 'sim'];
 
 let fake;
 let gw;
@@ -51,6 +51,7 @@ before(async () => {
     AWS_SESSION_TOKEN: '',
     DASHSCOPE_BASE_URL: fake.baseUrl,
     DASHSCOPE_API_KEY: 'ds',
+    DASHSCOPE_NATIVE_BASE_URL: fake.url,
     OLLAMA_BASE_URL: fake.url,
   };
   const text = fs.readFileSync(path.resolve(testsDir, '../examples/providers.yaml'), 'utf8');

@@ -25,7 +25,9 @@
 // Dialects: POST /v1/chat/completions, /v1/completions, /v1/embeddings (OpenAI); POST
 // /v1/messages (Anthropic: needs an anthropic-version header, answers errors in Anthropic shape);
 // POST …/models/<model>:generateContent and :streamGenerateContent?alt=sse (Gemini, under any
-// prefix such as /v1beta or a Vertex project path; errors in Google's shape).
+// prefix such as /v1beta or a Vertex project path; errors in Google's shape); POST
+// /model/<id>/converse(-stream) (Bedrock, event-stream frames); POST /api/chat (Ollama, NDJSON
+// streams); POST /api/v1/services/aigc/text-generation/generation (DashScope native).
 //
 // Every request is recorded (see `startFakeProvider`), including the send time of each SSE event,
 // so tests can assert what the gateway sent upstream and when the fake emitted each event.
@@ -256,7 +258,8 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     const streaming =
       (body && typeof body === 'object' && body.stream === true) ||
       url.pathname.endsWith(':streamGenerateContent') ||
-      url.pathname.endsWith('/converse-stream');
+      url.pathname.endsWith('/converse-stream') ||
+      (url.pathname === '/api/v1/services/aigc/text-generation/generation' && h['x-dashscope-sse'] === 'enable');
     const resetAfter = intHeader(h, 'x-fake-reset-after', null);
     if (resetAfter !== null && (!streaming || resetAfter <= 0)) {
       rec.outcome = 'reset';
@@ -265,6 +268,8 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     }
 
     const anthropic = url.pathname === '/v1/messages';
+    const ollama = url.pathname === '/api/chat';
+    const dashscope = url.pathname === '/api/v1/services/aigc/text-generation/generation';
     const credential =
       String(h.authorization ?? '').replace(/^Bearer /, '') || h['x-api-key'] || h['api-key'] || h['x-goog-api-key'];
     if (credential && keyRules.reject.includes(credential)) {
@@ -284,9 +289,11 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
         ? anthropicErrorBody(status, 'fake failure')
         : gemini
           ? googleErrorBody(status, 'fake failure')
-          : bedrock
-            ? { message: 'fake failure' }
-            : errorBody('fake failure');
+          : bedrock || ollama
+            ? { message: 'fake failure', error: 'fake failure' }
+            : dashscope
+              ? { code: status === 429 ? 'Throttling.RateQuota' : 'InternalError', message: 'fake failure', request_id: 'r' }
+              : errorBody('fake failure');
       return sendJson(res, status, err, extra);
     }
     if (h['x-fake-body'] !== undefined) {
@@ -314,6 +321,8 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
       if (!issuedTokens.has(token))
         return sendJson(res, 401, googleErrorBody(401, 'fake: request had invalid authentication credentials'));
     }
+    if (ollama && req.method === 'POST') return ollamaAnswer(req, res, rec, body, extra, resetAfter, abort.signal);
+    if (dashscope && req.method === 'POST') return dashscopeAnswer(req, res, rec, body, streaming, extra, resetAfter, abort.signal);
     if (bedrock) return bedrockAnswer(req, res, rec, body, decodeURIComponent(bedrock[1]), bedrock[2], extra, resetAfter, abort.signal);
     const embed = req.method === 'POST' ? /\/models\/([^/:]+):batchEmbedContents$/.exec(url.pathname) : null;
     if (embed) {
@@ -619,6 +628,64 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     const token = `ya29.fake-${issuedTokens.size + 1}`;
     issuedTokens.add(token);
     return sendJson(res, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
+  }
+
+  // Ollama POST /api/chat: one JSON object, or NDJSON lines when "stream" is not false (Ollama's
+  // default is to stream).
+  async function ollamaAnswer(req, res, rec, body, extra, resetAfter, signal) {
+    const h = req.headers;
+    if (!body || !Array.isArray(body.messages)) return sendJson(res, 400, { error: 'fake: messages is required' });
+    const streamIt = body.stream !== false;
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
+    const u = parseUsage(h, streamIt ? chunks : 3);
+    const tool = h['x-fake-tool-call'];
+    const created_at = new Date().toISOString();
+    const calls = tool ? [{ function: { name: String(tool), arguments: { city: 'Paris' } } }] : undefined;
+    const final = (message) => ({
+      model: body.model, created_at, message, done: true, done_reason: 'stop',
+      ...(h['x-fake-no-usage'] === undefined && { prompt_eval_count: u.prompt_tokens, eval_count: u.completion_tokens }),
+    });
+    if (!streamIt)
+      return sendJson(res, 200, final({ role: 'assistant', content: tool ? '' : 'fake answer', ...(calls && { tool_calls: calls }) }), extra);
+    const line = (kind, data, index) => ({ kind, index, data, frame: `${JSON.stringify(data)}\n` });
+    const events = [];
+    for (let i = 0; i < chunks; i++)
+      events.push(line('content', { model: body.model, created_at, message: { role: 'assistant', content: `tok${i} ` }, done: false }, i));
+    if (calls) events.push(line('content', { model: body.model, created_at, message: { role: 'assistant', content: '', tool_calls: calls }, done: false }, chunks));
+    events.push(line('finish', final({ role: 'assistant', content: '' })));
+    return writeEvents(req, res, rec, events, { 'content-type': 'application/x-ndjson', ...extra }, resetAfter, signal);
+  }
+
+  // DashScope native text generation: JSON, or SSE `event:result` events with incremental output
+  // when the request carries X-DashScope-SSE: enable.
+  async function dashscopeAnswer(req, res, rec, body, streamIt, extra, resetAfter, signal) {
+    const h = req.headers;
+    if (!body?.input || !Array.isArray(body.input.messages))
+      return sendJson(res, 400, { code: 'InvalidParameter', message: 'fake: input.messages is required', request_id: 'r' });
+    const chunks = Math.max(0, intHeader(h, 'x-fake-chunks', 3));
+    const u = parseUsage(h, streamIt ? chunks : 3);
+    const usage = { input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+    const tool = h['x-fake-tool-call'];
+    const toolCalls = tool
+      ? [{ index: 0, id: `call_fake_${rec.seq}`, type: 'function', function: { name: String(tool), arguments: TOOL_ARGS.join('') } }]
+      : undefined;
+    const answer = (message, finish) => ({
+      output: { choices: [{ message: { role: 'assistant', ...message }, finish_reason: finish }] },
+      usage,
+      request_id: `req-fake-${rec.seq}`,
+    });
+    if (!streamIt)
+      return sendJson(res, 200, answer(tool ? { content: '', tool_calls: toolCalls } : { content: 'fake answer' }, tool ? 'tool_calls' : 'stop'), extra);
+    let id = 0;
+    const ev = (kind, data, index) => ({
+      kind, index, data,
+      frame: `id:${++id}\nevent:result\n:HTTP_STATUS/200\ndata:${JSON.stringify(data)}\n\n`,
+    });
+    const events = [];
+    for (let i = 0; i < chunks; i++) events.push(ev('content', answer({ content: `tok${i} ` }, 'null'), i));
+    if (toolCalls) events.push(ev('content', answer({ content: '', tool_calls: toolCalls }, 'null'), chunks));
+    events.push(ev('finish', answer({ content: '' }, tool ? 'tool_calls' : 'stop')));
+    return writeEvents(req, res, rec, events, extra, resetAfter, signal);
   }
 
   // Bedrock Converse (JSON) or ConverseStream (AWS event-stream frames). Requests must carry a
