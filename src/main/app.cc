@@ -120,7 +120,9 @@ std::shared_ptr<const proxy::Snapshot> Server::Prepare(const char* context) {
   }
   if (options_.workers) cfg->workers = *options_.workers;
   try {
-    return proxy::BuildSnapshot(std::move(cfg));
+    // Not moved: the error message below still reads cfg. Counters carry over from the running
+    // snapshot.
+    return proxy::BuildSnapshot(cfg, snapshot_.get());
   } catch (const std::exception& e) {
     Log(std::string(context) + ": " + cfg->source + ": " + e.what());
     return nullptr;

@@ -43,17 +43,24 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
     Bucket& b = buckets_[c.bucket];
     if (b.window_start_ms != start) b = Bucket{start, 0, 0, 0};
     buckets.push_back(&b);
-    auto refuse = [&](const char* dimension) {
+    auto refuse = [&](const char* dimension, uint64_t limit, uint64_t used) {
       d.admitted = false;
       d.rule = r.name;
       d.dimension = dimension;
       d.retry_after = std::chrono::milliseconds(start + window_ms - now_ms);
+      int64_t& limit_out = d.dimension == "requests" ? d.limit_requests : d.limit_tokens;
+      int64_t& left_out = d.dimension == "requests" ? d.remaining_requests : d.remaining_tokens;
+      limit_out = static_cast<int64_t>(limit);
+      left_out = Left(limit, used);
     };
-    if (r.requests && b.requests + 1 > r.requests) refuse("requests");
-    else if (r.input_tokens && b.input + c.input > r.input_tokens) refuse("input_tokens");
-    else if (r.output_tokens && b.output + c.output > r.output_tokens) refuse("output_tokens");
+    if (r.requests && b.requests + 1 > r.requests)
+      refuse("requests", r.requests, b.requests);
+    else if (r.input_tokens && b.input + c.input > r.input_tokens)
+      refuse("input_tokens", r.input_tokens, b.input);
+    else if (r.output_tokens && b.output + c.output > r.output_tokens)
+      refuse("output_tokens", r.output_tokens, b.output);
     else if (r.total_tokens && b.input + b.output + c.input + c.output > r.total_tokens)
-      refuse("total_tokens");
+      refuse("total_tokens", r.total_tokens, b.input + b.output);
     if (!d.admitted) return d;  // nothing reserved anywhere
   }
   for (size_t i = 0; i < charges.size(); ++i) {

@@ -38,6 +38,10 @@ void Finish(RequestContext& ctx) {
   o.overhead_us = std::max(0.0, Micros(total - ctx.upstream_wait));
   if (o.ttft_ms < 0 && ex.response_started())
     o.ttft_ms = Micros(ex.first_byte_at() - ex.started_at()) / 1000.0;
+  // The reservation becomes what the request really used (nothing, if it never got an answer).
+  if (!ctx.reservation.held.empty())
+    ctx.snapshot->limiter->Reconcile(ctx.reservation, o.has_usage ? o.usage.input : 0,
+                                     o.has_usage ? o.usage.output : 0);
   ctx.worker.metrics.RecordRequest(o);
   if (ctx.worker.access_log && ctx.worker.access_log->enabled())
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
@@ -63,6 +67,67 @@ Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
   if (path == "/v1/messages") return *method_needed = "POST", Endpoint::kMessages;
   if (path == "/v1/messages/count_tokens") return *method_needed = "POST", Endpoint::kCountTokens;
   return Endpoint::kUnknown;
+}
+
+// Who is calling. False with `error` when the request must be refused: a key that matches no
+// consumer, or no key where anonymous access is off.
+bool Authenticate(RequestContext& ctx, GatewayError& error) {
+  const Snapshot& snap = *ctx.snapshot;
+  if (snap.consumers.empty()) return true;  // no consumers configured: authentication is off
+  const auto& req = ctx.exchange.request();
+  auto header = [&](std::string_view name) {
+    auto it = req.find(name);
+    return it == req.end() ? std::string_view() : std::string_view(it->value());
+  };
+  std::string_view key =
+      policy::ApiKeyFrom(header("authorization"), header("x-api-key"), header("api-key"));
+  if (key.empty()) {
+    if (snap.config->anonymous) return true;
+    error = GatewayError(ErrorCode::kCallerUnauthorized,
+                         "an API key is required: send Authorization: Bearer <key> (or x-api-key)");
+    return false;
+  }
+  ctx.consumer = snap.consumers.Find(key);
+  if (!ctx.consumer) {
+    error = GatewayError(ErrorCode::kCallerUnauthorized, "the API key is not valid");
+    return false;
+  }
+  ctx.outcome.consumer = ctx.consumer->name;
+  return true;
+}
+
+// The rate-limit buckets this request falls in, with what it may use of each.
+std::vector<policy::RateLimiter::Charge> RateLimitCharges(const RequestContext& ctx,
+                                                          uint32_t prompt_chars,
+                                                          int64_t max_tokens) {
+  std::vector<policy::RateLimiter::Charge> charges;
+  const auto& o = ctx.outcome;
+  for (const auto& rule : ctx.snapshot->config->rate_limits) {
+    bool applies = rule.models.empty();
+    for (const auto& pattern : rule.models)
+      applies = applies || routing::WildcardMatch(pattern, o.model) || pattern == o.route;
+    if (!applies) continue;
+    std::string bucket = rule.name;
+    for (const auto& by : rule.by) {
+      bucket += '|';
+      if (by == "consumer") {
+        bucket += ctx.consumer ? std::string_view(ctx.consumer->name) : "(anonymous)";
+      } else if (by == "team") {
+        bucket += ctx.consumer && !ctx.consumer->team.empty() ? std::string_view(ctx.consumer->team)
+                                                               : "(none)";
+      } else if (by == "model") {
+        bucket += o.model;
+      } else if (by == "route") {
+        bucket += o.route;
+      } else {  // header:<name>; long values are cut so a client cannot grow the table at will
+        auto it = ctx.exchange.request().find(std::string_view(by).substr(7));
+        if (it != ctx.exchange.request().end()) bucket += it->value().substr(0, 128);
+      }
+    }
+    uint64_t output = max_tokens > 0 ? static_cast<uint64_t>(max_tokens) : rule.default_output_tokens;
+    charges.push_back({&rule, std::move(bucket), api::EstimateTokens(prompt_chars), output});
+  }
+  return charges;
 }
 
 }  // namespace
@@ -103,9 +168,12 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   if (endpoint == Endpoint::kMessages || endpoint == Endpoint::kCountTokens)
     ctx.dialect = api::Dialect::kAnthropic;
   if (endpoint == Endpoint::kResponses) ctx.dialect = api::Dialect::kOpenAiResponses;
+  GatewayError auth_error;
   if (endpoint == Endpoint::kUnknown) {
     GatewayError error(ErrorCode::kCallerNotFound, "no such endpoint: " + o.path);
     co_await ReplyError(ctx, error);
+  } else if (!Authenticate(ctx, auth_error)) {
+    co_await ReplyError(ctx, auth_error);
   } else if (req.method_string() != method_needed) {
     ctx.response_headers.push_back({"allow", std::string(method_needed)});
     GatewayError error(ErrorCode::kCallerMethodNotAllowed,
@@ -129,8 +197,9 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
 awaitable<void> GatewayHandler::HandleModels(RequestContext& ctx) {
   json::array data;
   for (const auto& name : ctx.snapshot->routes.listed_models())
-    data.push_back(
-        json::object{{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "sluice"}});
+    if (!ctx.consumer || policy::ModelAllowed(*ctx.consumer, name))
+      data.push_back(json::object{
+          {"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "sluice"}});
   std::string body = json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
   ctx.outcome.status = 200;
   co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
@@ -207,6 +276,36 @@ awaitable<void> GatewayHandler::HandleUnified(RequestContext& ctx, bool count_to
   co_await ServeModel(ctx);
 }
 
+awaitable<bool> GatewayHandler::AdmitRateLimits(RequestContext& ctx) {
+  if (ctx.snapshot->config->rate_limits.empty()) co_return true;
+  uint32_t prompt_chars = ctx.unified ? ctx.unified->prompt_chars : ctx.parsed.prompt_chars;
+  int64_t max_tokens = ctx.unified ? ctx.unified->max_tokens.value_or(-1) : ctx.parsed.max_tokens;
+  auto charges = RateLimitCharges(ctx, prompt_chars, max_tokens);
+  if (charges.empty()) co_return true;
+  auto decision =
+      ctx.snapshot->limiter->Admit(charges, std::chrono::system_clock::now(), ctx.reservation);
+  auto& headers = ctx.response_headers;
+  if (decision.limit_requests >= 0) {
+    headers.push_back({"x-ratelimit-limit-requests", std::to_string(decision.limit_requests)});
+    headers.push_back(
+        {"x-ratelimit-remaining-requests", std::to_string(decision.remaining_requests)});
+  }
+  if (decision.limit_tokens >= 0) {
+    headers.push_back({"x-ratelimit-limit-tokens", std::to_string(decision.limit_tokens)});
+    headers.push_back({"x-ratelimit-remaining-tokens", std::to_string(decision.remaining_tokens)});
+  }
+  if (decision.admitted) co_return true;
+  auto seconds = (decision.retry_after.count() + 999) / 1000;
+  headers.push_back({"retry-after", std::to_string(std::max<int64_t>(1, seconds))});
+  worker_.metrics.RecordRateLimited(decision.rule);
+  ctx.outcome.error_detail = "rate limit " + decision.rule + " (" + decision.dimension + ")";
+  GatewayError limited(ErrorCode::kPolicyRateLimited,
+                       "rate limit '" + decision.rule + "' reached (" + decision.dimension +
+                           "); retry in " + std::to_string(std::max<int64_t>(1, seconds)) + " s");
+  co_await ReplyError(ctx, limited);
+  co_return false;
+}
+
 awaitable<void> GatewayHandler::ServeModel(RequestContext& ctx) {
   auto& o = ctx.outcome;
   std::string_view model = o.model;
@@ -219,6 +318,14 @@ awaitable<void> GatewayHandler::ServeModel(RequestContext& ctx) {
   }
   const auto& route = *ctx.route.route;
   o.route = route.model->name;
+  if (ctx.consumer && !policy::ModelAllowed(*ctx.consumer, o.model)) {
+    GatewayError blocked(ErrorCode::kPolicyBlocked,
+                         "consumer '" + ctx.consumer->name + "' may not use model '" + o.model + "'",
+                         "model");
+    co_await ReplyError(ctx, blocked);
+    co_return;
+  }
+  if (!co_await AdmitRateLimits(ctx)) co_return;
 
   auto in_flight = worker_.in_flight.insert(worker_.in_flight.end(), &ctx);
   if (!worker_.sweeper_running) {

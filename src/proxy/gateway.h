@@ -21,6 +21,8 @@ class GatewayHandler : public http::RequestHandler {
   // Ingress served through the unified model: Anthropic /v1/messages (and count_tokens) and
   // OpenAI /v1/responses.
   boost::asio::awaitable<void> HandleUnified(RequestContext& ctx, bool count_tokens);
+  // Consumer rate limits: reserves the request's budget, or answers 429 and returns false.
+  boost::asio::awaitable<bool> AdmitRateLimits(RequestContext& ctx);
   // Routes the parsed request (ctx.outcome.model) and serves it with failover.
   boost::asio::awaitable<void> ServeModel(RequestContext& ctx);
 

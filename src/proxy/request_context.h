@@ -97,6 +97,8 @@ struct RequestContext {
   const routing::RouteTarget* target = nullptr;  // the current attempt's target
   std::string_view upstream_model;               // the model name sent to `target`
   int key_index = -1;  // the provider key of the current attempt (upstream_io.h PickKey)
+  const config::Consumer* consumer = nullptr;     // who is calling; null: anonymous
+  policy::RateLimiter::Reservation reservation;   // rate-limit budget held until Finish
   bool usage_trailer = false;                    // client sent x-sluice-usage: trailer
   std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>();
 

@@ -24,8 +24,11 @@ VertexAuth LoadVertexAuth(const config::Provider& provider) {
 
 }  // namespace
 
-std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config) {
+std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
+                                              const Snapshot* previous) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
+  snapshot->limiter =
+      previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
   for (const auto& provider : snapshot->config->providers) {
     if (!provider.api_keys.empty())
       snapshot->key_pools.emplace(provider.name, std::make_unique<routing::KeyPool>(provider));

@@ -9,6 +9,8 @@
 #include "config/config.h"
 #include "http/upstream_client.h"
 #include "providers/gemini/vertex_auth.h"
+#include "policy/consumers.h"
+#include "policy/rate_limiter.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
 
@@ -23,7 +25,7 @@ struct VertexAuth {
 
 struct Snapshot {
   explicit Snapshot(std::shared_ptr<const config::Config> c)
-      : config(std::move(c)), routes(*config) {}
+      : config(std::move(c)), routes(*config), consumers(config->consumers) {}
 
   std::shared_ptr<const config::Config> config;
   routing::RouteTable routes;
@@ -31,6 +33,9 @@ struct Snapshot {
   // Key health, shared by the workers; by provider name, for providers with keys.
   std::unordered_map<std::string, std::unique_ptr<routing::KeyPool>> key_pools;
   std::unordered_map<std::string, VertexAuth> vertex_auth;  // by provider name
+  policy::ConsumerTable consumers;
+  // Rate-limit counters, carried from one snapshot to the next so a reload does not reset them.
+  std::shared_ptr<policy::RateLimiter> limiter;
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
@@ -47,6 +52,8 @@ struct Snapshot {
 };
 
 // Throws std::exception with a message naming the provider when a URL or CA file is unusable.
-std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config);
+// `previous`: the snapshot being replaced, whose rate-limit counters carry over.
+std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
+                                              const Snapshot* previous = nullptr);
 
 }  // namespace sluice::proxy

@@ -112,6 +112,7 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
     w.String("request_id", o.request_id);
     w.String("method", o.method);
     w.String("path", o.path);
+    if (!o.consumer.empty()) w.String("consumer", o.consumer);
     w.StringOrNull("model", o.model);
     w.StringOrNull("served_model", o.served_model);
     w.StringOrNull("route", o.route);

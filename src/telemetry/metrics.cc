@@ -204,6 +204,7 @@ void MetricsShard::RecordAttempt(std::string_view provider, std::string_view res
 }
 
 void MetricsShard::RecordFallback(std::string_view route) { ++Increment(fallbacks_, route); }
+void MetricsShard::RecordRateLimited(std::string_view rule) { ++Increment(rate_limited_, rule); }
 
 void MetricsShard::RecordEjection(std::string_view provider) { ++Increment(ejections_, provider); }
 
@@ -212,6 +213,7 @@ void MetricsShard::Merge(const MetricsShard& other) {
   for (const auto& [k, v] : other.tokens_) tokens_[k] += v;
   for (const auto& [k, v] : other.attempts_) attempts_[k] += v;
   for (const auto& [k, v] : other.fallbacks_) fallbacks_[k] += v;
+  for (const auto& [k, v] : other.rate_limited_) rate_limited_[k] += v;
   for (const auto& [k, v] : other.ejections_) ejections_[k] += v;
   overhead_s_.Merge(other.overhead_s_);
   duration_s_.Merge(other.duration_s_);
@@ -281,6 +283,9 @@ std::string MetricsShard::RenderPrometheus() const {
   RenderCounter(out, "sluice_fallbacks_total",
                 "Requests answered by another target than the first one tried, by route.",
                 fallbacks_, std::array<std::string_view, 1>{"route"});
+  RenderCounter(out, "sluice_rate_limited_total",
+                "Requests the gateway refused with policy_rate_limited, by rate-limit rule.",
+                rate_limited_, std::array<std::string_view, 1>{"rule"});
   RenderCounter(out, "sluice_ejections_total",
                 "Times an endpoint was ejected by outlier detection (per worker, summed).",
                 ejections_, std::array<std::string_view, 1>{"provider"});

@@ -27,6 +27,7 @@ class MetricsShard {
   void RecordAttempt(std::string_view provider, std::string_view result);
   // A request answered by another target than the first one tried.
   void RecordFallback(std::string_view route);
+  void RecordRateLimited(std::string_view rule);
   void RecordEjection(std::string_view provider);
   void Merge(const MetricsShard& other);
 
@@ -51,6 +52,7 @@ class MetricsShard {
   using PairKey = std::tuple<std::string, std::string>;
   std::map<PairKey, uint64_t, SeriesLess> attempts_;       // provider, result
   std::map<std::string, uint64_t, SeriesLess> fallbacks_;  // route
+  std::map<std::string, uint64_t, SeriesLess> rate_limited_;  // rule
   std::map<std::string, uint64_t, SeriesLess> ejections_;  // provider
   Histogram overhead_s_;
   Histogram duration_s_;

@@ -1,0 +1,91 @@
+#include "policy/rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::policy {
+namespace {
+
+using std::chrono::seconds;
+
+config::RateLimitRule Rule(uint64_t requests, uint64_t total_tokens) {
+  config::RateLimitRule r;
+  r.name = "r";
+  r.window = seconds(60);
+  r.requests = requests;
+  r.total_tokens = total_tokens;
+  return r;
+}
+
+RateLimiter::Time At(int64_t s) { return RateLimiter::Time(seconds(s)); }
+
+TEST(RateLimiter, ReservationsCannotOvershoot) {
+  auto rule = Rule(0, 1000);
+  RateLimiter limiter;
+  std::vector<RateLimiter::Reservation> held(10);
+  int admitted = 0;
+  for (auto& r : held)  // each asks 100 in + 200 out: only three fit in 1000
+    admitted += limiter.Admit({{&rule, "r|a", 100, 200}}, At(60), r).admitted;
+  EXPECT_EQ(admitted, 3);
+}
+
+TEST(RateLimiter, ReconcileReturnsWhatWasNotUsed) {
+  auto rule = Rule(0, 1000);
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b, c;
+  ASSERT_TRUE(limiter.Admit({{&rule, "r|a", 100, 800}}, At(60), a).admitted);
+  EXPECT_FALSE(limiter.Admit({{&rule, "r|a", 100, 800}}, At(61), b).admitted);
+  limiter.Reconcile(a, 100, 50);  // used 150 of the 900 reserved
+  auto d = limiter.Admit({{&rule, "r|a", 100, 600}}, At(62), c);
+  ASSERT_TRUE(d.admitted);
+  EXPECT_EQ(d.limit_tokens, 1000);
+  EXPECT_EQ(d.remaining_tokens, 1000 - 150 - 700);
+}
+
+TEST(RateLimiter, RequestsPerWindowAndRetryAfter) {
+  auto rule = Rule(2, 0);
+  RateLimiter limiter;
+  RateLimiter::Reservation r1, r2, r3, r4;
+  EXPECT_TRUE(limiter.Admit({{&rule, "r|a", 1, 1}}, At(120), r1).admitted);
+  auto d2 = limiter.Admit({{&rule, "r|a", 1, 1}}, At(130), r2);
+  EXPECT_TRUE(d2.admitted);
+  EXPECT_EQ(d2.remaining_requests, 0);
+  auto d3 = limiter.Admit({{&rule, "r|a", 1, 1}}, At(150), r3);
+  EXPECT_FALSE(d3.admitted);
+  EXPECT_EQ(d3.dimension, "requests");
+  EXPECT_EQ(d3.retry_after, seconds(30));  // the window [120, 180) ends in 30 s
+  EXPECT_EQ(d3.limit_requests, 2);
+  EXPECT_EQ(d3.remaining_requests, 0);
+  EXPECT_TRUE(limiter.Admit({{&rule, "r|a", 1, 1}}, At(180), r4).admitted);  // a new window
+}
+
+TEST(RateLimiter, BucketsAreIndependentAndRefusalReservesNothing) {
+  auto per_consumer = Rule(0, 300);
+  auto global = Rule(0, 500);
+  global.name = "g";
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b, c;
+  EXPECT_TRUE(limiter.Admit({{&per_consumer, "r|a", 100, 150}, {&global, "g", 100, 150}}, At(0), a)
+                  .admitted);
+  // Consumer a is out of budget: refused, and the global bucket is not charged for it.
+  EXPECT_FALSE(limiter.Admit({{&per_consumer, "r|a", 100, 150}, {&global, "g", 100, 150}}, At(1), b)
+                   .admitted);
+  auto d = limiter.Admit({{&per_consumer, "r|b", 100, 150}, {&global, "g", 100, 150}}, At(2), c);
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.remaining_tokens, 0);  // the tightest: global 500 - 500, consumer b 300 - 250
+}
+
+TEST(RateLimiter, ReconcileAfterTheWindowRolledChangesNothing) {
+  auto rule = Rule(0, 1000);
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b;
+  ASSERT_TRUE(limiter.Admit({{&rule, "r|a", 100, 900}}, At(59), a).admitted);
+  ASSERT_TRUE(limiter.Admit({{&rule, "r|a", 100, 100}}, At(60), b).admitted);  // new window
+  limiter.Reconcile(a, 5000, 5000);  // a's window is gone: the new one is not charged
+  RateLimiter::Reservation c;
+  auto d = limiter.Admit({{&rule, "r|a", 100, 600}}, At(61), c);
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.remaining_tokens, 1000 - 200 - 700);
+}
+
+}  // namespace
+}  // namespace sluice::policy
