@@ -182,3 +182,27 @@ describe('startup with a bad config', () => {
     }
   });
 });
+
+describe('a provider whose credentials cannot be loaded', () => {
+  it('is reported by check-config and at startup (exit 1, no crash)', T, async () => {
+    const sa = write('sa.json', '{"type":"service_account"}');
+    const cfg = write(
+      'vertex.yaml',
+      toYaml({
+        listen: '127.0.0.1:0',
+        admin: '127.0.0.1:0',
+        providers: [
+          { name: 'v', type: 'vertex', base_url: 'http://127.0.0.1:9', vertex: { project: 'p', location: 'l', service_account_file: sa } },
+        ],
+        models: [{ name: 'm', provider: 'v' }],
+      }),
+    );
+    const check = await runSluice(['check-config', cfg]);
+    assert.equal(check.code, 1);
+    assert.match(check.stdout + check.stderr, /provider 'v': service-account file: .*client_email/);
+    const start = await runSluice(['--config', cfg]);
+    assert.equal(start.code, 1, start.stderr);
+    assert.equal(start.signal ?? null, null, 'exited, not killed by a signal');
+    assert.match(start.stderr, /client_email/);
+  });
+});
