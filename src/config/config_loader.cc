@@ -821,8 +821,9 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
     RequireKey(*fields, item.value, item.path, "name", "");
     RateLimitRule rule;
     for (const auto& [key, f] : *fields) {
+      const Field& value = f;  // clang 14 cannot capture a structured binding
       auto count = [&](uint64_t& out) {
-        Assign(out, ReadInteger(f, 1, std::numeric_limits<uint64_t>::max()));
+        Assign(out, ReadInteger(value, 1, std::numeric_limits<uint64_t>::max()));
       };
       if (key == "name") {
         auto name = ReadNonEmptyString(f);

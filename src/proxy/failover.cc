@@ -83,9 +83,8 @@ awaitable<AttemptResult> Attempt(RequestContext& ctx) {
   if (type == config::ProviderType::kSim && openai_client) co_return co_await AttemptSim(ctx);
   if (type == config::ProviderType::kSim) co_return co_await AttemptSimTranslated(ctx);
   if (openai_client && config::SpeaksOpenAi(type)) co_return co_await AttemptOpenAi(ctx);
-  if (openai_client && ctx.parsed.kind == api::ApiKind::kEmbeddings &&
-      type == config::ProviderType::kGemini)
-    co_return co_await AttemptGeminiEmbeddings(ctx);
+  if (openai_client && ctx.parsed.kind == api::ApiKind::kEmbeddings)
+    co_return co_await AttemptEmbeddingsTranslated(ctx);
   co_return co_await AttemptTranslated(ctx);
 }
 

@@ -50,8 +50,9 @@ boost::asio::awaitable<AttemptResult> AttemptSim(RequestContext& ctx);
 // sim_backend.cc).
 boost::asio::awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx);
 boost::asio::awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx);
-// OpenAI embeddings served by a gemini provider (batchEmbedContents).
-boost::asio::awaitable<AttemptResult> AttemptGeminiEmbeddings(RequestContext& ctx);
+// OpenAI embeddings served by a gemini (batchEmbedContents), vertex (predict) or bedrock
+// (InvokeModel: Titan, Cohere) provider.
+boost::asio::awaitable<AttemptResult> AttemptEmbeddingsTranslated(RequestContext& ctx);
 // POST /v1/messages/count_tokens relayed to ctx.target (an Anthropic provider) with `body`.
 boost::asio::awaitable<AttemptResult> CountTokensUpstream(RequestContext& ctx, std::string body);
 // A Vertex AI access token for ctx.target's service account (cached per worker; fetched from the

@@ -12,6 +12,7 @@
 #include "http/ndjson.h"
 #include "http/sse.h"
 #include "providers/anthropic/anthropic_adapter.h"
+#include "providers/bedrock/bedrock_embeddings.h"
 #include "providers/bedrock/converse_codec.h"
 #include "providers/bedrock/event_stream.h"
 #include "providers/bedrock/sigv4.h"
@@ -40,26 +41,34 @@ struct EgressRequest {
   std::string body;
 };
 
-// Bedrock: Converse at /model/<id>/converse(-stream), signed with SigV4 (service "bedrock").
-bool BuildBedrock(const RequestContext& ctx, const api::ChatRequest& request,
-                  const config::Provider& provider, const http::UpstreamOrigin& origin,
-                  EgressRequest& out, GatewayError& error) {
+// SigV4 (service "bedrock") header lines for a POST of `body` to `path` under the origin.
+std::string SignBedrock(const config::Provider& provider, const http::UpstreamOrigin& origin,
+                        const std::string& path, std::string_view body) {
   namespace bedrock = providers::bedrock;
-  out.path = "/model/" + bedrock::UriEncode(ctx.upstream_model, /*encode_slash=*/true) +
-             (request.stream ? "/converse-stream" : "/converse");
-  if (!bedrock::EncodeConverseRequest(request, out.body, error)) return false;
   bedrock::SigV4Request signed_request;
   signed_request.method = "POST";
   signed_request.host = origin.host_header;
-  signed_request.path = origin.base_path + out.path;
+  signed_request.path = origin.base_path + path;
   signed_request.headers = {{"content-type", "application/json"}};
-  signed_request.body = out.body;
+  signed_request.body = body;
   bedrock::SigV4Credentials credentials{provider.aws.access_key_id, provider.aws.secret_access_key,
                                         provider.aws.session_token};
+  std::string auth;
   for (const auto& [name, value] :
        bedrock::SignV4(signed_request, credentials, provider.aws.region, "bedrock",
                        std::chrono::system_clock::now()))
-    out.auth += name + ": " + value + "\r\n";
+    auth += name + ": " + value + "\r\n";
+  return auth;
+}
+
+// Bedrock: Converse at /model/<id>/converse(-stream).
+bool BuildBedrock(const RequestContext& ctx, const api::ChatRequest& request,
+                  const config::Provider& provider, const http::UpstreamOrigin& origin,
+                  EgressRequest& out, GatewayError& error) {
+  out.path = "/model/" + providers::bedrock::UriEncode(ctx.upstream_model, /*encode_slash=*/true) +
+             (request.stream ? "/converse-stream" : "/converse");
+  if (!providers::bedrock::EncodeConverseRequest(request, out.body, error)) return false;
+  out.auth = SignBedrock(provider, origin, out.path, out.body);
   return true;
 }
 
@@ -402,7 +411,9 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
   co_return result;
 }
 
-awaitable<AttemptResult> AttemptGeminiEmbeddings(RequestContext& ctx) {
+awaitable<AttemptResult> AttemptEmbeddingsTranslated(RequestContext& ctx) {
+  namespace gemini = providers::gemini;
+  namespace bedrock = providers::bedrock;
   const config::Provider& provider = *ctx.target->provider;
   const http::UpstreamOrigin* origin = ctx.snapshot->origin(provider.name);
   AttemptResult result;
@@ -410,18 +421,43 @@ awaitable<AttemptResult> AttemptGeminiEmbeddings(RequestContext& ctx) {
     result.error = GatewayError(ErrorCode::kGatewayInternal, "provider has no origin");
     co_return result;
   }
-  std::string body;
+  const boost::json::object& request = ctx.parsed.body();
+  std::string model = bedrock::UriEncode(ctx.upstream_model, /*encode_slash=*/true);
+  std::string body, path, auth;
   size_t count = 0;
   GatewayError error;
-  if (!providers::gemini::EncodeGeminiEmbeddings(ctx.parsed.body(), ctx.upstream_model, body,
-                                                 &count, error))
-    co_return AttemptResult::Failed(FailureClass::kCaller, error);
-  if (!PickKey(ctx, result)) co_return result;
-  std::string path = "/models/" +
-                     providers::bedrock::UriEncode(ctx.upstream_model, /*encode_slash=*/true) +
-                     ":batchEmbedContents";
-  std::string auth;
-  if (!AttemptKey(ctx).empty()) auth = "x-goog-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
+  bool ok = false;
+  switch (provider.type) {
+    case config::ProviderType::kGemini:
+      ok = gemini::EncodeGeminiEmbeddings(request, ctx.upstream_model, body, &count, error);
+      path = "/models/" + model + ":batchEmbedContents";
+      break;
+    case config::ProviderType::kVertex:
+      ok = gemini::EncodeVertexEmbeddings(request, body, &count, error);
+      path = "/v1/projects/" + provider.vertex.project + "/locations/" + provider.vertex.location +
+             "/publishers/google/models/" + model + ":predict";
+      break;
+    case config::ProviderType::kBedrock:
+      ok = bedrock::EncodeBedrockEmbeddings(request, ctx.upstream_model, body, &count, error);
+      path = "/model/" + model + "/invoke";
+      break;
+    default:
+      error = GatewayError(ErrorCode::kCallerUnsupportedFeature,
+                           "embeddings cannot be served by provider type '" +
+                               std::string(config::ProviderTypeName(provider.type)) + "'");
+  }
+  if (!ok) co_return AttemptResult::Failed(FailureClass::kCaller, error);
+  if (provider.type == config::ProviderType::kVertex) {
+    std::string token;
+    if (!co_await VertexAccessToken(ctx, token, error))
+      co_return AttemptResult::Failed(FailureClass::kCredential, error);
+    auth = "authorization: Bearer " + token + "\r\n";
+  } else if (provider.type == config::ProviderType::kBedrock) {
+    auth = SignBedrock(provider, *origin, path, body);
+  } else {
+    if (!PickKey(ctx, result)) co_return result;
+    if (!AttemptKey(ctx).empty()) auth = "x-goog-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
+  }
   std::string head = BuildHead(ctx, *origin, provider, path, auth, body.size(), false);
   UpstreamExchange ux;
   UpstreamFailure failure = co_await OpenUpstream(ctx, *origin, head, body, ux);
@@ -435,20 +471,30 @@ awaitable<AttemptResult> AttemptGeminiEmbeddings(RequestContext& ctx) {
     std::string answer;
     failure = co_await ReadWholeBody(ctx, *ux.call, answer, kMaxJsonBody);
     std::vector<std::vector<double>> vectors;
+    uint64_t tokens = 0;
+    bool decoded =
+        failure == UpstreamFailure::kNone &&
+        (provider.type == config::ProviderType::kGemini
+             ? gemini::DecodeGeminiEmbeddings(answer, vectors, error)
+         : provider.type == config::ProviderType::kVertex
+             ? gemini::DecodeVertexEmbeddings(answer, vectors, &tokens, error)
+             : bedrock::DecodeBedrockEmbeddings(ctx.upstream_model, answer, vectors, &tokens,
+                                                error));
     if (failure != UpstreamFailure::kNone) {
       result = FailedBeforeCommit(ctx, failure, provider);
-    } else if (!providers::gemini::DecodeGeminiEmbeddings(answer, vectors, error) ||
-               vectors.size() != count) {
+    } else if (!decoded || vectors.size() != count) {
       ctx.outcome.error_detail = "upstream embeddings answer is malformed or incomplete";
-      result = AttemptResult::Failed(FailureClass::kTransient,
-                                     FailureError(UpstreamFailure::kBadResponse, provider.name, false));
+      result = AttemptResult::Failed(
+          FailureClass::kTransient, FailureError(UpstreamFailure::kBadResponse, provider.name, false));
     } else {
-      // Gemini reports no usage for embeddings: the prompt is estimated.
       auto& o = ctx.outcome;
       o.has_usage = true;
-      o.usage.input = api::EstimateTokens(ctx.parsed.prompt_chars);
-      o.usage.estimated = true;
-      const boost::json::value* format = ctx.parsed.body().if_contains("encoding_format");
+      o.usage.input = tokens;
+      if (!tokens) {  // not reported: estimated from the text
+        o.usage.input = api::EstimateTokens(ctx.parsed.prompt_chars);
+        o.usage.estimated = true;
+      }
+      const boost::json::value* format = request.if_contains("encoding_format");
       bool base64 = format && format->is_string() && format->get_string() == "base64";
       std::string out = api::RenderOpenAiEmbeddings(vectors, base64, o.model, o.usage.input);
       o.status = 200;

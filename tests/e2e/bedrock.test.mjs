@@ -42,7 +42,11 @@ before(async () => {
           forward_headers: ['x-fake-*'],
         },
       ],
-      extraModels: [{ name: 'bedrock', provider: 'fake-bedrock', upstream_model: MODEL_ID }],
+      extraModels: [
+        { name: 'bedrock', provider: 'fake-bedrock', upstream_model: MODEL_ID },
+        { name: 'titan', provider: 'fake-bedrock', upstream_model: 'amazon.titan-embed-text-v2:0' },
+        { name: 'cohere', provider: 'fake-bedrock', upstream_model: 'cohere.embed-english-v3' },
+      ],
     }),
   );
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
@@ -131,6 +135,29 @@ describe('openai SDK → bedrock upstream', () => {
         return true;
       },
     );
+  });
+});
+
+describe('openai SDK embeddings → bedrock InvokeModel', () => {
+  it('Titan: one text, signed, token count reported', T, async () => {
+    const res = await openai.embeddings.create({ model: 'titan', input: 'hello', dimensions: 3 });
+    assert.equal(res.data[0].embedding.length, 3);
+    assert.equal(res.usage.prompt_tokens, 5);
+    const up = lastUpstream();
+    assert.equal(up.url, '/model/amazon.titan-embed-text-v2%3A0/invoke');
+    assert.deepEqual(up.body, { inputText: 'hello', dimensions: 3 });
+  });
+
+  it('Titan refuses several texts; Cohere takes them', T, async () => {
+    await assert.rejects(openai.embeddings.create({ model: 'titan', input: ['a', 'b'] }), (err) => {
+      assert.equal(err.status, 400);
+      assert.equal(err.code, 'caller_unsupported_feature');
+      assert.equal(err.param, 'input');
+      return true;
+    });
+    const res = await openai.embeddings.create({ model: 'cohere', input: ['a', 'b'] });
+    assert.equal(res.data.length, 2);
+    assert.deepEqual(lastUpstream().body, { texts: ['a', 'b'], input_type: 'search_document' });
   });
 });
 

@@ -81,6 +81,16 @@ describe('vertex', () => {
     assert.match(vertexCalls().at(-1).url, /:streamGenerateContent\?alt=sse$/);
   });
 
+  it('embeddings go to :predict with the token', T, async () => {
+    const res = await openai.embeddings.create({ model: 'vertex', input: ['a', 'b'], dimensions: 5 });
+    assert.equal(res.data.length, 2);
+    assert.equal(res.data[1].embedding.length, 5);
+    assert.equal(res.usage.prompt_tokens, 6, 'token counts from Vertex, summed');
+    const up = fake.requests.at(-1);
+    assert.equal(up.path, '/v1/projects/proj-1/locations/us-central1/publishers/google/models/gemini-2.5-pro:predict');
+    assert.deepEqual(up.body, { instances: [{ content: 'a' }, { content: 'b' }], parameters: { outputDimensionality: 5 } });
+  });
+
   it('a refused assertion is provider_auth_failed, not a crash', T, async () => {
     const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     fake.setVertexPublicKey(publicKey.export({ type: 'spki', format: 'pem' }));  // key rotated away

@@ -324,6 +324,27 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     if (ollama && req.method === 'POST') return ollamaAnswer(req, res, rec, body, extra, resetAfter, abort.signal);
     if (dashscope && req.method === 'POST') return dashscopeAnswer(req, res, rec, body, streaming, extra, resetAfter, abort.signal);
     if (bedrock) return bedrockAnswer(req, res, rec, body, decodeURIComponent(bedrock[1]), bedrock[2], extra, resetAfter, abort.signal);
+    const predict = req.method === 'POST' ? /\/models\/([^/:]+):predict$/.exec(url.pathname) : null;
+    if (predict) {  // Vertex AI text embeddings
+      const token = String(h.authorization ?? '').replace(/^Bearer /, '');
+      if (!issuedTokens.has(token)) return sendJson(res, 401, googleErrorBody(401, 'fake: invalid credentials'));
+      const dims = body?.parameters?.outputDimensionality ?? 4;
+      const predictions = (body?.instances ?? []).map((i) => ({
+        embeddings: { values: fakeVector(i.content ?? '', dims), statistics: { token_count: 3, truncated: false } },
+      }));
+      return sendJson(res, 200, { predictions }, extra);
+    }
+    const invoke = req.method === 'POST' ? /^\/model\/([^/]+)\/invoke$/.exec(url.pathname) : null;
+    if (invoke) {  // Bedrock InvokeModel for embedding models
+      if (!SIGV4_AUTH.test(String(h.authorization ?? '')))
+        return sendJson(res, 403, { message: 'fake: missing or malformed SigV4 signature' });
+      const id = decodeURIComponent(invoke[1]);
+      if (id.includes('titan-embed'))
+        return sendJson(res, 200, { embedding: fakeVector(body.inputText, body.dimensions ?? 4), inputTextTokenCount: 5 }, extra);
+      if (id.includes('cohere.embed'))
+        return sendJson(res, 200, { id: 'e', embeddings: body.texts.map((t) => fakeVector(t, 4)), texts: body.texts }, extra);
+      return sendJson(res, 400, { message: `fake: ${id} is not an embedding model` });
+    }
     const embed = req.method === 'POST' ? /\/models\/([^/:]+):batchEmbedContents$/.exec(url.pathname) : null;
     if (embed) {
       if (!Array.isArray(body?.requests)) return sendJson(res, 400, googleErrorBody(400, 'fake: requests is required'));

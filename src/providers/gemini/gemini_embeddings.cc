@@ -11,10 +11,9 @@ namespace json = boost::json;
 using core::ErrorCode;
 using core::GatewayError;
 
-bool EncodeGeminiEmbeddings(const json::object& openai_body, std::string_view model,
-                            std::string& body, size_t* count, GatewayError& error) {
-  std::vector<std::string_view> texts;
-  std::optional<int64_t> dimensions;
+bool EmbeddingInputs(const json::object& openai_body, std::string_view provider_api,
+                     std::vector<std::string_view>& texts, std::optional<int64_t>& dimensions,
+                     GatewayError& error) {
   for (const auto& [key, value] : openai_body) {
     if (key == "model" || key == "encoding_format" || value.is_null()) continue;
     if (key == "dimensions") {
@@ -26,16 +25,26 @@ bool EncodeGeminiEmbeddings(const json::object& openai_body, std::string_view mo
         for (const auto& item : value.get_array()) {
           if (!item.is_string())
             return api::UnsupportedField(error, "input",
-                                         "token-id inputs cannot be sent to a Gemini model");
+                                         "token-id inputs cannot be sent to " +
+                                             std::string(provider_api));
           texts.push_back(item.get_string());
         }
       }
     } else {
       return api::UnsupportedField(error, std::string(key),
-                                   "cannot be expressed in Gemini's embedding API");
+                                   "cannot be expressed in " + std::string(provider_api));
     }
   }
   if (texts.empty()) return api::InvalidField(error, "input", "must not be empty");
+  return true;
+}
+
+bool EncodeGeminiEmbeddings(const json::object& openai_body, std::string_view model,
+                            std::string& body, size_t* count, GatewayError& error) {
+  std::vector<std::string_view> texts;
+  std::optional<int64_t> dimensions;
+  if (!EmbeddingInputs(openai_body, "Gemini's embedding API", texts, dimensions, error))
+    return false;
   std::string name = "models/" + std::string(model);
   json::array requests;
   for (auto text : texts) {
@@ -46,6 +55,59 @@ bool EncodeGeminiEmbeddings(const json::object& openai_body, std::string_view mo
   }
   body = json::serialize(json::object{{"requests", std::move(requests)}});
   *count = texts.size();
+  return true;
+}
+
+bool EncodeVertexEmbeddings(const json::object& openai_body, std::string& body, size_t* count,
+                            GatewayError& error) {
+  std::vector<std::string_view> texts;
+  std::optional<int64_t> dimensions;
+  if (!EmbeddingInputs(openai_body, "Vertex AI's embedding API", texts, dimensions, error))
+    return false;
+  json::array instances;
+  for (auto text : texts) instances.push_back(json::object{{"content", text}});
+  json::object o{{"instances", std::move(instances)}};
+  if (dimensions) o["parameters"] = json::object{{"outputDimensionality", *dimensions}};
+  body = json::serialize(o);
+  *count = texts.size();
+  return true;
+}
+
+namespace {
+
+GatewayError Malformed(std::string what) {
+  return GatewayError(ErrorCode::kProviderBadResponse, "upstream " + std::move(what));
+}
+
+bool ReadValues(const json::array& values, std::vector<double>& v) {
+  v.reserve(values.size());
+  for (const auto& x : values) {
+    if (!x.is_number()) return false;
+    v.push_back(x.to_number<double>());
+  }
+  return true;
+}
+
+}  // namespace
+
+bool DecodeVertexEmbeddings(std::string_view body, std::vector<std::vector<double>>& out,
+                            uint64_t* tokens, GatewayError& error) {
+  boost::system::error_code ec;
+  json::value doc = core::ParseJson(body, {}, ec);
+  const json::array* predictions =
+      !ec && doc.is_object() ? api::ArrayAt(doc.get_object(), "predictions") : nullptr;
+  if (!predictions) return error = Malformed("embeddings answer is malformed"), false;
+  *tokens = 0;
+  for (const auto& p : *predictions) {
+    const json::object* emb = p.is_object() ? api::ObjectAt(p.get_object(), "embeddings") : nullptr;
+    const json::array* values = emb ? api::ArrayAt(*emb, "values") : nullptr;
+    std::vector<double> v;
+    if (!values || !ReadValues(*values, v))
+      return error = Malformed("embedding has no numeric values"), false;
+    if (const json::object* stats = api::ObjectAt(*emb, "statistics"))
+      *tokens += api::UintAt(*stats, "token_count");
+    out.push_back(std::move(v));
+  }
   return true;
 }
 
