@@ -225,7 +225,7 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
     if (data.empty()) return true;
     boost::system::error_code ec;
-    json::value doc = core::ParseJson(data, {}, ec);
+    json::value doc = core::ParseJson(data, arena_.Reset(), ec);
     if (ec || !doc.is_object()) return error = BadResponse("stream event is not JSON"), false;
     const json::object& o = doc.get_object();
     if (const json::value* e = o.if_contains("error")) {
@@ -308,6 +308,7 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
   }
 
+  core::JsonArena arena_;  // each event's DOM: no heap allocation per event
   bool started_ = false;
   bool finished_ = false;
 };
