@@ -3,6 +3,7 @@
 // internal stack on every call, which showed up on the request path. Depth is limited (64) so
 // hostile nesting is an error, not deep recursion.
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse_options.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
@@ -10,6 +11,9 @@
 #include <string_view>
 
 namespace sluice::core {
+
+// The options every parse uses: standard JSON, depth limited to 64.
+const boost::json::parse_options& JsonParseOptions();
 
 // Parses one complete JSON text; the result's memory comes from `storage`.
 boost::json::value ParseJson(std::string_view text, boost::json::storage_ptr storage,
