@@ -4,6 +4,7 @@
 
 #include "api/json_fields.h"
 #include "core/json_parse.h"
+#include "telemetry/json_text.h"
 
 namespace sluice::api {
 
@@ -372,6 +373,23 @@ std::string Event(std::string_view name, const json::object& data) {
   return e;
 }
 
+// Same keys, in the same order, as AnthropicUsageObject, written straight into `out`.
+void AppendAnthropicUsage(const core::TokenUsage& u, std::string& out) {
+  uint64_t cached = u.cached_input + u.cache_creation_input;
+  out += R"({"input_tokens":)";
+  telemetry::AppendJsonUint(out, u.input > cached ? u.input - cached : 0);
+  out += R"(,"output_tokens":)";
+  telemetry::AppendJsonUint(out, u.output);
+  out += R"(,"cache_creation_input_tokens":)";
+  telemetry::AppendJsonUint(out, u.cache_creation_input);
+  out += R"(,"cache_read_input_tokens":)";
+  telemetry::AppendJsonUint(out, u.cached_input);
+  out += '}';
+}
+
+// Events are written straight into the output from fixed fragments: building a json::object per
+// event and serialising it cost more than the rest of a translated event together. Keys and their
+// order are those of the object form this replaced (see the golden tests).
 class AnthropicStreamEncoder final : public StreamEncoder {
  public:
   explicit AnthropicStreamEncoder(ResponseIds ids) : ids_(std::move(ids)) {}
@@ -391,15 +409,15 @@ class AnthropicStreamEncoder final : public StreamEncoder {
         return;
       case K::kText:
         Open(Block::kText, -1, {}, {}, out);
-        Delta(json::object{{"type", "text_delta"}, {"text", d.text}}, out);
+        Delta(R"({"type":"text_delta","text":)", d.text, out);
         return;
       case K::kThinking:
         Open(Block::kThinking, -1, {}, {}, out);
-        Delta(json::object{{"type", "thinking_delta"}, {"thinking", d.text}}, out);
+        Delta(R"({"type":"thinking_delta","thinking":)", d.text, out);
         return;
       case K::kThinkingSignature:
         Open(Block::kThinking, -1, {}, {}, out);
-        Delta(json::object{{"type", "signature_delta"}, {"signature", d.text}}, out);
+        Delta(R"({"type":"signature_delta","signature":)", d.text, out);
         return;
       case K::kToolCallStart:
         Open(Block::kTool, d.index, d.id, d.name, out);
@@ -408,7 +426,7 @@ class AnthropicStreamEncoder final : public StreamEncoder {
         // Arguments of a call whose block was closed cannot be reopened in this dialect; they
         // belong to the open block in every upstream that streams calls one after another.
         if (open_ != Block::kTool) Open(Block::kTool, d.index, {}, {}, out);
-        Delta(json::object{{"type", "input_json_delta"}, {"partial_json", d.text}}, out);
+        Delta(R"({"type":"input_json_delta","partial_json":)", d.text, out);
         return;
     }
   }
@@ -417,12 +435,17 @@ class AnthropicStreamEncoder final : public StreamEncoder {
     Start(out);
     Close(out);
     FinishReason finish = finish_ == FinishReason::kUnset ? FinishReason::kStop : finish_;
-    json::object delta{{"stop_reason", FinishReasonAnthropic(finish)}};
-    delta["stop_sequence"] = stop_sequence_.empty() ? json::value() : json::value(stop_sequence_);
-    out += Event("message_delta", json::object{{"type", "message_delta"},
-                                                {"delta", std::move(delta)},
-                                                {"usage", AnthropicUsageObject(usage_)}});
-    out += Event("message_stop", json::object{{"type", "message_stop"}});
+    out += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":";
+    telemetry::AppendJsonString(out, FinishReasonAnthropic(finish));
+    out += R"(,"stop_sequence":)";
+    if (stop_sequence_.empty())
+      out += "null";
+    else
+      telemetry::AppendJsonString(out, stop_sequence_);
+    out += R"(},"usage":)";
+    AppendAnthropicUsage(usage_, out);
+    out += "}\n\n";
+    out += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   }
 
   void Fail(const GatewayError& error, std::string& out) override {
@@ -435,11 +458,13 @@ class AnthropicStreamEncoder final : public StreamEncoder {
   void Start(std::string& out) {
     if (started_) return;
     started_ = true;
-    json::object message{{"id", ids_.id},          {"type", "message"},
-                         {"role", "assistant"},     {"model", ids_.model},
-                         {"content", json::array{}}, {"stop_reason", nullptr},
-                         {"stop_sequence", nullptr}, {"usage", AnthropicUsageObject(usage_)}};
-    out += Event("message_start", json::object{{"type", "message_start"}, {"message", message}});
+    out += "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
+    telemetry::AppendJsonString(out, ids_.id);
+    out += R"(,"type":"message","role":"assistant","model":)";
+    telemetry::AppendJsonString(out, ids_.model);
+    out += R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":)";
+    AppendAnthropicUsage(usage_, out);
+    out += "}}\n\n";
   }
 
   void Open(Block kind, int tool_index, std::string_view id, std::string_view name,
@@ -447,30 +472,40 @@ class AnthropicStreamEncoder final : public StreamEncoder {
     Start(out);
     if (open_ == kind && (kind != Block::kTool || tool_index == tool_index_)) return;
     Close(out);
-    json::object block;
-    if (kind == Block::kText) block = {{"type", "text"}, {"text", ""}};
-    if (kind == Block::kThinking) block = {{"type", "thinking"}, {"thinking", ""}};
-    if (kind == Block::kTool)
-      block = {{"type", "tool_use"}, {"id", id}, {"name", name}, {"input", json::object{}}};
-    out += Event("content_block_start", json::object{{"type", "content_block_start"},
-                                                     {"index", index_},
-                                                     {"content_block", std::move(block)}});
+    out += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
+    telemetry::AppendJsonInt(out, index_);
+    out += R"(,"content_block":)";
+    if (kind == Block::kText) out += R"({"type":"text","text":""})";
+    if (kind == Block::kThinking) out += R"({"type":"thinking","thinking":""})";
+    if (kind == Block::kTool) {
+      out += R"({"type":"tool_use","id":)";
+      telemetry::AppendJsonString(out, id);
+      out += R"(,"name":)";
+      telemetry::AppendJsonString(out, name);
+      out += R"(,"input":{}})";
+    }
+    out += "}\n\n";
     open_ = kind;
     tool_index_ = tool_index;
   }
 
   void Close(std::string& out) {
     if (open_ == Block::kNone) return;
-    out += Event("content_block_stop",
-                 json::object{{"type", "content_block_stop"}, {"index", index_}});
+    out += "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":";
+    telemetry::AppendJsonInt(out, index_);
+    out += "}\n\n";
     open_ = Block::kNone;
     ++index_;
   }
 
-  void Delta(json::object delta, std::string& out) {
-    out += Event("content_block_delta", json::object{{"type", "content_block_delta"},
-                                                     {"index", index_},
-                                                     {"delta", std::move(delta)}});
+  // `head` is the delta object up to its one string value, e.g. {"type":"text_delta","text":
+  void Delta(std::string_view head, std::string_view value, std::string& out) {
+    out += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
+    telemetry::AppendJsonInt(out, index_);
+    out += R"(,"delta":)";
+    out += head;
+    telemetry::AppendJsonString(out, value);
+    out += "}}\n\n";
   }
 
   ResponseIds ids_;

@@ -4,6 +4,7 @@
 
 #include "api/json_fields.h"
 #include "api/openai_errors.h"
+#include "telemetry/json_text.h"
 
 namespace sluice::api {
 
@@ -322,68 +323,103 @@ json::object ToolCallObject(const Part& p) {
           {"function", json::object{{"name", p.name}, {"arguments", p.arguments}}}};
 }
 
-std::string SseData(const json::object& chunk) {
-  std::string event = "data: ";
-  event += json::serialize(chunk);
-  event += "\n\n";
-  return event;
-}
-
+// Stream chunks are written straight into the output from fixed fragments: building a json::object
+// per event and serialising it cost more than the rest of a translated event together. Keys and
+// their order are those of the object form (OpenAiUsageObject and the golden tests).
 class OpenAiChatStreamEncoder final : public StreamEncoder {
  public:
-  OpenAiChatStreamEncoder(ResponseIds ids, bool include_usage)
-      : ids_(std::move(ids)), include_usage_(include_usage) {}
+  OpenAiChatStreamEncoder(ResponseIds ids, bool include_usage) : include_usage_(include_usage) {
+    // Every chunk starts with the same envelope: render it once.
+    envelope_ = "data: {\"id\":";
+    telemetry::AppendJsonString(envelope_, ids.id);
+    envelope_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+    telemetry::AppendJsonInt(envelope_, ids.created);
+    envelope_ += ",\"model\":";
+    telemetry::AppendJsonString(envelope_, ids.model);
+    envelope_ += ",\"choices\":[";
+  }
 
   void OnDelta(const StreamDelta& d, std::string& out) override {
     using K = StreamDelta::Kind;
-    json::object delta;
     switch (d.kind) {
       case K::kStart:
         if (started_) return;
-        delta["role"] = "assistant";
-        delta["content"] = "";
-        break;
-      case K::kText:
-        delta["content"] = d.text;
-        break;
-      case K::kThinking:
-        delta["reasoning_content"] = d.text;  // the field DeepSeek, vLLM and others use
         break;
       case K::kThinkingSignature:
         return;  // no OpenAI field carries it
-      case K::kToolCallStart:
-        delta["tool_calls"] = json::array{json::object{
-            {"index", d.index},
-            {"id", d.id},
-            {"type", "function"},
-            {"function", json::object{{"name", d.name}, {"arguments", ""}}}}};
-        break;
-      case K::kToolCallArgs:
-        delta["tool_calls"] = json::array{
-            json::object{{"index", d.index}, {"function", json::object{{"arguments", d.text}}}}};
-        break;
       case K::kFinish:
         finish_ = d.finish;
-        out += Chunk(json::object{}, FinishReasonOpenAi(d.finish));
+        FinishChunk(FinishReasonOpenAi(d.finish), out);
         return;
       case K::kUsage:
         usage_ = d.usage;
         usage_reported_ = true;
         return;
+      default:
+        break;
     }
-    if (!started_ && d.kind != K::kStart)  // a client expects the role first
-      out += Chunk(json::object{{"role", "assistant"}, {"content", ""}}, {});
-    started_ = true;
-    out += Chunk(std::move(delta), {});
+    if (!started_) {  // a client expects the role first (kStart only ever sends this)
+      started_ = true;
+      OpenChunk(out);
+      out += R"({"role":"assistant","content":""})";
+      CloseChunk(out);
+      if (d.kind == K::kStart) return;
+    }
+    OpenChunk(out);
+    switch (d.kind) {
+      case K::kText:
+        out += R"({"content":)";
+        telemetry::AppendJsonString(out, d.text);
+        out += '}';
+        break;
+      case K::kThinking:
+        out += R"({"reasoning_content":)";  // the field DeepSeek, vLLM and others use
+        telemetry::AppendJsonString(out, d.text);
+        out += '}';
+        break;
+      case K::kToolCallStart:
+        out += R"({"tool_calls":[{"index":)";
+        telemetry::AppendJsonInt(out, d.index);
+        out += R"(,"id":)";
+        telemetry::AppendJsonString(out, d.id);
+        out += R"(,"type":"function","function":{"name":)";
+        telemetry::AppendJsonString(out, d.name);
+        out += R"(,"arguments":""}}]})";
+        break;
+      case K::kToolCallArgs:
+        out += R"({"tool_calls":[{"index":)";
+        telemetry::AppendJsonInt(out, d.index);
+        out += R"(,"function":{"arguments":)";
+        telemetry::AppendJsonString(out, d.text);
+        out += "}}]}";
+        break;
+      default:
+        break;
+    }
+    CloseChunk(out);
   }
 
   void End(std::string& out) override {
-    if (finish_ == FinishReason::kUnset) out += Chunk(json::object{}, "stop");
+    if (finish_ == FinishReason::kUnset) FinishChunk("stop", out);
     if (include_usage_) {
-      json::object chunk = Envelope();
-      chunk["choices"] = json::array{};
-      chunk["usage"] = OpenAiUsageObject(usage_);
-      out += SseData(chunk);
+      out += envelope_;
+      out += R"(],"usage":{"prompt_tokens":)";
+      telemetry::AppendJsonUint(out, usage_.input);
+      out += R"(,"completion_tokens":)";
+      telemetry::AppendJsonUint(out, usage_.output);
+      out += R"(,"total_tokens":)";
+      telemetry::AppendJsonUint(out, usage_.input + usage_.output);
+      if (usage_.cached_input) {
+        out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+        telemetry::AppendJsonUint(out, usage_.cached_input);
+        out += '}';
+      }
+      if (usage_.reasoning) {
+        out += R"(,"completion_tokens_details":{"reasoning_tokens":)";
+        telemetry::AppendJsonUint(out, usage_.reasoning);
+        out += '}';
+      }
+      out += "}}\n\n";
     }
     out += "data: [DONE]\n\n";
   }
@@ -393,21 +429,20 @@ class OpenAiChatStreamEncoder final : public StreamEncoder {
   }
 
  private:
-  json::object Envelope() const {
-    return {{"id", ids_.id},
-            {"object", "chat.completion.chunk"},
-            {"created", ids_.created},
-            {"model", ids_.model}};
+  // A chunk is envelope_ + {"index":0,"delta":<delta>,"finish_reason":...}]}.
+  void OpenChunk(std::string& out) const {
+    out += envelope_;
+    out += R"({"index":0,"delta":)";
   }
-  std::string Chunk(json::object delta, std::string_view finish) {
-    json::object chunk = Envelope();
-    json::object choice{{"index", 0}, {"delta", std::move(delta)}};
-    choice["finish_reason"] = finish.empty() ? json::value() : json::value(finish);
-    chunk["choices"] = json::array{std::move(choice)};
-    return SseData(chunk);
+  static void CloseChunk(std::string& out) { out += ",\"finish_reason\":null}]}\n\n"; }
+  void FinishChunk(std::string_view finish, std::string& out) const {
+    OpenChunk(out);
+    out += R"({},"finish_reason":)";
+    telemetry::AppendJsonString(out, finish);
+    out += "}]}\n\n";
   }
 
-  ResponseIds ids_;
+  std::string envelope_;  // data: {"id":...,"model":...,"choices":[
   bool include_usage_;
   bool started_ = false;
   FinishReason finish_ = FinishReason::kUnset;

@@ -1,5 +1,6 @@
 #include "telemetry/json_text.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace sluice::telemetry {
@@ -41,6 +42,18 @@ void AppendJsonString(std::string& out, std::string_view s) {
     }
   }
   out.push_back('"');
+}
+
+void AppendJsonInt(std::string& out, int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void AppendJsonUint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
 }
 
 }  // namespace sluice::telemetry

@@ -4,10 +4,13 @@
 // a rejected event carries a provider_* code and a message and emits no delta; every delta's views
 // are readable during the call; whatever the encoders write is SSE whose every data line is JSON
 // (or [DONE]). Tool call indices are the upstream's own here, so any value must be survivable.
+// The decoder scans content chunks without a DOM; a second decoder that always builds the DOM must
+// emit the same deltas and reject the same events with the same error.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "api/anthropic_messages.h"
 #include "api/openai_chat_codec.h"
@@ -37,6 +40,17 @@ void CheckClientStream(std::string_view out) {
   if (emitted != out.size()) std::abort();
 }
 
+// A delta as text, everything it carries.
+std::string Render(const sluice::api::StreamDelta& d) {
+  std::string s = std::to_string(static_cast<int>(d.kind)) + "|" + std::string(d.text) + "|" +
+                  std::string(d.id) + "|" + std::string(d.name) + "|" + std::string(d.model) +
+                  "|" + std::to_string(d.index) + "|" + std::to_string(static_cast<int>(d.finish));
+  for (uint64_t v : {d.usage.input, d.usage.output, d.usage.cached_input,
+                     d.usage.cache_creation_input, d.usage.reasoning})
+    s += "|" + std::to_string(v);
+  return s;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -45,6 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   auto decoder = sluice::providers::openai::NewChatStreamDecoder();
+  auto dom = sluice::providers::openai::NewChatStreamDecoder(/*scan=*/false);
+  std::vector<std::string> scanned, reference;
   auto anthropic = sluice::api::NewAnthropicStreamEncoder({"msg_fuzz", "claude", 1});
   auto openai = sluice::api::NewOpenAiChatStreamEncoder({"chatcmpl-fuzz", "claude", 1}, true);
   std::string anthropic_out, openai_out;
@@ -53,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sluice::core::GatewayError error;
   sluice::providers::DeltaSink sink = [&](const sluice::api::StreamDelta& d) {
     ++deltas;
+    scanned.push_back(Render(d));
     for (std::string_view v : {d.text, d.id, d.name, d.model})
       for (char c : v) touched += static_cast<unsigned char>(c);
     anthropic->OnDelta(d, anthropic_out);
@@ -63,10 +80,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bool ok = splitter.Feed(input.substr(off, cut_every), [&](const sluice::http::SseEvent& ev) {
       if (failed) return;
       size_t before = deltas;
+      scanned.clear();
+      reference.clear();
+      sluice::core::GatewayError dom_error;
+      bool dom_ok = dom->OnEvent(
+          ev.name, ev.data,
+          [&](const sluice::api::StreamDelta& d) { reference.push_back(Render(d)); }, dom_error);
       if (!decoder->OnEvent(ev.name, ev.data, sink, error)) {
         if (!ProviderCode(error.code) || error.message.empty() || deltas != before) std::abort();
         failed = true;
       }
+      if (dom_ok == failed || scanned != reference ||
+          (failed && (dom_error.code != error.code || dom_error.message != error.message)))
+        std::abort();
     });
     if (!ok) break;  // oversized event: the relay gives up on the stream
   }

@@ -270,7 +270,7 @@ class MessagesStreamDecoder final : public StreamDecoder {
                GatewayError& error) override {
     if (data.empty() || name == "ping") return true;
     boost::system::error_code ec;
-    json::value doc = core::ParseJson(data, {}, ec);
+    json::value doc = core::ParseJson(data, arena_.Reset(), ec);
     if (ec || !doc.is_object()) return error = BadResponse("stream event is not JSON"), false;
     const json::object& o = doc.get_object();
     std::string_view type = api::StringAt(o, "type");
@@ -364,6 +364,7 @@ class MessagesStreamDecoder final : public StreamDecoder {
   bool finished() const override { return finished_; }
 
  private:
+  core::JsonArena arena_;  // each event's DOM: no heap allocation per event
   core::TokenUsage usage_;
   int tool_calls_ = 0;
   bool block_is_tool_ = false;

@@ -475,7 +475,7 @@ bool ConverseStreamDecoder::OnEvent(std::string_view name, std::string_view data
   if (!known) return true;
 
   boost::system::error_code ec;
-  json::value v = core::ParseJson(data, {}, ec);
+  json::value v = core::ParseJson(data, arena_.Reset(), ec);
   if (ec || !v.is_object()) {
     error = BadResponse("Bedrock ConverseStream event '" + std::string(name) +
                         "' is not a JSON object");

@@ -28,6 +28,7 @@
 
 #include "api/unified.h"
 #include "core/error.h"
+#include "core/json_parse.h"
 #include "providers/stream_decoder.h"
 
 namespace sluice::providers::bedrock {
@@ -76,6 +77,7 @@ class ConverseStreamDecoder : public StreamDecoder {
  private:
   int ToolIndexOf(int64_t content_block) const;
 
+  core::JsonArena arena_;  // each event's DOM: no heap allocation per event
   int tool_calls_ = 0;
   std::vector<std::pair<int64_t, int>> tool_blocks_;  // contentBlockIndex -> tool call index
   bool finished_ = false;

@@ -438,10 +438,11 @@ const json::object* UsageObject(const json::object& chunk) {
   return meta && meta->is_object() ? &meta->get_object() : nullptr;
 }
 
-// Parses a chunk or body; an in-band {"error": {...}} becomes the mapped error.
+// Parses a chunk or body into `doc`, with doc's storage (assigning a value from other storage
+// would copy it); an in-band {"error": {...}} becomes the mapped error.
 bool ParseChunk(std::string_view data, json::value& doc, GatewayError& error) {
   boost::system::error_code ec;
-  doc = core::ParseJson(data, {}, ec);
+  doc = core::ParseJson(data, doc.storage(), ec);
   if (ec) return BadResponse(error, "not JSON");
   if (!doc.is_object()) return BadResponse(error, "not a JSON object");
   const json::value* err = doc.get_object().if_contains("error");
@@ -579,7 +580,7 @@ bool DecodeGeminiResponse(std::string_view body, api::ChatResponse& out, Gateway
 bool GeminiStreamDecoder::OnEvent(std::string_view /*name*/, std::string_view data,
                                   const DeltaSink& emit, GatewayError& error) {
   if (data.empty()) return true;  // keep-alive or a bare event line
-  json::value doc;
+  json::value doc(arena_.Reset());
   if (!ParseChunk(data, doc, error)) return false;
   const json::object& obj = doc.get_object();
   Candidate candidate;

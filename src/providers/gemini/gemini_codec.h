@@ -42,6 +42,7 @@
 
 #include "api/unified.h"
 #include "core/error.h"
+#include "core/json_parse.h"
 #include "providers/stream_decoder.h"
 
 namespace sluice::providers::gemini {
@@ -66,6 +67,7 @@ class GeminiStreamDecoder : public StreamDecoder {
   bool finished() const override { return finished_; }
 
  private:
+  core::JsonArena arena_;  // each event's DOM: no heap allocation per event
   bool started_ = false;
   bool finished_ = false;
   bool saw_tool_call_ = false;

@@ -1,5 +1,6 @@
 #include "providers/openai/openai_chat_adapter.h"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/json_fields.h"
@@ -215,8 +216,189 @@ bool DecodeChatResponse(std::string_view body, api::ChatResponse& out, GatewayEr
 
 namespace {
 
+// The hot event of a translated OpenAI stream is a chunk with a text or reasoning delta. Building
+// its DOM (even in an arena) was most of the per-event cost, so such chunks are scanned with
+// boost::json's SAX parser instead: the same parser and options as core::ParseJson (so the same
+// texts are rejected, strings unescaped and UTF-8 checked the same way), keeping only
+// choices[0].delta.{reasoning_content, reasoning, content} and choices[0].finish_reason. Anything
+// else that matters (error, usage, tool_calls, a repeated key, a root that is not an object) sends
+// the event to the DOM path, which stays the reference (the tests compare the two).
+class ChunkScan {
+ public:
+  // Captured string values; kNone for keys that are not captured.
+  enum Slot : uint8_t { kReasoningContent, kReasoning, kContent, kFinishReason, kSlots, kNone };
+
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  void Reset() {
+    depth_ = 0;
+    bail_ = false;
+    root_object_ = false;
+    for (int i = 0; i < kSlots; ++i) {
+      text_[i].clear();
+      has_[i] = false;
+    }
+  }
+  bool bail() const { return bail_; }
+  bool root_object() const { return root_object_; }
+  // The captured string (empty when absent or not a string, as api::StringAt has it).
+  std::string_view text(Slot slot) const { return has_[slot] ? text_[slot] : std::string_view(); }
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code& ec) { return Push(true, ec); }
+  bool on_array_begin(json::error_code& ec) { return Push(false, ec); }
+  bool on_object_end(std::size_t, json::error_code&) { return Pop(); }
+  bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
+  bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
+    if (n == s.size()) key_.clear();  // the first part
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
+    if (n == s.size()) return OnKey(std::string_view(s.data(), s.size()), ec);  // one piece
+    key_.append(s.data(), s.size());
+    return OnKey(key_, ec);
+  }
+  bool on_string_part(json::string_view s, std::size_t n, json::error_code&) {
+    Slot slot = ValueSlot();
+    if (slot != kNone) {
+      if (n == s.size()) text_[slot].clear();
+      text_[slot].append(s.data(), s.size());
+    }
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t n, json::error_code&) {
+    Slot slot = ValueSlot();
+    if (slot != kNone) {
+      if (n == s.size()) text_[slot].clear();
+      text_[slot].append(s.data(), s.size());
+      has_[slot] = true;
+    }
+    return Scalar();
+  }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(int64_t, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_uint64(uint64_t, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_double(double, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_bool(bool, json::error_code&) { return Scalar(); }
+  bool on_null(json::error_code&) { return Scalar(); }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  // Where a container sits: the ones on the path to the captured values, or elsewhere.
+  enum class Where : uint8_t { kOther, kRoot, kChoices, kChoice, kDelta };
+  struct Frame {
+    Where where;
+    Slot slot;       // object: the capture slot of the current key
+    uint8_t key;     // object: which known key is current (KnownKey), 0 if none
+    uint8_t seen;    // object: known keys seen so far (a repeat goes to the DOM)
+    bool first;      // array: no element yet
+  };
+  // Known keys of the objects on the path; bit positions in Frame::seen.
+  enum KnownKey : uint8_t { kKeyNone, kKeyChoices, kKeyDelta, kKeyFinish, kKeyReasoningContent,
+                            kKeyReasoning, kKeyContent };
+
+  // The container about to open, given its parent.
+  Where Child(bool is_object) {
+    if (depth_ > kMaxTracked) return Where::kOther;
+    Frame& parent = stack_[depth_ - 1];
+    switch (parent.where) {
+      case Where::kRoot:
+        return !is_object && parent.key == kKeyChoices ? Where::kChoices : Where::kOther;
+      case Where::kChoices: {
+        bool first = parent.first;
+        parent.first = false;
+        return is_object && first ? Where::kChoice : Where::kOther;
+      }
+      case Where::kChoice:
+        return is_object && parent.key == kKeyDelta ? Where::kDelta : Where::kOther;
+      default:
+        return Where::kOther;
+    }
+  }
+  bool Push(bool is_object, json::error_code& ec) {
+    Where where = Where::kRoot;
+    if (depth_ == 0) {
+      if (!is_object) return Bail(ec);  // the DOM path rejects it
+      root_object_ = true;
+    } else {
+      where = Child(is_object);
+    }
+    if (depth_ < kMaxTracked) stack_[depth_] = Frame{where, kNone, kKeyNone, 0, true};
+    ++depth_;
+    return true;
+  }
+  bool Pop() {
+    --depth_;
+    return Scalar();  // a closed container is a value of its parent
+  }
+  // A value ended: in an array, the next one is not the first.
+  bool Scalar() {
+    if (depth_ > 0 && depth_ <= kMaxTracked) {
+      Frame& f = stack_[depth_ - 1];
+      f.first = false;
+      f.slot = kNone;
+      f.key = kKeyNone;
+    }
+    return true;
+  }
+  Slot ValueSlot() const {
+    return depth_ > 0 && depth_ <= kMaxTracked ? stack_[depth_ - 1].slot : kNone;
+  }
+  bool OnKey(std::string_view k, json::error_code& ec) {
+    if (depth_ > kMaxTracked) return true;
+    Frame& f = stack_[depth_ - 1];
+    f.slot = kNone;
+    f.key = kKeyNone;
+    switch (f.where) {
+      case Where::kRoot:
+        if (k == "error" || k == "usage") return Bail(ec);
+        if (k == "choices") f.key = kKeyChoices;
+        break;
+      case Where::kChoice:
+        if (k == "delta") f.key = kKeyDelta;
+        if (k == "finish_reason") f.key = kKeyFinish, f.slot = kFinishReason;
+        break;
+      case Where::kDelta:
+        if (k == "tool_calls") return Bail(ec);
+        if (k == "reasoning_content") f.key = kKeyReasoningContent, f.slot = kReasoningContent;
+        if (k == "reasoning") f.key = kKeyReasoning, f.slot = kReasoning;
+        if (k == "content") f.key = kKeyContent, f.slot = kContent;
+        break;
+      default:
+        break;
+    }
+    if (f.key != kKeyNone) {
+      uint8_t bit = static_cast<uint8_t>(1u << f.key);
+      if (f.seen & bit) return Bail(ec);  // which of two equal keys counts is the DOM's business
+      f.seen |= bit;
+    }
+    return true;
+  }
+  bool Bail(json::error_code& ec) {
+    bail_ = true;
+    ec = json::error::extra_data;  // any error: it stops the parser; bail_ says why
+    return false;
+  }
+
+  static constexpr int kMaxTracked = 4;  // root, choices, choices[0], delta
+  Frame stack_[kMaxTracked];
+  int depth_ = 0;
+  bool bail_ = false;
+  bool root_object_ = false;  // a root scalar never opens a frame: the DOM path rejects it
+  std::string key_;  // a key that came in parts (split by an escape)
+  std::string text_[kSlots];
+  bool has_[kSlots] = {};
+};
+
 class ChatStreamDecoder final : public StreamDecoder {
  public:
+  explicit ChatStreamDecoder(bool scan) : scan_(scan) {}
   bool OnEvent(std::string_view, std::string_view data, const DeltaSink& emit,
                GatewayError& error) override {
     if (data == "[DONE]") {
@@ -224,8 +406,9 @@ class ChatStreamDecoder final : public StreamDecoder {
       return true;
     }
     if (data.empty()) return true;
+    if (started_ && scan_ && Scan(data, emit)) return true;
     boost::system::error_code ec;
-    json::value doc = core::ParseJson(data, {}, ec);
+    json::value doc = core::ParseJson(data, arena_.Reset(), ec);
     if (ec || !doc.is_object()) return error = BadResponse("stream event is not JSON"), false;
     const json::object& o = doc.get_object();
     if (const json::value* e = o.if_contains("error")) {
@@ -264,6 +447,39 @@ class ChatStreamDecoder final : public StreamDecoder {
   bool finished() const override { return finished_; }
 
  private:
+  // Decodes a chunk with ChunkScan; false (nothing emitted) when it needs the DOM path.
+  bool Scan(std::string_view data, const DeltaSink& emit) {
+    scanner_.reset();
+    ChunkScan& h = scanner_.handler();
+    h.Reset();
+    json::error_code ec;
+    size_t n = scanner_.write_some(false, data.data(), data.size(), ec);
+    if (ec || n != data.size() || h.bail() || !h.root_object()) return false;
+    // The DOM path's order: reasoning, content, finish.
+    using K = api::StreamDelta::Kind;
+    api::StreamDelta d;
+    for (ChunkScan::Slot slot : {ChunkScan::kReasoningContent, ChunkScan::kReasoning}) {
+      if (h.text(slot).empty()) continue;
+      d.kind = K::kThinking;
+      d.text = h.text(slot);
+      emit(d);
+      break;
+    }
+    if (std::string_view text = h.text(ChunkScan::kContent); !text.empty()) {
+      d = {};
+      d.kind = K::kText;
+      d.text = text;
+      emit(d);
+    }
+    if (std::string_view finish = h.text(ChunkScan::kFinishReason); !finish.empty()) {
+      d = {};
+      d.kind = K::kFinish;
+      d.finish = ParseFinish(finish);
+      emit(d);
+    }
+    return true;
+  }
+
   void EmitDelta(const json::object& delta, const DeltaSink& emit) {
     using K = api::StreamDelta::Kind;
     api::StreamDelta d;
@@ -308,14 +524,17 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
   }
 
+  json::basic_parser<ChunkScan> scanner_{core::JsonParseOptions()};
+  bool scan_;                // false: every event through the DOM (tests compare the two)
+  core::JsonArena arena_;  // each event's DOM: no heap allocation per event
   bool started_ = false;
   bool finished_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<StreamDecoder> NewChatStreamDecoder() {
-  return std::make_unique<ChatStreamDecoder>();
+std::unique_ptr<StreamDecoder> NewChatStreamDecoder(bool scan) {
+  return std::make_unique<ChatStreamDecoder>(scan);
 }
 
 }  // namespace sluice::providers::openai

@@ -17,6 +17,8 @@ namespace sluice::providers::openai {
 bool EncodeChatRequest(const api::ChatRequest& request, std::string_view model, std::string& body,
                        core::GatewayError& error);
 bool DecodeChatResponse(std::string_view body, api::ChatResponse& out, core::GatewayError& error);
-std::unique_ptr<StreamDecoder> NewChatStreamDecoder();
+// `scan`: content chunks are scanned without a DOM (the default); false parses every event into a
+// DOM, the reference the tests compare the scan with.
+std::unique_ptr<StreamDecoder> NewChatStreamDecoder(bool scan = true);
 
 }  // namespace sluice::providers::openai
