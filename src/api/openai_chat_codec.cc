@@ -219,11 +219,7 @@ bool ReadResponseFormat(const json::value& v, ResponseFormat& out, GatewayError&
   } else if (type == "json_schema") {
     const json::object* js = ObjectAt(o, "json_schema");
     if (!js) return InvalidField(error, "response_format.json_schema", "must be an object");
-    out.kind = ResponseFormat::Kind::kJsonSchema;
-    out.name = StringAt(*js, "name");
-    if (const json::value* schema = js->if_contains("schema")) out.schema = *schema;
-    if (const json::value* strict = js->if_contains("strict"); strict && strict->is_bool())
-      out.strict = strict->get_bool();
+    ReadSchemaFormat(*js, out);
   } else {
     return InvalidField(error, "response_format.type", "must be text, json_object or json_schema");
   }
@@ -302,6 +298,14 @@ bool DecodeOpenAiChatRequest(const json::object& body, ChatRequest& out, Gateway
   if (out.messages.empty())
     return InvalidField(error, "messages", "must contain at least one non-system message");
   return true;
+}
+
+void ReadSchemaFormat(const json::object& spec, ResponseFormat& out) {
+  out.kind = ResponseFormat::Kind::kJsonSchema;
+  out.name = StringAt(spec, "name");
+  if (const json::value* schema = spec.if_contains("schema")) out.schema = *schema;
+  if (const json::value* strict = spec.if_contains("strict"); strict && strict->is_bool())
+    out.strict = strict->get_bool();
 }
 
 json::object OpenAiUsageObject(const core::TokenUsage& usage) {

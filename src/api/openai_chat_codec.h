@@ -22,6 +22,10 @@ std::string EncodeOpenAiChatResponse(const ChatResponse& response, const Respons
 // `include_usage`: the client asked for the usage chunk (stream_options.include_usage).
 std::unique_ptr<StreamEncoder> NewOpenAiChatStreamEncoder(ResponseIds ids, bool include_usage);
 
+// Reads a JSON-schema response format ({name, schema, strict}: chat's response_format.json_schema,
+// the Responses API's text.format) into `out`.
+void ReadSchemaFormat(const boost::json::object& spec, ResponseFormat& out);
+
 // OpenAI's usage object for unified counts.
 boost::json::object OpenAiUsageObject(const core::TokenUsage& usage);
 

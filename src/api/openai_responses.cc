@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/json_fields.h"
+#include "api/openai_chat_codec.h"
 
 namespace sluice::api {
 
@@ -191,11 +192,7 @@ bool ReadTextFormat(const json::value& v, ResponseFormat& out, GatewayError& err
   } else if (type == "json_object") {
     out.kind = ResponseFormat::Kind::kJsonObject;
   } else if (type == "json_schema") {
-    out.kind = ResponseFormat::Kind::kJsonSchema;
-    out.name = StringAt(*format, "name");
-    if (const json::value* schema = format->if_contains("schema")) out.schema = *schema;
-    if (const json::value* strict = format->if_contains("strict"); strict && strict->is_bool())
-      out.strict = strict->get_bool();
+    ReadSchemaFormat(*format, out);
   } else {
     return InvalidField(error, "text.format.type", "must be text, json_object or json_schema");
   }

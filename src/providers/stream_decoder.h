@@ -12,6 +12,15 @@ namespace sluice::providers {
 
 using DeltaSink = std::function<void(const api::StreamDelta&)>;
 
+// Emits a delta of `kind` carrying `text`; nothing when the text is empty.
+inline void EmitText(const DeltaSink& emit, api::StreamDelta::Kind kind, std::string_view text) {
+  if (text.empty()) return;
+  api::StreamDelta d;
+  d.kind = kind;
+  d.text = text;
+  emit(d);
+}
+
 class StreamDecoder {
  public:
   virtual ~StreamDecoder() = default;

@@ -438,18 +438,8 @@ bool DashScopeStreamDecoder::OnEvent(std::string_view name, std::string_view dat
     s.id = d.request_id;
     emit(s);
   }
-  if (!d.reasoning.empty()) {
-    api::StreamDelta t;
-    t.kind = K::kThinking;
-    t.text = d.reasoning;
-    emit(t);
-  }
-  if (!d.content.empty()) {
-    api::StreamDelta t;
-    t.kind = K::kText;
-    t.text = d.content;
-    emit(t);
-  }
+  EmitText(emit, K::kThinking, d.reasoning);
+  EmitText(emit, K::kText, d.content);
   for (const CallDelta& c : d.calls) {
     bool is_new = false;
     int index = ToolIndex(c.index, is_new);

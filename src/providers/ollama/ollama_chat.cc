@@ -439,18 +439,8 @@ bool OllamaChatStreamDecoder::OnEvent(std::string_view /*name*/, std::string_vie
     d.model = chunk.model;
     emit(d);
   }
-  if (!chunk.thinking.empty()) {
-    api::StreamDelta d;
-    d.kind = K::kThinking;
-    d.text = chunk.thinking;
-    emit(d);
-  }
-  if (!chunk.content.empty()) {
-    api::StreamDelta d;
-    d.kind = K::kText;
-    d.text = chunk.content;
-    emit(d);
-  }
+  EmitText(emit, K::kThinking, chunk.thinking);
+  EmitText(emit, K::kText, chunk.content);
   for (const Chunk::Call& call : chunk.calls) {
     std::string id = call.id.empty() ? "call_" + std::to_string(tool_calls_) : std::string(call.id);
     api::StreamDelta start;
