@@ -194,6 +194,17 @@ struct RateLimitRule {
   uint32_t default_output_tokens = 256;
 };
 
+// JWT consumer authentication: Bearer tokens that are JWTs are verified with the keys of a JWKS
+// file; `consumer_claim` names a configured consumer.
+struct JwtSettings {
+  std::string jwks_file;  // empty: JWT authentication off
+  std::string jwks;       // the file's content, read at load
+  std::string issuer;     // required iss, if set
+  std::string audience;   // required in aud, if set
+  std::string consumer_claim = "sub";
+  Millis leeway{30'000};  // clock skew allowed on exp / nbf
+};
+
 enum class AccessLogTarget { kStdout, kOff, kFile };
 
 struct AccessLog {
@@ -212,6 +223,7 @@ struct Config {
   std::vector<Model> models;
   std::vector<Consumer> consumers;  // none: no authentication (every request is anonymous)
   bool anonymous = true;  // requests without a key are served; false by default with consumers
+  JwtSettings jwt;
   std::vector<RateLimitRule> rate_limits;
 
   const Provider* FindProvider(std::string_view name) const {

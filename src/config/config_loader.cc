@@ -287,6 +287,7 @@ class Loader {
   void ReadSim(const Field& field, SimSettings& sim);
   void ReadAws(const Field& field, AwsCredentials& aws);
   void ReadConsumers(const Field& field, std::vector<Consumer>& consumers);
+  void ReadJwt(const Field& field, JwtSettings& jwt);
   void ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules);
   void ReadVertex(const Field& field, VertexSettings& vertex);
   void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
@@ -721,7 +722,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   auto fields = ReadMap(
       root, "",
       {"listen", "admin", "workers", "limits", "access_log", "providers", "models", "consumers",
-       "anonymous", "rate_limits"});
+       "anonymous", "rate_limits", "jwt"});
   if (!fields) return;
   auto find = [&](const char* key) -> const Field* {
     auto it = fields->find(key);
@@ -751,6 +752,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   config.anonymous = config.consumers.empty();
   if (auto* f = find("anonymous")) Assign(config.anonymous, ReadBool(*f));
   if (auto* f = find("rate_limits")) ReadRateLimits(*f, config.rate_limits);
+  if (auto* f = find("jwt")) ReadJwt(*f, config.jwt);
   CheckProviderNames(config);
   CheckModelNames(config);
   CheckModelProviders(config);
@@ -765,7 +767,6 @@ void Loader::ReadConsumers(const Field& field, std::vector<Consumer>& consumers)
       continue;
     }
     RequireKey(*fields, item.value, item.path, "name", "");
-    RequireKey(*fields, item.value, item.path, "keys", "");
     Consumer c;
     for (const auto& [key, f] : *fields) {
       if (key == "name") {
@@ -805,6 +806,35 @@ void Loader::ReadConsumers(const Field& field, std::vector<Consumer>& consumers)
       }
     }
     consumers.push_back(std::move(c));
+  }
+}
+
+void Loader::ReadJwt(const Field& field, JwtSettings& jwt) {
+  auto fields = ReadMap(field.value, field.path,
+                        {"jwks_file", "issuer", "audience", "consumer_claim", "leeway"});
+  if (!fields) return BadValue(field, "expected a map");
+  RequireKey(*fields, field.value, field.path, "jwks_file", "");
+  for (const auto& [key, f] : *fields) {
+    if (key == "jwks_file") {
+      auto path = ReadNonEmptyString(f);
+      if (!path) continue;
+      std::string reason;
+      auto text = ReadWholeFile(*path, kMaxSubstitutedFileBytes, &reason);
+      if (!text) {
+        BadValue(f, "cannot read JWKS file " + Quote(*path) + ": " + reason);
+        continue;
+      }
+      jwt.jwks_file = *path;
+      jwt.jwks = std::move(*text);
+    } else if (key == "issuer") {
+      Assign(jwt.issuer, ReadNonEmptyString(f));
+    } else if (key == "audience") {
+      Assign(jwt.audience, ReadNonEmptyString(f));
+    } else if (key == "consumer_claim") {
+      Assign(jwt.consumer_claim, ReadNonEmptyString(f));
+    } else if (key == "leeway") {
+      Assign(jwt.leeway, ReadDuration(f));
+    }
   }
 }
 

@@ -73,7 +73,7 @@ Endpoint MatchEndpoint(std::string_view path, std::string_view* method_needed) {
 // consumer, or no key where anonymous access is off.
 bool Authenticate(RequestContext& ctx, GatewayError& error) {
   const Snapshot& snap = *ctx.snapshot;
-  if (snap.consumers.empty()) return true;  // no consumers configured: authentication is off
+  if (snap.config->consumers.empty()) return true;  // no consumers configured: authentication is off
   const auto& req = ctx.exchange.request();
   auto header = [&](std::string_view name) {
     auto it = req.find(name);
@@ -87,10 +87,24 @@ bool Authenticate(RequestContext& ctx, GatewayError& error) {
                          "an API key is required: send Authorization: Bearer <key> (or x-api-key)");
     return false;
   }
-  ctx.consumer = snap.consumers.Find(key);
-  if (!ctx.consumer) {
-    error = GatewayError(ErrorCode::kCallerUnauthorized, "the API key is not valid");
-    return false;
+  if (snap.jwt && policy::LooksLikeJwt(key)) {
+    std::string subject, why;
+    if (!snap.jwt->Verify(key, snap.config->jwt, std::chrono::system_clock::now(), subject, why)) {
+      error = GatewayError(ErrorCode::kCallerUnauthorized, why);
+      return false;
+    }
+    for (const auto& c : snap.config->consumers)
+      if (c.name == subject) ctx.consumer = &c;
+    if (!ctx.consumer) {
+      error = GatewayError(ErrorCode::kCallerUnauthorized, "the JWT names no known consumer");
+      return false;
+    }
+  } else {
+    ctx.consumer = snap.consumers.Find(key);
+    if (!ctx.consumer) {
+      error = GatewayError(ErrorCode::kCallerUnauthorized, "the API key is not valid");
+      return false;
+    }
   }
   ctx.outcome.consumer = ctx.consumer->name;
   return true;

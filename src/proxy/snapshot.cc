@@ -29,6 +29,11 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
   snapshot->limiter =
       previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
+  if (!snapshot->config->jwt.jwks.empty()) {
+    std::string error;
+    snapshot->jwt = policy::JwtVerifier::FromJwks(snapshot->config->jwt.jwks, error);
+    if (!snapshot->jwt) throw std::runtime_error("jwt.jwks_file: " + error);
+  }
   for (const auto& provider : snapshot->config->providers) {
     if (!provider.api_keys.empty())
       snapshot->key_pools.emplace(provider.name, std::make_unique<routing::KeyPool>(provider));

@@ -10,6 +10,7 @@
 #include "http/upstream_client.h"
 #include "providers/gemini/vertex_auth.h"
 #include "policy/consumers.h"
+#include "policy/jwt.h"
 #include "policy/rate_limiter.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
@@ -34,6 +35,7 @@ struct Snapshot {
   std::unordered_map<std::string, std::unique_ptr<routing::KeyPool>> key_pools;
   std::unordered_map<std::string, VertexAuth> vertex_auth;  // by provider name
   policy::ConsumerTable consumers;
+  std::unique_ptr<policy::JwtVerifier> jwt;  // set when config.jwt names a JWKS
   // Rate-limit counters, carried from one snapshot to the next so a reload does not reset them.
   std::shared_ptr<policy::RateLimiter> limiter;
 
