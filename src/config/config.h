@@ -191,7 +191,22 @@ struct RateLimitRule {
   uint64_t input_tokens = 0;
   uint64_t output_tokens = 0;
   uint64_t total_tokens = 0;
+  double cost_usd = 0;  // spend per window (a budget), priced with `pricing`; 0: not limited
   uint32_t default_output_tokens = 256;
+};
+
+// Price of a model per million tokens, in USD. Cached and cache-creation input default to the
+// input price.
+struct ModelPricing {
+  double input_per_mtok = 0;
+  double output_per_mtok = 0;
+  double cached_input_per_mtok = -1;  // -1: as input
+  double cache_creation_per_mtok = -1;
+};
+
+// The usage ledger: every request's usage and cost, in SQLite.
+struct LedgerSettings {
+  std::string path;  // empty: no ledger
 };
 
 // JWT consumer authentication: Bearer tokens that are JWTs are verified with the keys of a JWKS
@@ -225,6 +240,9 @@ struct Config {
   bool anonymous = true;  // requests without a key are served; false by default with consumers
   JwtSettings jwt;
   std::vector<RateLimitRule> rate_limits;
+  // Prices by model name as clients ask for it (or '*' pattern), for costs and budgets.
+  std::vector<std::pair<std::string, ModelPricing>> pricing;
+  LedgerSettings ledger;
 
   const Provider* FindProvider(std::string_view name) const {
     for (const auto& p : providers)

@@ -288,6 +288,8 @@ class Loader {
   void ReadAws(const Field& field, AwsCredentials& aws);
   void ReadConsumers(const Field& field, std::vector<Consumer>& consumers);
   void ReadJwt(const Field& field, JwtSettings& jwt);
+  void ReadPricing(const Field& field, std::vector<std::pair<std::string, ModelPricing>>& out);
+  void ReadLedger(const Field& field, LedgerSettings& ledger);
   void ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules);
   void ReadVertex(const Field& field, VertexSettings& vertex);
   void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
@@ -722,7 +724,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   auto fields = ReadMap(
       root, "",
       {"listen", "admin", "workers", "limits", "access_log", "providers", "models", "consumers",
-       "anonymous", "rate_limits", "jwt"});
+       "anonymous", "rate_limits", "jwt", "pricing", "ledger"});
   if (!fields) return;
   auto find = [&](const char* key) -> const Field* {
     auto it = fields->find(key);
@@ -753,6 +755,8 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   if (auto* f = find("anonymous")) Assign(config.anonymous, ReadBool(*f));
   if (auto* f = find("rate_limits")) ReadRateLimits(*f, config.rate_limits);
   if (auto* f = find("jwt")) ReadJwt(*f, config.jwt);
+  if (auto* f = find("pricing")) ReadPricing(*f, config.pricing);
+  if (auto* f = find("ledger")) ReadLedger(*f, config.ledger);
   CheckProviderNames(config);
   CheckModelNames(config);
   CheckModelProviders(config);
@@ -809,6 +813,37 @@ void Loader::ReadConsumers(const Field& field, std::vector<Consumer>& consumers)
   }
 }
 
+void Loader::ReadPricing(const Field& field, std::vector<std::pair<std::string, ModelPricing>>& out) {
+  if (!field.value.IsMap()) return BadValue(field, "expected a map of model name to prices");
+  for (const auto& kv : field.value) {
+    Field entry{field.path + "." + kv.first.as<std::string>(""), kv.first, kv.second};
+    auto fields = ReadMap(entry.value, entry.path,
+                          {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok",
+                           "cache_creation_per_mtok"});
+    if (!fields) {
+      BadValue(entry, "expected a map of prices per million tokens");
+      continue;
+    }
+    ModelPricing price;
+    for (const auto& [key, f] : *fields) {
+      if (key == "input_per_mtok") Assign(price.input_per_mtok, ReadNumber(f, 0));
+      else if (key == "output_per_mtok") Assign(price.output_per_mtok, ReadNumber(f, 0));
+      else if (key == "cached_input_per_mtok") Assign(price.cached_input_per_mtok, ReadNumber(f, 0));
+      else if (key == "cache_creation_per_mtok")
+        Assign(price.cache_creation_per_mtok, ReadNumber(f, 0));
+    }
+    out.emplace_back(kv.first.as<std::string>(""), price);
+  }
+}
+
+void Loader::ReadLedger(const Field& field, LedgerSettings& ledger) {
+  auto fields = ReadMap(field.value, field.path, {"path"});
+  if (!fields) return BadValue(field, "expected a map {path}");
+  RequireKey(*fields, field.value, field.path, "path", "");
+  for (const auto& [key, f] : *fields)
+    if (key == "path") Assign(ledger.path, ReadNonEmptyString(f));
+}
+
 void Loader::ReadJwt(const Field& field, JwtSettings& jwt) {
   auto fields = ReadMap(field.value, field.path,
                         {"jwks_file", "issuer", "audience", "consumer_claim", "leeway"});
@@ -843,7 +878,7 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
     auto fields =
         ReadMap(item.value, item.path,
                 {"name", "by", "models", "window", "requests", "input_tokens", "output_tokens",
-                 "total_tokens", "default_output_tokens"});
+                 "total_tokens", "cost_usd", "default_output_tokens"});
     if (!fields) {
       BadValue(item, "expected a map");
       continue;
@@ -876,8 +911,8 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
           if (auto name = ReadNonEmptyString(m)) rule.models.push_back(*name);
       } else if (key == "window") {
         auto window = ReadDuration(f);
-        if (window && (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24)))
-          BadValue(f, "a window is between 1s and 1d");
+        if (window && (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24 * 31)))
+          BadValue(f, "a window is between 1s and 31d");
         else
           Assign(rule.window, window);
       } else if (key == "requests") {
@@ -888,13 +923,16 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
         count(rule.output_tokens);
       } else if (key == "total_tokens") {
         count(rule.total_tokens);
+      } else if (key == "cost_usd") {
+        Assign(rule.cost_usd, ReadNumber(f, 0));
       } else if (key == "default_output_tokens") {
         Assign(rule.default_output_tokens, ReadInteger(f, 1, 10'000'000));
       }
     }
-    if (!rule.requests && !rule.input_tokens && !rule.output_tokens && !rule.total_tokens)
+    if (!rule.requests && !rule.input_tokens && !rule.output_tokens && !rule.total_tokens &&
+        rule.cost_usd <= 0)
       AddError(item.value, item.path + ": a rule needs at least one of requests, input_tokens, "
-                                       "output_tokens, total_tokens");
+                                       "output_tokens, total_tokens, cost_usd");
     rules.push_back(std::move(rule));
   }
 }

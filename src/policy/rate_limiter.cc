@@ -41,13 +41,14 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
     int64_t window_ms = r.window.count();
     int64_t start = now_ms / window_ms * window_ms;
     Bucket& b = buckets_[c.bucket];
-    if (b.window_start_ms != start) b = Bucket{start, 0, 0, 0};
+    if (b.window_start_ms != start) b = Bucket{start, 0, 0, 0, 0};
     buckets.push_back(&b);
     auto refuse = [&](const char* dimension, uint64_t limit, uint64_t used) {
       d.admitted = false;
       d.rule = r.name;
       d.dimension = dimension;
       d.retry_after = std::chrono::milliseconds(start + window_ms - now_ms);
+      if (d.dimension == "cost_usd") return;  // no x-ratelimit header speaks money
       int64_t& limit_out = d.dimension == "requests" ? d.limit_requests : d.limit_tokens;
       int64_t& left_out = d.dimension == "requests" ? d.remaining_requests : d.remaining_tokens;
       limit_out = static_cast<int64_t>(limit);
@@ -61,6 +62,8 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
       refuse("output_tokens", r.output_tokens, b.output);
     else if (r.total_tokens && b.input + b.output + c.input + c.output > r.total_tokens)
       refuse("total_tokens", r.total_tokens, b.input + b.output);
+    else if (r.cost_usd > 0 && static_cast<double>(b.cost_micros + c.cost_micros) > r.cost_usd * 1e6)
+      refuse("cost_usd", static_cast<uint64_t>(r.cost_usd * 1e6), b.cost_micros);
     if (!d.admitted) return d;  // nothing reserved anywhere
   }
   for (size_t i = 0; i < charges.size(); ++i) {
@@ -70,7 +73,8 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
     b.requests += 1;
     b.input += c.input;
     b.output += c.output;
-    reservation.held.push_back({c.bucket, b.window_start_ms, c.input, c.output});
+    b.cost_micros += c.cost_micros;
+    reservation.held.push_back({c.bucket, b.window_start_ms, c.input, c.output, c.cost_micros});
     Tighten(d.limit_requests, d.remaining_requests, r.requests, Left(r.requests, b.requests));
     uint64_t token_limit = r.total_tokens ? r.total_tokens : std::max(r.input_tokens, r.output_tokens);
     uint64_t token_used = r.total_tokens ? b.input + b.output
@@ -81,7 +85,8 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
   return d;
 }
 
-void RateLimiter::Reconcile(const Reservation& reservation, uint64_t input, uint64_t output) {
+void RateLimiter::Reconcile(const Reservation& reservation, uint64_t input, uint64_t output,
+                            uint64_t cost_micros) {
   std::lock_guard lock(mu_);
   for (const auto& h : reservation.held) {
     auto it = buckets_.find(h.bucket);
@@ -89,6 +94,7 @@ void RateLimiter::Reconcile(const Reservation& reservation, uint64_t input, uint
     Bucket& b = it->second;
     b.input = b.input - std::min(b.input, h.input) + input;
     b.output = b.output - std::min(b.output, h.output) + output;
+    b.cost_micros = b.cost_micros - std::min(b.cost_micros, h.cost_micros) + cost_micros;
   }
 }
 

@@ -27,6 +27,7 @@ class RateLimiter {
     std::string bucket;  // rule name + the values of its `by` keys
     uint64_t input = 0;
     uint64_t output = 0;
+    uint64_t cost_micros = 0;  // estimated spend, in millionths of a USD
   };
   // Held by the request until it ends.
   struct Reservation {
@@ -35,13 +36,14 @@ class RateLimiter {
       int64_t window_start_ms;
       uint64_t input;
       uint64_t output;
+      uint64_t cost_micros;
     };
     std::vector<Held> held;
   };
   struct Decision {
     bool admitted = true;
     std::string rule;        // the rule that refused
-    std::string dimension;   // "requests", "input_tokens", "output_tokens", "total_tokens"
+    std::string dimension;   // "requests", "input_tokens", "output_tokens", "total_tokens", "cost_usd"
     std::chrono::milliseconds retry_after{0};
     // For x-ratelimit-* headers: the tightest request and token budgets (-1: none applies).
     int64_t limit_requests = -1, remaining_requests = -1;
@@ -50,12 +52,13 @@ class RateLimiter {
 
   Decision Admit(const std::vector<Charge>& charges, Time now, Reservation& reservation);
   // Replaces the reservation by the actual usage (in windows that are still current).
-  void Reconcile(const Reservation& reservation, uint64_t input, uint64_t output);
+  void Reconcile(const Reservation& reservation, uint64_t input, uint64_t output,
+                 uint64_t cost_micros = 0);
 
  private:
   struct Bucket {
     int64_t window_start_ms = 0;
-    uint64_t requests = 0, input = 0, output = 0;
+    uint64_t requests = 0, input = 0, output = 0, cost_micros = 0;
   };
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;

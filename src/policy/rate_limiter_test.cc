@@ -87,5 +87,21 @@ TEST(RateLimiter, ReconcileAfterTheWindowRolledChangesNothing) {
   EXPECT_EQ(d.remaining_tokens, 1000 - 200 - 700);
 }
 
+TEST(RateLimiter, CostBudget) {
+  config::RateLimitRule rule;
+  rule.name = "budget";
+  rule.window = std::chrono::hours(24);
+  rule.cost_usd = 1.0;
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b, c;
+  ASSERT_TRUE(limiter.Admit({{&rule, "b|x", 10, 10, 600'000}}, At(0), a).admitted);
+  auto refused = limiter.Admit({{&rule, "b|x", 10, 10, 600'000}}, At(1), b);
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.dimension, "cost_usd");
+  EXPECT_EQ(refused.limit_tokens, -1);  // no token header for a money budget
+  limiter.Reconcile(a, 10, 10, 100'000);  // it cost $0.10
+  EXPECT_TRUE(limiter.Admit({{&rule, "b|x", 10, 10, 600'000}}, At(2), c).admitted);
+}
+
 }  // namespace
 }  // namespace sluice::policy
