@@ -307,6 +307,32 @@ TEST_F(LedgerTest, FlushWithNothingPendingReturns) {
   EXPECT_TRUE(Run(*ledger, {}).empty());
 }
 
+TEST_F(LedgerTest, WriteFailureIsCountedAndLoggedOnce) {
+  auto ledger = OpenLedger();
+  {
+    // Breaks every later insert without touching the ledger's connections.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE usage", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  testing::internal::CaptureStderr();
+  ledger->Append(Entry(kDay1, "alice", "gpt", 1, 1));
+  ledger->Append(Entry(kDay1, "alice", "gpt", 1, 1));
+  ledger->Flush();  // returns although nothing could be written
+  ledger->Append(Entry(kDay1, "alice", "gpt", 1, 1));
+  ledger->Flush();
+  std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(ledger->failed(), 3u);
+  EXPECT_EQ(ledger->dropped(), 0u);
+  size_t first = log.find("write failed");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("write failed", first + 1), std::string::npos) << log;
+  std::string error;
+  EXPECT_TRUE(ledger->Query(LedgerQuery{}, error).empty());
+  EXPECT_NE(error, "");  // the table is gone: reported, not thrown
+}
+
 TEST_F(LedgerTest, PathInMissingDirectoryFailsToOpen) {
   std::string error;
   auto ledger = UsageLedger::Open((dir_ / "no-such-dir" / "usage.db").string(), error);
