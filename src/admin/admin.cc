@@ -29,6 +29,10 @@ awaitable<void> AdminHandler::Handle(http::Exchange& ex) {
   } else if (get && path == "/admin/providers") {
     std::string json = source_.ProvidersJson();
     co_await ex.Reply(200, "application/json", json, http::kNoHeaders);
+  } else if (get && path == "/admin/usage") {
+    auto q = target.find('?');
+    auto [status, json] = source_.UsageJson(q == std::string_view::npos ? "" : target.substr(q + 1));
+    co_await ex.Reply(status, "application/json", json, http::kNoHeaders);
   } else if (get && path == "/metrics") {
     std::string text = co_await source_.ScrapeMetrics();
     co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, http::kNoHeaders);

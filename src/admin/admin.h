@@ -1,6 +1,7 @@
 #pragma once
 // The admin plane (separate listener, loopback by default): /healthz, /readyz, /metrics,
-// /admin/stats?window=SECONDS (live stats as JSON, default 60 s), /admin/providers (key health).
+// /admin/stats?window=SECONDS (live stats as JSON, default 60 s), /admin/providers (key health),
+// /admin/usage (the usage ledger).
 #include <boost/asio/awaitable.hpp>
 #include <string>
 
@@ -18,6 +19,9 @@ class AdminSource {
   virtual boost::asio::awaitable<std::string> LiveStatsJson(int window_s) = 0;
   // /admin/providers: each provider's type and API keys (id, weight, health; never the key).
   virtual std::string ProvidersJson() = 0;
+  // /admin/usage?group_by=&consumer=&model=&from=&to=: the usage ledger's aggregates. Returns the
+  // HTTP status (200, 400 for a bad query, 404 without a ledger) and the JSON body.
+  virtual std::pair<int, std::string> UsageJson(std::string_view query) = 0;
 };
 
 class AdminHandler : public http::RequestHandler {

@@ -17,6 +17,7 @@
 
 #include "admin/admin.h"
 #include "proxy/key_report.h"
+#include "telemetry/json_text.h"
 #include "config/config_loader.h"
 #include "config/default_config.h"
 #include "net/worker.h"
@@ -67,6 +68,7 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   std::string ProvidersJson() override {
     return proxy::RenderProvidersJson(*snapshot_, std::chrono::steady_clock::now());
   }
+  std::pair<int, std::string> UsageJson(std::string_view query) override;
 
   // http::SessionEnvironment (the admin listener)
   http::SessionLimits limits() const override {
@@ -264,6 +266,43 @@ asio::awaitable<std::string> Server::LiveStatsJson(int window_s) {
   co_return merged.live.RenderJson(now_s, window_s);
 }
 
+// Reads `name=value` from a query string (values are plain: days, names; no %-decoding needed
+// beyond what the ledger's own validation refuses).
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.substr(0, pair.find('=')) == name && pair.find('=') != std::string_view::npos)
+      return std::string(pair.substr(pair.find('=') + 1));
+  }
+  return {};
+}
+
+std::pair<int, std::string> Server::UsageJson(std::string_view query) {
+  auto error_json = [](const std::string& message) {
+    std::string body = "{\"error\":";
+    telemetry::AppendJsonString(body, message);
+    return body + "}";
+  };
+  if (!snapshot_->ledger) return {404, error_json("no usage ledger is configured (ledger.path)")};
+  policy::LedgerQuery q;
+  q.consumer = QueryParam(query, "consumer");
+  q.model = QueryParam(query, "model");
+  q.from_day = QueryParam(query, "from");
+  q.to_day = QueryParam(query, "to");
+  std::string group = QueryParam(query, "group_by");
+  if (!group.empty()) {
+    auto by = policy::ParseGroupBy(group);
+    if (!by) return {400, error_json("group_by is consumer, model, day or consumer,model,day")};
+    q.group_by = *by;
+  }
+  snapshot_->ledger->Flush();  // include the requests that just ended
+  std::string error;
+  auto rows = snapshot_->ledger->Query(q, error);
+  if (!error.empty()) return {400, error_json(error)};
+  return {200, policy::RowsToJson(rows)};
+}
+
 asio::awaitable<std::string> Server::ScrapeMetrics() {
   telemetry::MetricsShard merged = co_await MergeShards();
   std::string text = merged.RenderPrometheus();
@@ -274,6 +313,14 @@ asio::awaitable<std::string> Server::ScrapeMetrics() {
   text += "sluice_access_log_dropped_total " +
           std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
   text += proxy::RenderKeyHealthMetrics(*snapshot_, std::chrono::steady_clock::now());
+  if (snapshot_->ledger) {
+    text += "# HELP sluice_ledger_dropped_total Usage-ledger entries dropped (queue full).\n";
+    text += "# TYPE sluice_ledger_dropped_total counter\n";
+    text += "sluice_ledger_dropped_total " + std::to_string(snapshot_->ledger->dropped()) + "\n";
+    text += "# HELP sluice_ledger_failed_total Usage-ledger entries lost to write errors.\n";
+    text += "# TYPE sluice_ledger_failed_total counter\n";
+    text += "sluice_ledger_failed_total " + std::to_string(snapshot_->ledger->failed()) + "\n";
+  }
   co_return text;
 }
 
@@ -289,7 +336,7 @@ int CheckConfig(const std::string& path) {
   for (const auto& e : loaded.errors) std::fprintf(stdout, "%s\n", e.ToString().c_str());
   if (!loaded.errors.empty()) return 1;
   try {
-    proxy::BuildSnapshot(loaded.config);
+    proxy::BuildSnapshot(loaded.config, nullptr, /*open_stores=*/false);
   } catch (const std::exception& e) {
     std::fprintf(stdout, "%s: %s\n", path.c_str(), e.what());
     return 1;

@@ -1,6 +1,16 @@
 #include "policy/pricing.h"
 
+#include "routing/route_table.h"
+
 namespace sluice::policy {
+
+const ModelPrice* FindPrice(const config::Config& config, std::string_view model) {
+  for (const auto& [name, price] : config.pricing)
+    if (name == model) return &price;
+  for (const auto& [name, price] : config.pricing)
+    if (name.find('*') != std::string::npos && routing::WildcardMatch(name, model)) return &price;
+  return nullptr;
+}
 
 double CostUsd(const ModelPrice& price, const core::TokenUsage& usage) {
   double cached_price =

@@ -14,6 +14,7 @@
 #include "api/openai_errors.h"
 #include "api/openai_responses.h"
 #include "core/json_parse.h"
+#include "policy/pricing.h"
 
 namespace sluice::proxy {
 
@@ -38,10 +39,29 @@ void Finish(RequestContext& ctx) {
   o.overhead_us = std::max(0.0, Micros(total - ctx.upstream_wait));
   if (o.ttft_ms < 0 && ex.response_started())
     o.ttft_ms = Micros(ex.first_byte_at() - ex.started_at()) / 1000.0;
+  const policy::ModelPrice* price = policy::FindPrice(*ctx.snapshot->config, o.model);
+  if (price) o.cost_usd = o.has_usage ? policy::CostUsd(*price, o.usage) : 0;
   // The reservation becomes what the request really used (nothing, if it never got an answer).
   if (!ctx.reservation.held.empty())
     ctx.snapshot->limiter->Reconcile(ctx.reservation, o.has_usage ? o.usage.input : 0,
-                                     o.has_usage ? o.usage.output : 0);
+                                     o.has_usage ? o.usage.output : 0,
+                                     static_cast<uint64_t>(std::max(0.0, o.cost_usd) * 1e6));
+  if (ctx.snapshot->ledger && !o.route.empty()) {
+    policy::LedgerEntry entry;
+    entry.ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    entry.request_id = o.request_id;
+    entry.consumer = o.consumer;
+    entry.team = ctx.consumer ? ctx.consumer->team : std::string();
+    entry.model = o.model;
+    entry.route = o.route;
+    entry.provider = o.provider;
+    if (o.has_usage) entry.usage = o.usage;
+    entry.cost_usd = std::max(0.0, o.cost_usd);
+    entry.status = o.status;
+    ctx.snapshot->ledger->Append(std::move(entry));
+  }
   ctx.worker.metrics.RecordRequest(o);
   if (ctx.worker.access_log && ctx.worker.access_log->enabled())
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
@@ -139,7 +159,16 @@ std::vector<policy::RateLimiter::Charge> RateLimitCharges(const RequestContext& 
       }
     }
     uint64_t output = max_tokens > 0 ? static_cast<uint64_t>(max_tokens) : rule.default_output_tokens;
-    charges.push_back({&rule, std::move(bucket), api::EstimateTokens(prompt_chars), output});
+    uint64_t input = api::EstimateTokens(prompt_chars);
+    uint64_t cost_micros = 0;
+    if (rule.cost_usd > 0)
+      if (const policy::ModelPrice* price = policy::FindPrice(*ctx.snapshot->config, o.model)) {
+        core::TokenUsage most;
+        most.input = input;
+        most.output = output;
+        cost_micros = static_cast<uint64_t>(policy::CostUsd(*price, most) * 1e6);
+      }
+    charges.push_back({&rule, std::move(bucket), input, output, cost_micros});
   }
   return charges;
 }

@@ -25,10 +25,19 @@ VertexAuth LoadVertexAuth(const config::Provider& provider) {
 }  // namespace
 
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
-                                              const Snapshot* previous) {
+                                              const Snapshot* previous, bool open_stores) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
   snapshot->limiter =
       previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
+  const std::string& ledger_path = snapshot->config->ledger.path;
+  if (!ledger_path.empty() && previous && previous->ledger &&
+      previous->config->ledger.path == ledger_path) {
+    snapshot->ledger = previous->ledger;
+  } else if (!ledger_path.empty() && open_stores) {
+    std::string error;
+    snapshot->ledger = policy::UsageLedger::Open(ledger_path, error);
+    if (!snapshot->ledger) throw std::runtime_error("ledger.path '" + ledger_path + "': " + error);
+  }
   if (!snapshot->config->jwt.jwks.empty()) {
     std::string error;
     snapshot->jwt = policy::JwtVerifier::FromJwks(snapshot->config->jwt.jwks, error);

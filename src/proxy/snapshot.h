@@ -11,6 +11,7 @@
 #include "providers/gemini/vertex_auth.h"
 #include "policy/consumers.h"
 #include "policy/jwt.h"
+#include "policy/usage_ledger.h"
 #include "policy/rate_limiter.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
@@ -38,6 +39,8 @@ struct Snapshot {
   std::unique_ptr<policy::JwtVerifier> jwt;  // set when config.jwt names a JWKS
   // Rate-limit counters, carried from one snapshot to the next so a reload does not reset them.
   std::shared_ptr<policy::RateLimiter> limiter;
+  // The usage ledger (config.ledger), kept open across reloads that keep its path.
+  std::shared_ptr<policy::UsageLedger> ledger;
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
@@ -54,8 +57,10 @@ struct Snapshot {
 };
 
 // Throws std::exception with a message naming the provider when a URL or CA file is unusable.
-// `previous`: the snapshot being replaced, whose rate-limit counters carry over.
+// `previous`: the snapshot being replaced, whose rate-limit counters and ledger carry over.
+// `open_stores` false (check-config): files such as the ledger are not opened or created.
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
-                                              const Snapshot* previous = nullptr);
+                                              const Snapshot* previous = nullptr,
+                                              bool open_stores = true);
 
 }  // namespace sluice::proxy

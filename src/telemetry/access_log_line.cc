@@ -42,6 +42,12 @@ class LineWriter {
                     static_cast<char>('0' + micros % 10)};
     out_.append(frac, 4);
   }
+  // A dollar amount to the micro-dollar ("0.001234").
+  void Usd(std::string_view key, double value) {
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%.6f", value);
+    Raw(key, std::string_view(buf, static_cast<size_t>(n)));
+  }
   void Raw(std::string_view key, std::string_view json) {
     Key(key);
     out_.append(json);
@@ -134,6 +140,7 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
         w.Raw(key, "null");
     }
     w.Bool("estimated", o.usage.estimated);
+    if (o.cost_usd >= 0) w.Usd("cost_usd", o.cost_usd);
     if (o.ttft_ms < 0)
       w.Raw("ttft_ms", "null");
     else

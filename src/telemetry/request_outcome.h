@@ -26,6 +26,7 @@ struct RequestOutcome {
   bool stream = false;
   bool has_usage = false;
   core::TokenUsage usage;
+  double cost_usd = -1;  // priced with config.pricing; -1: the model has no price
   double ttft_ms = -1;  // first response byte to the client; -1: none sent
   double duration_ms = 0;
   double overhead_us = 0;  // duration minus time spent waiting on the upstream
