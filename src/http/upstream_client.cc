@@ -90,6 +90,47 @@ UpstreamConnection::UpstreamConnection(beast::tcp_stream tcp, std::unique_ptr<Tl
   // Beast sizes each socket read by the buffer's spare capacity (512 bytes at first): reserve
   // enough that a burst of stream events comes in with one read.
   buffer_.reserve(64 * 1024);
+  // Connect and handshake used the stream's own timer; from here on the watchdog times operations.
+  this->tcp().expires_never();
+  watchdog_ = std::make_shared<Watchdog>(this->tcp().get_executor());
+  watchdog_->stream = &this->tcp();
+}
+
+UpstreamConnection::~UpstreamConnection() {
+  watchdog_->stream = nullptr;
+  watchdog_->timer.cancel();
+}
+
+void UpstreamConnection::Arm(const std::shared_ptr<Watchdog>& w,
+                             std::chrono::steady_clock::time_point at) {
+  w->armed = at;
+  w->timer.expires_at(at);  // cancels a later wait, if any (its handler sees operation_aborted)
+  w->timer.async_wait([w](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // rearmed or the connection went away
+    w->armed = std::chrono::steady_clock::time_point::max();
+    if (!w->stream || w->due == std::chrono::steady_clock::time_point::max()) return;  // idle
+    if (std::chrono::steady_clock::now() < w->due) {
+      Arm(w, w->due);  // armed for an earlier operation, or this one's due time moved
+      return;
+    }
+    // Closed, not just cancelled: a composed operation between two socket calls would miss a
+    // cancel and go on waiting.
+    w->fired = true;
+    w->due = std::chrono::steady_clock::time_point::max();
+    beast::error_code ignored;
+    w->stream->socket().close(ignored);
+  });
+}
+
+void UpstreamConnection::BeginOperation(std::chrono::steady_clock::time_point due) {
+  watchdog_->fired = false;
+  watchdog_->due = due;
+  if (due < watchdog_->armed) Arm(watchdog_, due);
+}
+
+bool UpstreamConnection::EndOperation() {
+  watchdog_->due = std::chrono::steady_clock::time_point::max();  // the pending wait stays armed
+  return watchdog_->fired;
 }
 
 namespace {
@@ -190,19 +231,20 @@ size_t ConnectionPool::idle_count() const {
   return n;
 }
 
-std::chrono::steady_clock::duration UpstreamCall::NextWait() const {
+UpstreamCall::TimePoint UpstreamCall::NextDue() const {
+  auto now = std::chrono::steady_clock::now();
   std::chrono::steady_clock::duration wait = read_timeout_;
-  if (deadline_ != TimePoint::max())
-    wait = std::min(wait, deadline_ - std::chrono::steady_clock::now());
-  return std::max(wait, std::chrono::steady_clock::duration(std::chrono::milliseconds(1)));
+  if (deadline_ != TimePoint::max()) wait = std::min(wait, deadline_ - now);
+  return now + std::max(wait, std::chrono::steady_clock::duration(std::chrono::milliseconds(1)));
 }
 
 template <class Stream>
 awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head,
                                                 std::string_view body) {
-  conn_.tcp().expires_after(NextWait());
+  conn_.BeginOperation(NextDue());
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   auto [wec, wn] = co_await asio::async_write(s, buffers, kTuple);
+  if (conn_.EndOperation()) wec = beast::error::timeout;
   if (wec) {
     failed_ = true;
     co_return wec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kReset;
@@ -210,8 +252,9 @@ awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head
   parser_.emplace();
   parser_->body_limit(kMaxResponseBody);
   parser_->header_limit(64 * 1024);
-  conn_.tcp().expires_after(NextWait());
+  conn_.BeginOperation(NextDue());
   auto [rec, rn] = co_await bhttp::async_read_header(s, conn_.buffer_, *parser_, kTuple);
+  if (conn_.EndOperation()) rec = beast::error::timeout;
   if (rec) {
     failed_ = true;
     co_return ClassifyReadError(rec);
@@ -240,8 +283,9 @@ awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out
     auto& body = parser_->get().body();
     body.data = read_buffer_.get();
     body.size = kReadChunk;
-    conn_.tcp().expires_after(NextWait());
+    conn_.BeginOperation(NextDue());
     auto [ec, n] = co_await bhttp::async_read_some(s, conn_.buffer_, *parser_, kTuple);
+    if (conn_.EndOperation()) ec = beast::error::timeout;
     got = kReadChunk - parser_->get().body().size;
     if (ec && ec != bhttp::error::need_buffer) {
       failed_ = true;

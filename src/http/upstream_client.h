@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -51,6 +52,9 @@ class UpstreamConnection {
  public:
   using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
   UpstreamConnection(boost::beast::tcp_stream tcp, std::unique_ptr<TlsStream> tls);
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   boost::beast::tcp_stream& tcp() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : tcp_; }
   bool reused = false;
@@ -58,10 +62,30 @@ class UpstreamConnection {
 
  private:
   friend class UpstreamCall;
+  // Read/write timeouts without Beast's per-operation timer (an async_wait, a cancel and a
+  // completion per socket operation): one timer per connection that is only (re)armed when an
+  // operation is due earlier than it will fire; when it fires early it rearms for the current due
+  // time, and when an operation is overdue it closes the socket. Shared with the pending wait so a
+  // connection may go away while it is queued.
+  struct Watchdog {
+    explicit Watchdog(const boost::asio::any_io_executor& ex) : timer(ex) {}
+    boost::asio::steady_timer timer;
+    std::chrono::steady_clock::time_point armed = std::chrono::steady_clock::time_point::max();
+    std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
+    boost::beast::tcp_stream* stream = nullptr;  // null once the connection is gone
+    bool fired = false;                           // the operation in flight timed out
+  };
+  // Brackets one socket operation (possibly composed) that must finish by `due`.
+  void BeginOperation(std::chrono::steady_clock::time_point due);
+  // True if the operation timed out.
+  bool EndOperation();
+  static void Arm(const std::shared_ptr<Watchdog>& w, std::chrono::steady_clock::time_point at);
+
   boost::beast::tcp_stream tcp_;
   std::unique_ptr<TlsStream> tls_;
   boost::beast::flat_buffer buffer_;
   std::unique_ptr<char[]> body_buffer_;  // body bytes handed out by ReadBody; reused per request
+  std::shared_ptr<Watchdog> watchdog_;
 };
 
 class ConnectionPool {
@@ -110,8 +134,8 @@ class UpstreamCall {
   template <class Stream>
   boost::asio::awaitable<UpstreamFailure> ReadOn(Stream& s, std::string_view& out, bool& done);
 
-  // read_timeout, shortened to what is left before the deadline.
-  std::chrono::steady_clock::duration NextWait() const;
+  // When the next operation times out: read_timeout from now, or the deadline if earlier.
+  TimePoint NextDue() const;
 
   UpstreamConnection& conn_;
   std::chrono::milliseconds read_timeout_;

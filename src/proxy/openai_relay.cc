@@ -61,16 +61,16 @@ awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call
   std::string body;
   UpstreamFailure f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
   if (f != UpstreamFailure::kNone) co_return FailedBeforeCommit(ctx, f, provider);
-  boost::system::error_code ec;
-  json::value doc =
-      core::ParseJson(body, &ctx.arena, ec);  // validated once, in the request's arena
-  if (ec || !doc.is_object()) {
+  // Validated and its usage read in one SAX pass: the body is relayed as it came, so a DOM of it
+  // would only be thrown away.
+  bool has_usage = false;
+  if (!providers::openai::ScanBodyUsage(body, ctx.outcome.usage, has_usage)) {
     ctx.outcome.error_detail = "upstream body is not a JSON object";
     co_return AttemptResult::Failed(
         FailureClass::kTransient,
         FailureError(UpstreamFailure::kBadResponse, provider.name, false));
   }
-  ctx.outcome.has_usage = providers::openai::ExtractUsage(doc, ctx.outcome.usage);
+  ctx.outcome.has_usage = has_usage;
   ctx.outcome.status = 200;
   co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
   co_return AttemptResult::Committed();

@@ -1,8 +1,10 @@
 #include "providers/openai/openai_stream.h"
 
 #include "core/json_parse.h"
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value.hpp>
 #include <cstring>
+#include <string>
 
 namespace sluice::providers::openai {
 
@@ -118,6 +120,193 @@ bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
   usage.cached_input = NestedUint(o, "prompt_tokens_details", "cached_tokens");
   usage.reasoning = NestedUint(o, "completion_tokens_details", "reasoning_tokens");
   usage.estimated = false;
+  return true;
+}
+
+namespace {
+
+// SAX handler for ScanBodyUsage: tracks depth and where the current container sits on the path
+// root -> "usage" -> "*_tokens_details"; only values on that path are looked at. Every key repeat
+// resets what it names, so the last duplicate wins as in the DOM.
+class UsageScan {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  void Reset() {
+    depth_ = 0;
+    root_object_ = false;
+    has_usage_ = false;
+    pending_ = kNone;
+    usage_ = {};
+  }
+  bool root_object() const { return root_object_; }
+  bool has_usage() const { return has_usage_; }
+  const core::TokenUsage& usage() const { return usage_; }
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) {
+    Where w = kOther;
+    if (depth_ == 0) {
+      root_object_ = true;
+      w = kRoot;
+    } else if (pending_ == kUsage) {
+      has_usage_ = true;
+      usage_ = {};
+      w = kUsageObject;
+    } else if (pending_ == kPromptDetails) {
+      w = kPromptDetailsObject;
+    } else if (pending_ == kCompletionDetails) {
+      w = kCompletionDetailsObject;
+    }
+    Push(w);
+    return true;
+  }
+  bool on_array_begin(json::error_code&) {
+    Push(kOther);  // a "usage" array leaves has_usage_ false, set when its key was seen
+    return true;
+  }
+  bool on_object_end(std::size_t, json::error_code&) { return Pop(); }
+  bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
+  bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
+    if (Current() == kOther) return true;
+    if (n == s.size()) key_.clear();  // the first part
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t n, json::error_code&) {
+    if (Current() == kOther) return true;
+    if (n == s.size()) {
+      OnKey(std::string_view(s.data(), s.size()));  // one piece
+    } else {
+      key_.append(s.data(), s.size());
+      OnKey(key_);
+    }
+    return true;
+  }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t, json::error_code&) { return Scalar(); }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(int64_t v, json::string_view, json::error_code&) {
+    if (v > 0) Store(static_cast<uint64_t>(v));  // as UintField: negatives count as 0
+    return Scalar();
+  }
+  bool on_uint64(uint64_t v, json::string_view, json::error_code&) {
+    Store(v);
+    return Scalar();
+  }
+  bool on_double(double, json::string_view, json::error_code&) { return Scalar(); }
+  bool on_bool(bool, json::error_code&) { return Scalar(); }
+  bool on_null(json::error_code&) { return Scalar(); }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  enum Where : uint8_t { kOther, kRoot, kUsageObject, kPromptDetailsObject,
+                         kCompletionDetailsObject };
+  // What the value after the last key is, if it is on the path.
+  enum Pending : uint8_t { kNone, kUsage, kInput, kOutput, kPromptDetails, kCompletionDetails,
+                           kCached, kReasoning };
+  static constexpr int kTracked = 4;  // root, usage, details: deeper is always kOther
+
+  Where Current() const { return depth_ >= 1 && depth_ < kTracked ? where_[depth_] : kOther; }
+  void Push(Where w) {
+    ++depth_;
+    if (depth_ < kTracked) where_[depth_] = w;
+    pending_ = kNone;
+  }
+  bool Pop() {
+    --depth_;
+    pending_ = kNone;
+    return true;
+  }
+  bool Scalar() {
+    pending_ = kNone;
+    return true;
+  }
+  void Store(uint64_t v) {
+    switch (pending_) {
+      case kInput: usage_.input = v; break;
+      case kOutput: usage_.output = v; break;
+      case kCached: usage_.cached_input = v; break;
+      case kReasoning: usage_.reasoning = v; break;
+      default: break;
+    }
+  }
+  // A key of a container on the path: what it names is reset (a later duplicate replaces it).
+  void OnKey(std::string_view key) {
+    pending_ = kNone;
+    switch (Current()) {
+      case kRoot:
+        if (key == "usage") {
+          pending_ = kUsage;
+          has_usage_ = false;  // until its value turns out to be an object
+          usage_ = {};
+        }
+        break;
+      case kUsageObject:
+        if (key == "prompt_tokens") {
+          pending_ = kInput;
+          usage_.input = 0;
+        } else if (key == "completion_tokens") {
+          pending_ = kOutput;
+          usage_.output = 0;
+        } else if (key == "prompt_tokens_details") {
+          pending_ = kPromptDetails;
+          usage_.cached_input = 0;
+        } else if (key == "completion_tokens_details") {
+          pending_ = kCompletionDetails;
+          usage_.reasoning = 0;
+        }
+        break;
+      case kPromptDetailsObject:
+        if (key == "cached_tokens") {
+          pending_ = kCached;
+          usage_.cached_input = 0;
+        }
+        break;
+      case kCompletionDetailsObject:
+        if (key == "reasoning_tokens") {
+          pending_ = kReasoning;
+          usage_.reasoning = 0;
+        }
+        break;
+      case kOther:
+        break;
+    }
+  }
+
+  int depth_ = 0;
+  Where where_[kTracked] = {};
+  Pending pending_ = kNone;
+  bool root_object_ = false;
+  bool has_usage_ = false;
+  core::TokenUsage usage_;
+  std::string key_;  // a key that came in parts
+};
+
+}  // namespace
+
+bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage) {
+  // One parser per thread: its state stack is kept between bodies.
+  thread_local json::basic_parser<UsageScan> scanner(core::JsonParseOptions());
+  scanner.reset();
+  UsageScan& h = scanner.handler();
+  h.Reset();
+  json::error_code ec;
+  size_t n = scanner.write_some(false, body.data(), body.size(), ec);
+  if (ec || n != body.size() || !h.root_object()) return false;
+  has_usage = h.has_usage();
+  if (has_usage) {
+    usage.input = h.usage().input;
+    usage.output = h.usage().output;
+    usage.cached_input = h.usage().cached_input;
+    usage.reasoning = h.usage().reasoning;
+    usage.estimated = false;
+  }
   return true;
 }
 

@@ -14,6 +14,12 @@ namespace sluice::providers::openai {
 // Reads `usage` of a chat/completions/embeddings response object. False if there is none.
 bool ExtractUsage(const boost::json::value& body, core::TokenUsage& usage);
 
+// The same for a whole response body, without building a DOM (the pass-through relay only needs
+// to validate the body and read its usage). False if `body` is not one valid JSON object (what the
+// DOM parse with core::JsonParseOptions rejects, this rejects); otherwise `has_usage` and `usage`
+// are what ExtractUsage would give for the parsed body (duplicate keys: the last one counts).
+bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage);
+
 // An event that reports a failure in band: {"error": {...}}.
 bool IsInBandError(std::string_view data);
 // An event that carries nothing the client would see as output: a role-only delta, an empty

@@ -2,6 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/value.hpp>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/json_parse.h"
+
 namespace sluice::providers::openai {
 namespace {
 
@@ -79,6 +87,203 @@ TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
   StreamInspector none(false);
   none.OnEvent(Data(R"({"choices":[{"delta":{"content":"\"usage\" is only text here"}}],"usage":null})"));
   EXPECT_FALSE(none.usage_reported());
+}
+
+
+// The DOM path ScanBodyUsage replaces: parse, require an object, ExtractUsage.
+struct BodyResult {
+  bool valid = false;
+  bool has_usage = false;
+  core::TokenUsage usage;
+  bool operator==(const BodyResult& o) const {
+    return valid == o.valid && has_usage == o.has_usage && usage.input == o.usage.input &&
+           usage.output == o.usage.output && usage.cached_input == o.usage.cached_input &&
+           usage.reasoning == o.usage.reasoning && usage.estimated == o.usage.estimated;
+  }
+};
+
+BodyResult ByDom(std::string_view body) {
+  BodyResult r;
+  r.usage.input = 777;  // untouched without usage, in both paths
+  boost::system::error_code ec;
+  boost::json::value doc = core::ParseJson(body, {}, ec);
+  r.valid = !ec && doc.is_object();
+  if (r.valid) r.has_usage = ExtractUsage(doc, r.usage);
+  return r;
+}
+
+BodyResult ByScan(std::string_view body) {
+  BodyResult r;
+  r.usage.input = 777;
+  r.valid = ScanBodyUsage(body, r.usage, r.has_usage);
+  if (!r.valid) r.has_usage = false;
+  return r;
+}
+
+void ExpectSame(std::string_view body) {
+  BodyResult dom = ByDom(body), scan = ByScan(body);
+  EXPECT_TRUE(dom == scan) << body << "\n dom: valid=" << dom.valid << " usage=" << dom.has_usage
+                           << " " << dom.usage.input << "/" << dom.usage.output << "/"
+                           << dom.usage.cached_input << "/" << dom.usage.reasoning
+                           << "\n scan: valid=" << scan.valid << " usage=" << scan.has_usage << " "
+                           << scan.usage.input << "/" << scan.usage.output << "/"
+                           << scan.usage.cached_input << "/" << scan.usage.reasoning;
+}
+
+TEST(ScanBodyUsage, ReadsUsageOfAChatCompletion) {
+  core::TokenUsage u;
+  bool has = false;
+  ASSERT_TRUE(ScanBodyUsage(
+      R"({"id":"x","choices":[{"message":{"role":"assistant","content":"hi"}}],)"
+      R"("usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7,)"
+      R"("prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"reasoning_tokens":1}}})",
+      u, has));
+  EXPECT_TRUE(has);
+  EXPECT_EQ(u.input, 5u);
+  EXPECT_EQ(u.output, 2u);
+  EXPECT_EQ(u.cached_input, 3u);
+  EXPECT_EQ(u.reasoning, 1u);
+  EXPECT_FALSE(u.estimated);
+}
+
+TEST(ScanBodyUsage, AgreesWithTheDomPath) {
+  const char* bodies[] = {
+      // valid, with and without usage
+      R"({})",
+      R"({"usage":null})",
+      R"({"usage":{}})",
+      R"({"usage":[]})",
+      R"({"usage":[{"prompt_tokens":4}]})",
+      R"({"usage":"many"})",
+      R"({"usage":{"prompt_tokens":5,"completion_tokens":2}})",
+      R"( {"usage" : { "prompt_tokens" : 5 , "completion_tokens" : 2 } } )",
+      // escapes in keys and strings
+      R"({"us\u0061ge":{"prompt\u005ftokens":9,"completion_tokens":1}})",
+      R"({"text":"\"usage\":{\"prompt_tokens\":1}","usage":{"prompt_tokens":2}})",
+      R"({"\"usage\"":{"prompt_tokens":3}})",
+      R"({"usage ":{"prompt_tokens":3}})",
+      R"({"Usage":{"prompt_tokens":3}})",
+      // usage deeper in the body is not the body's usage
+      R"({"choices":[{"usage":{"prompt_tokens":8}}]})",
+      R"({"data":{"usage":{"prompt_tokens":8}},"usage":{"completion_tokens":1}})",
+      R"({"usage":{"usage":{"prompt_tokens":8},"x":{"prompt_tokens":6}}})",
+      R"({"usage":{"prompt_tokens_details":{"prompt_tokens":4,"cached_tokens":2}}})",
+      R"({"usage":{"prompt_tokens_details":{"reasoning_tokens":4},)"
+      R"("completion_tokens_details":{"cached_tokens":2}}})",
+      R"({"usage":{"prompt_tokens_details":{"x":{"cached_tokens":2}}}})",
+      R"({"usage":{"x":{"prompt_tokens_details":{"cached_tokens":2}}}})",
+      R"({"usage":{"prompt_tokens_details":[{"cached_tokens":2}]}})",
+      R"({"usage":{"prompt_tokens_details":null,"completion_tokens_details":7}})",
+      // duplicate keys: the last wins, at every level
+      R"({"usage":{"prompt_tokens":5},"usage":{"completion_tokens":2}})",
+      R"({"usage":{"prompt_tokens":5},"usage":null})",
+      R"({"usage":null,"usage":{"prompt_tokens":5}})",
+      R"({"usage":{"prompt_tokens":5},"usage":[1]})",
+      R"({"usage":{"prompt_tokens":5,"prompt_tokens":6}})",
+      R"({"usage":{"prompt_tokens":5,"prompt_tokens":"6"}})",
+      R"({"usage":{"prompt_tokens":5,"prompt_tokens":{}}})",
+      R"({"usage":{"prompt_tokens_details":{"cached_tokens":3},"prompt_tokens_details":{}}})",
+      R"({"usage":{"prompt_tokens_details":{"cached_tokens":3,"cached_tokens":4}}})",
+      R"({"usage":{"prompt_tokens_details":{"cached_tokens":3},"prompt_tokens_details":null}})",
+      R"({"usage":{"completion_tokens_details":{"reasoning_tokens":3,"reasoning_tokens":-1}}})",
+      // numbers: negative, zero, fractions, exponents, beyond uint64, strings
+      R"({"usage":{"prompt_tokens":-5,"completion_tokens":0}})",
+      R"({"usage":{"prompt_tokens":5.0,"completion_tokens":2e1}})",
+      R"({"usage":{"prompt_tokens":18446744073709551615,"completion_tokens":9223372036854775807}})",
+      R"({"usage":{"prompt_tokens":18446744073709551616,"completion_tokens":-9223372036854775808}})",
+      R"({"usage":{"prompt_tokens":99999999999999999999999999999999999}})",
+      R"({"usage":{"prompt_tokens":"5","completion_tokens":true}})",
+      R"({"usage":{"prompt_tokens":-0,"completion_tokens":1E400}})",
+      // invalid: not an object, malformed, trailing data, bad UTF-8, too deep
+      R"()",
+      R"(   )",
+      R"([])",
+      R"([{"usage":{"prompt_tokens":5}}])",
+      R"("usage")",
+      R"(42)",
+      R"(null)",
+      R"({)",
+      R"({"usage":{"prompt_tokens":5})",
+      R"({"usage":{"prompt_tokens":5}}})",
+      R"({"usage":{"prompt_tokens":5}} {})",
+      R"({"usage":{"prompt_tokens":5}}x)",
+      R"({"usage":{"prompt_tokens":05}})",
+      R"({"usage":{"prompt_tokens":5,}})",
+      R"({"usage":{prompt_tokens:5}})",
+      R"({"usage":{"prompt_tokens":5}} // comment)",
+      R"({'usage':{}})",
+      R"({"a":"\x"})",
+      R"({"a":"\ud800"})",
+      R"({"a":"tab	inside"})",
+      "{\"a\":\"\xff\"}",
+      "{\"a\":\"\xc3\"}",
+      "{\"usage\":{\"prompt_tokens\":5}}\0",
+  };
+  for (const char* b : bodies) ExpectSame(b);
+  ExpectSame(std::string_view("{\"a\":1}\0", 8));  // an embedded NUL after the object
+  std::string deep = std::string(63, '[') + std::string(63, ']');
+  ExpectSame("{\"a\":" + deep + "}");  // depth 64: allowed
+  deep = std::string(64, '[') + std::string(64, ']');
+  ExpectSame("{\"a\":" + deep + "}");  // depth 65: rejected
+  ExpectSame("{\"usage\":{\"prompt_tokens\":5,\"x\":" + deep + "}}");
+  // A long escaped key arrives in parts.
+  std::string long_key(10000, 'k');
+  ExpectSame("{\"" + long_key + "\\u0041\":1,\"usage\":{\"prompt_tokens\":3}}");
+  std::string escaped_usage;
+  for (char c : std::string_view("usage")) escaped_usage += "\\u00" + std::to_string(c / 16) + "0123456789abcdef"[c % 16];
+  ExpectSame("{\"" + escaped_usage + "\":{\"prompt_tokens\":3}}");
+}
+
+// Random bodies built from usage-shaped pieces, and the same bodies damaged (truncated, a byte
+// changed): the scan and the DOM must agree on validity and on the usage every time.
+TEST(ScanBodyUsage, AgreesWithTheDomPathOnRandomBodies) {
+  std::mt19937 rng(12345);
+  auto pick = [&](std::initializer_list<const char*> xs) {
+    return std::string(*(xs.begin() + rng() % xs.size()));
+  };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    switch (depth > 3 ? rng() % 4 : rng() % 7) {
+      case 0:
+        return pick({"0", "1", "-1", "42", "3.5", "1e3", "18446744073709551615",
+                     "18446744073709551616", "-9223372036854775808", "123456789012"});
+      case 1:
+        return pick({"null", "true", "false", "\"\"", "\"x\\\"y\"", "\"\\u00e9\""});
+      case 2:
+        return pick({"\"usage\"", "\"prompt_tokens\"", "\"{\\\"usage\\\":1}\""});
+      case 3:
+        return "[]";
+      case 4: {
+        std::string a = "[";
+        for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
+          a += (i ? "," : "") + value(depth + 1);
+        return a + "]";
+      }
+      default: {
+        std::string o = "{";
+        for (int i = 0, n = static_cast<int>(rng() % 5); i < n; ++i) {
+          o += i ? "," : "";
+          o += pick({"\"usage\"", "\"prompt_tokens\"", "\"completion_tokens\"",
+                     "\"prompt_tokens_details\"", "\"completion_tokens_details\"",
+                     "\"cached_tokens\"", "\"reasoning_tokens\"", "\"choices\"", "\"u\\u0073age\"",
+                     "\"id\""});
+          o += ":" + value(depth + 1);
+        }
+        return o + "}";
+      }
+    }
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string body = value(0);
+    if (body.empty() || body[0] != '{') body = "{\"usage\":" + body + "}";
+    ExpectSame(body);
+    std::string damaged = body;
+    damaged.resize(rng() % (body.size() + 1));
+    ExpectSame(damaged);
+    damaged = body;
+    damaged[rng() % damaged.size()] = "{}[]\",:x0 \\"[rng() % 12];
+    ExpectSame(damaged);
+    if (HasFailure()) break;
+  }
 }
 
 }  // namespace
