@@ -102,6 +102,9 @@ describe('token budget per consumer', () => {
     assert.equal(b.usage.completion_tokens, 2);
 
     for (let r = await it.next(); !r.done; r = await it.next());  // the first stream ends: 16 used
+    // The gateway reconciles a request just after its last byte; its access-log line is written
+    // after that, so once the line is there the reservation is released.
+    await gw.waitForLog((l) => l.consumer === 'team-a-app' && l.stream && l.status === 200);
     const after = await client.chat.completions.create({ model: 'sim', messages, max_tokens: 200 }).withResponse();
     assert.equal(after.response.status, 200);
     const remaining = Number(after.response.headers.get('x-ratelimit-remaining-tokens'));

@@ -168,8 +168,8 @@ TEST(ScanBodyUsage, AgreesWithTheDomPath) {
       R"({"data":{"usage":{"prompt_tokens":8}},"usage":{"completion_tokens":1}})",
       R"({"usage":{"usage":{"prompt_tokens":8},"x":{"prompt_tokens":6}}})",
       R"({"usage":{"prompt_tokens_details":{"prompt_tokens":4,"cached_tokens":2}}})",
-      R"({"usage":{"prompt_tokens_details":{"reasoning_tokens":4},)"
-      R"("completion_tokens_details":{"cached_tokens":2}}})",
+      (R"({"usage":{"prompt_tokens_details":{"reasoning_tokens":4},)"
+       R"("completion_tokens_details":{"cached_tokens":2}}})"),
       R"({"usage":{"prompt_tokens_details":{"x":{"cached_tokens":2}}}})",
       R"({"usage":{"x":{"prompt_tokens_details":{"cached_tokens":2}}}})",
       R"({"usage":{"prompt_tokens_details":[{"cached_tokens":2}]}})",
