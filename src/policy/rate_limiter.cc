@@ -33,15 +33,16 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
   std::lock_guard lock(mu_);
   if (++admissions_ % 4096 == 0)  // forget buckets whose window ended (bounded memory)
     std::erase_if(buckets_, [&](const auto& kv) {
-      return kv.second.window_start_ms + 24 * 3600 * 1000 < now_ms;
+      return kv.second.window_start_ms + kv.second.window_ms <= now_ms;
     });
   std::vector<Bucket*> buckets;
   for (const Charge& c : charges) {
     const auto& r = *c.rule;
     int64_t window_ms = r.window.count();
     int64_t start = now_ms / window_ms * window_ms;
-    Bucket& b = buckets_[c.bucket];
-    if (b.window_start_ms != start) b = Bucket{start, 0, 0, 0, 0};
+    auto [it, added] = buckets_.try_emplace(c.bucket);
+    Bucket& b = it->second;
+    if (added || b.window_start_ms != start) b = Bucket{start, window_ms, 0, 0, 0, 0};
     buckets.push_back(&b);
     auto refuse = [&](const char* dimension, uint64_t limit, uint64_t used) {
       d.admitted = false;

@@ -58,6 +58,7 @@ class RateLimiter {
  private:
   struct Bucket {
     int64_t window_start_ms = 0;
+    int64_t window_ms = 0;
     uint64_t requests = 0, input = 0, output = 0, cost_micros = 0;
   };
   std::mutex mu_;

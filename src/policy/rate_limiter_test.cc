@@ -87,6 +87,24 @@ TEST(RateLimiter, ReconcileAfterTheWindowRolledChangesNothing) {
   EXPECT_EQ(d.remaining_tokens, 1000 - 200 - 700);
 }
 
+TEST(RateLimiter, LongWindowsOutliveTheBucketSweep) {
+  config::RateLimitRule month = Rule(0, 1000);
+  month.window = std::chrono::hours(24 * 30);
+  config::RateLimitRule second = Rule(1000000, 0);
+  second.name = "s";
+  second.window = seconds(1);
+  RateLimiter limiter;
+  RateLimiter::Reservation held;
+  ASSERT_TRUE(limiter.Admit({{&month, "m|a", 500, 400}}, At(0), held).admitted);
+  // Two days and many admissions later (the sweep runs every 4096), the month's spend is intact.
+  for (int i = 0; i < 10000; ++i) {
+    RateLimiter::Reservation r;
+    limiter.Admit({{&second, "s|" + std::to_string(i), 1, 1}}, At(2 * 86400 + i), r);
+  }
+  RateLimiter::Reservation again;
+  EXPECT_FALSE(limiter.Admit({{&month, "m|a", 100, 100}}, At(2 * 86400 + 10001), again).admitted);
+}
+
 TEST(RateLimiter, CostBudget) {
   config::RateLimitRule rule;
   rule.name = "budget";
