@@ -14,20 +14,14 @@ using core::GatewayError;
 
 namespace {
 
-std::string Field(std::string_view base, std::string_view name) {
-  return std::string(base) + "." + std::string(name);
-}
-std::string Index(std::string_view base, size_t i) {
-  return std::string(base) + "[" + std::to_string(i) + "]";
-}
-
 bool OnlyKeys(const json::object& o, std::initializer_list<std::string_view> allowed,
               const std::string& where, GatewayError& error) {
   for (const auto& [key, value] : o) {
     bool ok = false;
     for (auto a : allowed) ok = ok || key == a;
     if (!ok && !value.is_null())
-      return UnsupportedField(error, Field(where, key), "cannot be translated to this model's provider");
+      return UnsupportedField(error, FieldPath(where, key),
+                              "cannot be translated to this model's provider");
   }
   return true;
 }
@@ -37,7 +31,8 @@ bool ReadCacheControl(const json::object& o, const std::string& where, CacheCont
   const json::value* cc = o.if_contains("cache_control");
   if (!cc || cc->is_null()) return true;
   if (!cc->is_object() || StringAt(cc->get_object(), "type") != "ephemeral")
-    return InvalidField(error, Field(where, "cache_control"), "must be {\"type\":\"ephemeral\"}");
+    return InvalidField(error, FieldPath(where, "cache_control"),
+                        "must be {\"type\":\"ephemeral\"}");
   out.set = true;
   out.ttl = StringAt(cc->get_object(), "ttl");
   return true;
@@ -45,35 +40,36 @@ bool ReadCacheControl(const json::object& o, const std::string& where, CacheCont
 
 bool ReadImage(const json::object& block, const std::string& where, Part& p, GatewayError& error) {
   const json::object* source = ObjectAt(block, "source");
-  if (!source) return InvalidField(error, Field(where, "source"), "must be an object");
+  if (!source) return InvalidField(error, FieldPath(where, "source"), "must be an object");
   std::string_view type = StringAt(*source, "type");
   p.kind = Part::Kind::kImage;
   if (type == "base64") {
     p.media_type = StringAt(*source, "media_type");
     p.data = StringAt(*source, "data");
     if (p.media_type.empty() || p.data.empty())
-      return InvalidField(error, Field(where, "source"), "needs media_type and data");
+      return InvalidField(error, FieldPath(where, "source"), "needs media_type and data");
   } else if (type == "url") {
     p.url = StringAt(*source, "url");
-    if (p.url.empty()) return InvalidField(error, Field(where, "source.url"), "is required");
+    if (p.url.empty()) return InvalidField(error, FieldPath(where, "source.url"), "is required");
   } else {
-    return UnsupportedField(error, Field(where, "source.type"),
+    return UnsupportedField(error, FieldPath(where, "source.type"),
                             "only base64 and url images can be translated");
   }
   return true;
 }
 
 // A tool_result's content: a string or text blocks.
-bool ReadToolResult(const json::object& block, const std::string& where, Part& p,
-                    uint32_t& chars, GatewayError& error) {
+bool ReadToolResult(const json::object& block, const std::string& where, Part& p, uint32_t& chars,
+                    GatewayError& error) {
   if (!OnlyKeys(block, {"type", "tool_use_id", "content", "is_error", "cache_control"}, where,
                 error))
     return false;
   p.kind = Part::Kind::kToolResult;
   p.tool_call_id = StringAt(block, "tool_use_id");
-  if (p.tool_call_id.empty()) return InvalidField(error, Field(where, "tool_use_id"), "is required");
+  if (p.tool_call_id.empty())
+    return InvalidField(error, FieldPath(where, "tool_use_id"), "is required");
   std::optional<bool> is_error;
-  if (!ReadBool(block, "is_error", Field(where, "is_error"), is_error, error)) return false;
+  if (!ReadBool(block, "is_error", FieldPath(where, "is_error"), is_error, error)) return false;
   p.is_error = is_error.value_or(false);
   if (!ReadCacheControl(block, where, p.cache_control, error)) return false;
   const json::value* content = block.if_contains("content");
@@ -83,14 +79,14 @@ bool ReadToolResult(const json::object& block, const std::string& where, Part& p
   } else if (content->is_array()) {
     size_t i = 0;
     for (const auto& item : content->get_array()) {
-      std::string at = Index(Field(where, "content"), i++);
+      std::string at = IndexPath(FieldPath(where, "content"), i++);
       if (!item.is_object() || StringAt(item.get_object(), "type") != "text")
         return UnsupportedField(error, at, "only text tool results can be translated");
       if (i > 1) p.text += '\n';  // one block per line, not run together
       p.text += StringAt(item.get_object(), "text");
     }
   } else {
-    return InvalidField(error, Field(where, "content"), "must be a string or an array");
+    return InvalidField(error, FieldPath(where, "content"), "must be a string or an array");
   }
   chars += static_cast<uint32_t>(p.text.size());
   return true;
@@ -103,11 +99,14 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
   if (!OnlyKeys(m, {"role", "content"}, where, error)) return false;
   std::string_view role = StringAt(m, "role");
   Message msg;
-  if (role == "user") msg.role = Role::kUser;
-  else if (role == "assistant") msg.role = Role::kAssistant;
-  else return InvalidField(error, Field(where, "role"), "must be \"user\" or \"assistant\"");
+  if (role == "user")
+    msg.role = Role::kUser;
+  else if (role == "assistant")
+    msg.role = Role::kAssistant;
+  else
+    return InvalidField(error, FieldPath(where, "role"), "must be \"user\" or \"assistant\"");
   const json::value* content = m.if_contains("content");
-  std::string content_param = Field(where, "content");
+  std::string content_param = FieldPath(where, "content");
   if (!content) return InvalidField(error, content_param, "is required");
   if (content->is_string()) {
     Part p;
@@ -117,12 +116,13 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
     out.messages.push_back(std::move(msg));
     return true;
   }
-  if (!content->is_array()) return InvalidField(error, content_param, "must be a string or an array");
+  if (!content->is_array())
+    return InvalidField(error, content_param, "must be a string or an array");
   Message results;
   results.role = Role::kTool;
   size_t i = 0;
   for (const auto& item : content->get_array()) {
-    std::string at = Index(content_param, i++);
+    std::string at = IndexPath(content_param, i++);
     if (!item.is_object()) return InvalidField(error, at, "must be an object");
     const json::object& block = item.get_object();
     std::string_view type = StringAt(block, "type");
@@ -130,7 +130,7 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
     bool assistant = msg.role == Role::kAssistant;
     if (type == "text") {
       if (!OnlyKeys(block, {"type", "text", "cache_control", "citations"}, at, error) ||
-          !ReadString(block, "text", Field(at, "text"), p.text, error) ||
+          !ReadString(block, "text", FieldPath(at, "text"), p.text, error) ||
           !ReadCacheControl(block, at, p.cache_control, error))
         return false;
       out.prompt_chars += static_cast<uint32_t>(p.text.size());
@@ -146,10 +146,9 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
       p.id = StringAt(block, "id");
       p.name = StringAt(block, "name");
       const json::value* input = block.if_contains("input");
-      if (p.id.empty() || p.name.empty())
-        return InvalidField(error, at, "needs an id and a name");
+      if (p.id.empty() || p.name.empty()) return InvalidField(error, at, "needs an id and a name");
       if (input && !input->is_object() && !input->is_null())
-        return InvalidField(error, Field(at, "input"), "must be an object");
+        return InvalidField(error, FieldPath(at, "input"), "must be an object");
       p.arguments = input && input->is_object() ? json::serialize(*input) : "{}";
       out.prompt_chars += static_cast<uint32_t>(p.arguments.size());
     } else if (type == "tool_result" && !assistant) {
@@ -165,7 +164,7 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
       p.kind = Part::Kind::kRedactedThinking;
       p.text = StringAt(block, "data");
     } else {
-      return UnsupportedField(error, Field(at, "type"),
+      return UnsupportedField(error, FieldPath(at, "type"),
                               "'" + std::string(type) + "' blocks in " + std::string(role) +
                                   " messages cannot be translated");
     }
@@ -191,13 +190,13 @@ bool ReadSystem(const json::value& system, ChatRequest& out, GatewayError& error
   if (!system.is_array()) return InvalidField(error, "system", "must be a string or an array");
   size_t i = 0;
   for (const auto& item : system.get_array()) {
-    std::string at = Index("system", i++);
+    std::string at = IndexPath("system", i++);
     if (!item.is_object() || StringAt(item.get_object(), "type") != "text")
       return InvalidField(error, at, "must be a text block");
     const json::object& block = item.get_object();
     Part p;
     if (!OnlyKeys(block, {"type", "text", "cache_control", "citations"}, at, error) ||
-        !ReadString(block, "text", Field(at, "text"), p.text, error) ||
+        !ReadString(block, "text", FieldPath(at, "text"), p.text, error) ||
         !ReadCacheControl(block, at, p.cache_control, error))
       return false;
     out.prompt_chars += static_cast<uint32_t>(p.text.size());
@@ -210,22 +209,22 @@ bool ReadTools(const json::value& tools, ChatRequest& out, GatewayError& error) 
   if (!tools.is_array()) return InvalidField(error, "tools", "must be an array");
   size_t i = 0;
   for (const auto& item : tools.get_array()) {
-    std::string at = Index("tools", i++);
+    std::string at = IndexPath("tools", i++);
     if (!item.is_object()) return InvalidField(error, at, "must be an object");
     const json::object& o = item.get_object();
     std::string_view type = StringAt(o, "type");
     if (!type.empty() && type != "custom")
-      return UnsupportedField(error, Field(at, "type"),
+      return UnsupportedField(error, FieldPath(at, "type"),
                               "server tools ('" + std::string(type) + "') cannot be translated");
     if (!OnlyKeys(o, {"type", "name", "description", "input_schema", "cache_control"}, at, error))
       return false;
     Tool t;
     t.name = StringAt(o, "name");
     t.description = StringAt(o, "description");
-    if (t.name.empty()) return InvalidField(error, Field(at, "name"), "is required");
+    if (t.name.empty()) return InvalidField(error, FieldPath(at, "name"), "is required");
     const json::value* schema = o.if_contains("input_schema");
     if (!schema || !schema->is_object())
-      return InvalidField(error, Field(at, "input_schema"), "must be an object");
+      return InvalidField(error, FieldPath(at, "input_schema"), "must be an object");
     t.parameters = *schema;
     if (!ReadCacheControl(o, at, t.cache_control, error)) return false;
     out.tools.push_back(std::move(t));
@@ -238,11 +237,16 @@ bool ReadToolChoice(const json::value& v, ChatRequest& out, GatewayError& error)
   const json::object& o = v.get_object();
   std::string_view type = StringAt(o, "type");
   auto& tc = out.tool_choice;
-  if (type == "auto") tc.kind = ToolChoice::Kind::kAuto;
-  else if (type == "any") tc.kind = ToolChoice::Kind::kRequired;
-  else if (type == "none") tc.kind = ToolChoice::Kind::kNone;
-  else if (type == "tool") tc.kind = ToolChoice::Kind::kNamed, tc.name = StringAt(o, "name");
-  else return InvalidField(error, "tool_choice.type", "must be auto, any, tool or none");
+  if (type == "auto")
+    tc.kind = ToolChoice::Kind::kAuto;
+  else if (type == "any")
+    tc.kind = ToolChoice::Kind::kRequired;
+  else if (type == "none")
+    tc.kind = ToolChoice::Kind::kNone;
+  else if (type == "tool")
+    tc.kind = ToolChoice::Kind::kNamed, tc.name = StringAt(o, "name");
+  else
+    return InvalidField(error, "tool_choice.type", "must be auto, any, tool or none");
   if (tc.kind == ToolChoice::Kind::kNamed && tc.name.empty())
     return InvalidField(error, "tool_choice.name", "is required");
   std::optional<bool> disable;
@@ -277,7 +281,7 @@ bool DecodeBody(const json::object& body, ChatRequest& out, bool count_tokens,
       if (!value.is_array()) return InvalidField(error, "messages", "must be an array");
       size_t i = 0;
       for (const auto& m : value.get_array()) {
-        std::string where = Index("messages", i++);
+        std::string where = IndexPath("messages", i++);
         if (!m.is_object()) return InvalidField(error, where, "must be an object");
         if (!ReadMessage(m.get_object(), where, out, error)) return false;
       }
@@ -316,7 +320,8 @@ bool DecodeBody(const json::object& body, ChatRequest& out, bool count_tokens,
           !ReadString(value.get_object(), "user_id", "metadata.user_id", out.user, error))
         return false;
     } else if (!value.is_null()) {
-      return UnsupportedField(error, std::string(k), "cannot be translated to this model's provider");
+      return UnsupportedField(error, std::string(k),
+                              "cannot be translated to this model's provider");
     }
   }
   if (out.model.empty()) return InvalidField(error, "model", "is required");
@@ -511,7 +516,7 @@ class AnthropicStreamEncoder final : public StreamEncoder {
   ResponseIds ids_;
   bool started_ = false;
   Block open_ = Block::kNone;
-  int index_ = 0;       // the content block index in this message
+  int index_ = 0;        // the content block index in this message
   int tool_index_ = -1;  // the unified tool-call index of the open tool block
   FinishReason finish_ = FinishReason::kUnset;
   std::string stop_sequence_;

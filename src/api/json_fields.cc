@@ -8,6 +8,14 @@ namespace json = boost::json;
 using core::ErrorCode;
 using core::GatewayError;
 
+std::string FieldPath(std::string_view base, std::string_view name) {
+  return std::string(base) + "." + std::string(name);
+}
+
+std::string IndexPath(std::string_view base, size_t i) {
+  return std::string(base) + "[" + std::to_string(i) + "]";
+}
+
 bool InvalidField(GatewayError& error, std::string param, std::string_view what) {
   std::string message = "'" + param + "' " + std::string(what);
   error = GatewayError{ErrorCode::kCallerInvalidRequest, std::move(message), std::move(param)};

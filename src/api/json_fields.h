@@ -12,6 +12,10 @@
 
 namespace sluice::api {
 
+// Names of request fields in error messages: "messages[2].content".
+std::string FieldPath(std::string_view base, std::string_view name);
+std::string IndexPath(std::string_view base, size_t i);
+
 bool InvalidField(core::GatewayError& error, std::string param, std::string_view what);
 bool UnsupportedField(core::GatewayError& error, std::string param, std::string_view why);
 

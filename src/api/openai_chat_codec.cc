@@ -13,13 +13,6 @@ using core::GatewayError;
 
 namespace {
 
-std::string Field(std::string_view base, std::string_view name) {
-  return std::string(base) + "." + std::string(name);
-}
-std::string Index(std::string_view base, size_t i) {
-  return std::string(base) + "[" + std::to_string(i) + "]";
-}
-
 // Text of a content that must be text only: a string or an array of {"type":"text"} parts.
 bool ReadTextParts(const json::value& content, const std::string& param, std::vector<Part>& out,
                    uint32_t& chars, GatewayError& error) {
@@ -34,13 +27,13 @@ bool ReadTextParts(const json::value& content, const std::string& param, std::ve
   if (!content.is_array()) return InvalidField(error, param, "must be a string or an array");
   size_t i = 0;
   for (const auto& item : content.get_array()) {
-    std::string where = Index(param, i++);
+    std::string where = IndexPath(param, i++);
     if (!item.is_object()) return InvalidField(error, where, "must be an object");
     const auto& o = item.get_object();
     if (StringAt(o, "type") != "text")
-      return UnsupportedField(error, Field(where, "type"), "must be \"text\" here");
+      return UnsupportedField(error, FieldPath(where, "type"), "must be \"text\" here");
     Part p;
-    if (!ReadString(o, "text", Field(where, "text"), p.text, error)) return false;
+    if (!ReadString(o, "text", FieldPath(where, "text"), p.text, error)) return false;
     chars += static_cast<uint32_t>(p.text.size());
     out.push_back(std::move(p));
   }
@@ -52,13 +45,13 @@ bool ReadUserContent(const json::value& content, const std::string& param, std::
   if (!content.is_array()) return ReadTextParts(content, param, out, chars, error);
   size_t i = 0;
   for (const auto& item : content.get_array()) {
-    std::string where = Index(param, i++);
+    std::string where = IndexPath(param, i++);
     if (!item.is_object()) return InvalidField(error, where, "must be an object");
     const auto& o = item.get_object();
     std::string_view type = StringAt(o, "type");
     Part p;
     if (type == "text") {
-      if (!ReadString(o, "text", Field(where, "text"), p.text, error)) return false;
+      if (!ReadString(o, "text", FieldPath(where, "text"), p.text, error)) return false;
       chars += static_cast<uint32_t>(p.text.size());
     } else if (type == "image_url") {
       p.kind = Part::Kind::kImage;
@@ -69,10 +62,10 @@ bool ReadUserContent(const json::value& content, const std::string& param, std::
       else if (image && image->is_object())
         url = StringAt(image->get_object(), "url");
       if (url.empty())
-        return InvalidField(error, Field(where, "image_url.url"), "must be a non-empty string");
+        return InvalidField(error, FieldPath(where, "image_url.url"), "must be a non-empty string");
       if (!SplitDataUrl(url, p.media_type, p.data)) p.url = std::move(url);
     } else {
-      return UnsupportedField(error, Field(where, "type"),
+      return UnsupportedField(error, FieldPath(where, "type"),
                               "content parts of type '" + std::string(type) +
                                   "' cannot be translated to this model's provider");
     }
@@ -87,18 +80,19 @@ bool ReadToolCalls(const json::value& calls, const std::string& param, std::vect
   if (!calls.is_array()) return InvalidField(error, param, "must be an array");
   size_t i = 0;
   for (const auto& item : calls.get_array()) {
-    std::string where = Index(param, i++);
+    std::string where = IndexPath(param, i++);
     if (!item.is_object()) return InvalidField(error, where, "must be an object");
     const auto& o = item.get_object();
     const json::object* fn = ObjectAt(o, "function");
-    if (!fn) return InvalidField(error, Field(where, "function"), "must be an object");
+    if (!fn) return InvalidField(error, FieldPath(where, "function"), "must be an object");
     Part p;
     p.kind = Part::Kind::kToolCall;
-    if (!ReadString(o, "id", Field(where, "id"), p.id, error) ||
-        !ReadString(*fn, "name", Field(where, "function.name"), p.name, error) ||
-        !ReadString(*fn, "arguments", Field(where, "function.arguments"), p.arguments, error))
+    if (!ReadString(o, "id", FieldPath(where, "id"), p.id, error) ||
+        !ReadString(*fn, "name", FieldPath(where, "function.name"), p.name, error) ||
+        !ReadString(*fn, "arguments", FieldPath(where, "function.arguments"), p.arguments, error))
       return false;
-    if (p.name.empty()) return InvalidField(error, Field(where, "function.name"), "is required");
+    if (p.name.empty())
+      return InvalidField(error, FieldPath(where, "function.name"), "is required");
     if (p.arguments.empty()) p.arguments = "{}";
     out.push_back(std::move(p));
   }
@@ -110,16 +104,16 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
   static const json::value kNull;
   const json::value* content_ptr = m.if_contains("content");
   const json::value& content = content_ptr ? *content_ptr : kNull;
-  std::string content_param = Field(where, "content");
+  std::string content_param = FieldPath(where, "content");
   std::string_view role = StringAt(m, "role");
   for (const auto& [key, value] : m) {
     if (key == "role" || key == "content") continue;
-    bool allowed = (role == "assistant" && (key == "tool_calls" || key == "reasoning_content" ||
-                                            key == "refusal")) ||
+    bool allowed = (role == "assistant" &&
+                    (key == "tool_calls" || key == "reasoning_content" || key == "refusal")) ||
                    (role == "tool" && key == "tool_call_id");
     if (!allowed || value.is_null()) {
       if (value.is_null()) continue;
-      return UnsupportedField(error, Field(where, key),
+      return UnsupportedField(error, FieldPath(where, key),
                               "cannot be translated to this model's provider");
     }
   }
@@ -131,7 +125,8 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
   } else if (role == "assistant") {
     msg.role = Role::kAssistant;
     std::string reasoning;
-    if (!ReadString(m, "reasoning_content", Field(where, "reasoning_content"), reasoning, error))
+    if (!ReadString(m, "reasoning_content", FieldPath(where, "reasoning_content"), reasoning,
+                    error))
       return false;
     if (!reasoning.empty()) {
       Part p;
@@ -141,20 +136,21 @@ bool ReadMessage(const json::object& m, const std::string& where, ChatRequest& o
     }
     if (!ReadTextParts(content, content_param, msg.parts, out.prompt_chars, error)) return false;
     if (const json::value* calls = m.if_contains("tool_calls"))
-      if (!ReadToolCalls(*calls, Field(where, "tool_calls"), msg.parts, error)) return false;
+      if (!ReadToolCalls(*calls, FieldPath(where, "tool_calls"), msg.parts, error)) return false;
   } else if (role == "tool") {
     msg.role = Role::kTool;
     Part p;
     p.kind = Part::Kind::kToolResult;
-    if (!ReadString(m, "tool_call_id", Field(where, "tool_call_id"), p.tool_call_id, error))
+    if (!ReadString(m, "tool_call_id", FieldPath(where, "tool_call_id"), p.tool_call_id, error))
       return false;
-    if (p.tool_call_id.empty()) return InvalidField(error, Field(where, "tool_call_id"), "is required");
+    if (p.tool_call_id.empty())
+      return InvalidField(error, FieldPath(where, "tool_call_id"), "is required");
     std::vector<Part> texts;
     if (!ReadTextParts(content, content_param, texts, out.prompt_chars, error)) return false;
     for (auto& t : texts) p.text += (p.text.empty() ? "" : "\n") + t.text;  // a part per line
     msg.parts.push_back(std::move(p));
   } else {
-    return UnsupportedField(error, Field(where, "role"),
+    return UnsupportedField(error, FieldPath(where, "role"),
                             "'" + std::string(role) + "' cannot be translated");
   }
   out.messages.push_back(std::move(msg));
@@ -166,22 +162,24 @@ bool ReadTools(const json::value& tools, ChatRequest& out, GatewayError& error) 
   if (!tools.is_array()) return InvalidField(error, "tools", "must be an array");
   size_t i = 0;
   for (const auto& item : tools.get_array()) {
-    std::string where = Index("tools", i++);
+    std::string where = IndexPath("tools", i++);
     if (!item.is_object()) return InvalidField(error, where, "must be an object");
     const auto& o = item.get_object();
     if (StringAt(o, "type") != "function")
-      return UnsupportedField(error, Field(where, "type"), "only function tools can be translated");
+      return UnsupportedField(error, FieldPath(where, "type"),
+                              "only function tools can be translated");
     const json::object* fn = ObjectAt(o, "function");
-    if (!fn) return InvalidField(error, Field(where, "function"), "must be an object");
+    if (!fn) return InvalidField(error, FieldPath(where, "function"), "must be an object");
     Tool t;
-    if (!ReadString(*fn, "name", Field(where, "function.name"), t.name, error) ||
-        !ReadString(*fn, "description", Field(where, "function.description"), t.description,
+    if (!ReadString(*fn, "name", FieldPath(where, "function.name"), t.name, error) ||
+        !ReadString(*fn, "description", FieldPath(where, "function.description"), t.description,
                     error))
       return false;
-    if (t.name.empty()) return InvalidField(error, Field(where, "function.name"), "is required");
+    if (t.name.empty())
+      return InvalidField(error, FieldPath(where, "function.name"), "is required");
     if (const json::value* params = fn->if_contains("parameters")) {
       if (!params->is_object() && !params->is_null())
-        return InvalidField(error, Field(where, "function.parameters"), "must be an object");
+        return InvalidField(error, FieldPath(where, "function.parameters"), "must be an object");
       t.parameters = *params;
     }
     out.tools.push_back(std::move(t));
@@ -193,10 +191,14 @@ bool ReadToolChoice(const json::value& v, ToolChoice& out, GatewayError& error) 
   if (v.is_null()) return true;
   if (v.is_string()) {
     std::string_view s = v.get_string();
-    if (s == "auto") out.kind = ToolChoice::Kind::kAuto;
-    else if (s == "none") out.kind = ToolChoice::Kind::kNone;
-    else if (s == "required") out.kind = ToolChoice::Kind::kRequired;
-    else return InvalidField(error, "tool_choice", "must be auto, none, required or an object");
+    if (s == "auto")
+      out.kind = ToolChoice::Kind::kAuto;
+    else if (s == "none")
+      out.kind = ToolChoice::Kind::kNone;
+    else if (s == "required")
+      out.kind = ToolChoice::Kind::kRequired;
+    else
+      return InvalidField(error, "tool_choice", "must be auto, none, required or an object");
     return true;
   }
   const json::object* fn = v.is_object() ? ObjectAt(v.get_object(), "function") : nullptr;
@@ -237,7 +239,7 @@ bool DecodeOpenAiChatRequest(const json::object& body, ChatRequest& out, Gateway
       if (!value.is_array()) return InvalidField(error, "messages", "must be an array");
       size_t i = 0;
       for (const auto& m : value.get_array()) {
-        std::string where = Index("messages", i++);
+        std::string where = IndexPath("messages", i++);
         if (!m.is_object()) return InvalidField(error, where, "must be an object");
         if (!ReadMessage(m.get_object(), where, out, error)) return false;
       }
@@ -289,7 +291,8 @@ bool DecodeOpenAiChatRequest(const json::object& body, ChatRequest& out, Gateway
     } else if (k == "n") {
       if (!(value.is_null() || (value.is_int64() && value.get_int64() == 1) ||
             (value.is_uint64() && value.get_uint64() == 1)))
-        return UnsupportedField(error, "n", "other than 1 cannot be translated to this model's provider");
+        return UnsupportedField(error, "n",
+                                "other than 1 cannot be translated to this model's provider");
     } else if (!value.is_null()) {
       return UnsupportedField(error, std::string(k),
                               "cannot be translated to this model's provider");
@@ -459,17 +462,19 @@ std::string EncodeOpenAiChatResponse(const ChatResponse& r, const ResponseIds& i
   std::string text, reasoning;
   json::array calls;
   for (const auto& p : r.content) {
-    if (p.kind == Part::Kind::kText) text += p.text;
-    else if (p.kind == Part::Kind::kThinking) reasoning += p.text;
-    else if (p.kind == Part::Kind::kToolCall) calls.push_back(ToolCallObject(p));
+    if (p.kind == Part::Kind::kText)
+      text += p.text;
+    else if (p.kind == Part::Kind::kThinking)
+      reasoning += p.text;
+    else if (p.kind == Part::Kind::kToolCall)
+      calls.push_back(ToolCallObject(p));
   }
   message["content"] = text.empty() && !calls.empty() ? json::value() : json::value(text);
   if (!reasoning.empty()) message["reasoning_content"] = reasoning;
   if (!calls.empty()) message["tool_calls"] = std::move(calls);
   FinishReason finish = r.finish == FinishReason::kUnset ? FinishReason::kStop : r.finish;
-  json::object choice{{"index", 0},
-                      {"message", std::move(message)},
-                      {"finish_reason", FinishReasonOpenAi(finish)}};
+  json::object choice{
+      {"index", 0}, {"message", std::move(message)}, {"finish_reason", FinishReasonOpenAi(finish)}};
   json::object body{{"id", ids.id},
                     {"object", "chat.completion"},
                     {"created", ids.created},

@@ -12,13 +12,6 @@ using core::GatewayError;
 
 namespace {
 
-std::string Field(std::string_view base, std::string_view name) {
-  return std::string(base) + "." + std::string(name);
-}
-std::string Index(std::string_view base, size_t i) {
-  return std::string(base) + "[" + std::to_string(i) + "]";
-}
-
 // A message item's content: a string, or input_text / input_image / output_text parts.
 bool ReadContent(const json::value& content, const std::string& where, bool assistant,
                  std::vector<Part>& out, uint32_t& chars, GatewayError& error) {
@@ -32,7 +25,7 @@ bool ReadContent(const json::value& content, const std::string& where, bool assi
   if (!content.is_array()) return InvalidField(error, where, "must be a string or an array");
   size_t i = 0;
   for (const auto& item : content.get_array()) {
-    std::string at = Index(where, i++);
+    std::string at = IndexPath(where, i++);
     if (!item.is_object()) return InvalidField(error, at, "must be an object");
     const json::object& o = item.get_object();
     std::string_view type = StringAt(o, "type");
@@ -44,13 +37,13 @@ bool ReadContent(const json::value& content, const std::string& where, bool assi
       p.kind = Part::Kind::kImage;
       std::string url(StringAt(o, "image_url"));
       if (url.empty())
-        return UnsupportedField(error, Field(at, "image_url"),
+        return UnsupportedField(error, FieldPath(at, "image_url"),
                                 "is required (file_id images cannot be translated)");
       if (!SplitDataUrl(url, p.media_type, p.data)) p.url = std::move(url);
     } else if (type == "refusal" && assistant) {
       p.text = StringAt(o, "refusal");
     } else {
-      return UnsupportedField(error, Field(at, "type"),
+      return UnsupportedField(error, FieldPath(at, "type"),
                               "'" + std::string(type) + "' content cannot be translated");
     }
     out.push_back(std::move(p));
@@ -72,8 +65,8 @@ bool ReadInputItem(const json::object& o, const std::string& at, ChatRequest& ou
   if (type.empty() || type == "message") {
     std::string_view role = StringAt(o, "role");
     const json::value* content = o.if_contains("content");
-    if (!content) return InvalidField(error, Field(at, "content"), "is required");
-    std::string content_at = Field(at, "content");
+    if (!content) return InvalidField(error, FieldPath(at, "content"), "is required");
+    std::string content_at = FieldPath(at, "content");
     if (role == "system" || role == "developer")
       return ReadContent(*content, content_at, false, out.system, out.prompt_chars, error);
     if (role == "assistant") {
@@ -82,7 +75,9 @@ bool ReadInputItem(const json::object& o, const std::string& at, ChatRequest& ou
       for (auto& p : parts) AddAssistantPart(out, std::move(p));
       return true;
     }
-    if (role != "user") return InvalidField(error, Field(at, "role"), "must be user, assistant, system or developer");
+    if (role != "user")
+      return InvalidField(error, FieldPath(at, "role"),
+                          "must be user, assistant, system or developer");
     Message m;
     if (!ReadContent(*content, content_at, false, m.parts, out.prompt_chars, error)) return false;
     out.messages.push_back(std::move(m));
@@ -104,21 +99,22 @@ bool ReadInputItem(const json::object& o, const std::string& at, ChatRequest& ou
     Part p;
     p.kind = Part::Kind::kToolResult;
     p.tool_call_id = StringAt(o, "call_id");
-    if (p.tool_call_id.empty()) return InvalidField(error, Field(at, "call_id"), "is required");
+    if (p.tool_call_id.empty()) return InvalidField(error, FieldPath(at, "call_id"), "is required");
     const json::value* output = o.if_contains("output");
     if (output && output->is_string()) {
       p.text = output->get_string();
     } else if (output && output->is_array()) {
       std::vector<Part> texts;
-      if (!ReadContent(*output, Field(at, "output"), false, texts, out.prompt_chars, error))
+      if (!ReadContent(*output, FieldPath(at, "output"), false, texts, out.prompt_chars, error))
         return false;
       for (const auto& t : texts) {
         if (t.kind != Part::Kind::kText)
-          return UnsupportedField(error, Field(at, "output"), "only text outputs can be translated");
+          return UnsupportedField(error, FieldPath(at, "output"),
+                                  "only text outputs can be translated");
         p.text += (p.text.empty() ? "" : "\n") + t.text;
       }
     } else {
-      return InvalidField(error, Field(at, "output"), "must be a string or an array");
+      return InvalidField(error, FieldPath(at, "output"), "must be a string or an array");
     }
     out.prompt_chars += static_cast<uint32_t>(p.text.size());
     out.messages.push_back(Message{Role::kTool, {std::move(p)}});
@@ -133,7 +129,7 @@ bool ReadInputItem(const json::object& o, const std::string& at, ChatRequest& ou
     AddAssistantPart(out, std::move(p));
     return true;
   }
-  return UnsupportedField(error, Field(at, "type"),
+  return UnsupportedField(error, FieldPath(at, "type"),
                           "'" + std::string(type) + "' input items cannot be translated");
 }
 
@@ -141,17 +137,17 @@ bool ReadTools(const json::value& tools, ChatRequest& out, GatewayError& error) 
   if (!tools.is_array()) return InvalidField(error, "tools", "must be an array");
   size_t i = 0;
   for (const auto& item : tools.get_array()) {
-    std::string at = Index("tools", i++);
+    std::string at = IndexPath("tools", i++);
     if (!item.is_object()) return InvalidField(error, at, "must be an object");
     const json::object& o = item.get_object();
     std::string_view type = StringAt(o, "type");
     if (type != "function")
-      return UnsupportedField(error, Field(at, "type"),
+      return UnsupportedField(error, FieldPath(at, "type"),
                               "built-in tools ('" + std::string(type) + "') cannot be translated");
     Tool t;
     t.name = StringAt(o, "name");
     t.description = StringAt(o, "description");
-    if (t.name.empty()) return InvalidField(error, Field(at, "name"), "is required");
+    if (t.name.empty()) return InvalidField(error, FieldPath(at, "name"), "is required");
     if (const json::value* params = o.if_contains("parameters"); params && params->is_object())
       t.parameters = *params;
     out.tools.push_back(std::move(t));
@@ -162,10 +158,14 @@ bool ReadTools(const json::value& tools, ChatRequest& out, GatewayError& error) 
 bool ReadToolChoice(const json::value& v, ToolChoice& out, GatewayError& error) {
   if (v.is_string()) {
     std::string_view s = v.get_string();
-    if (s == "auto") out.kind = ToolChoice::Kind::kAuto;
-    else if (s == "none") out.kind = ToolChoice::Kind::kNone;
-    else if (s == "required") out.kind = ToolChoice::Kind::kRequired;
-    else return InvalidField(error, "tool_choice", "must be auto, none, required or an object");
+    if (s == "auto")
+      out.kind = ToolChoice::Kind::kAuto;
+    else if (s == "none")
+      out.kind = ToolChoice::Kind::kNone;
+    else if (s == "required")
+      out.kind = ToolChoice::Kind::kRequired;
+    else
+      return InvalidField(error, "tool_choice", "must be auto, none, required or an object");
     return true;
   }
   if (v.is_object() && StringAt(v.get_object(), "type") == "function" &&
@@ -174,7 +174,8 @@ bool ReadToolChoice(const json::value& v, ToolChoice& out, GatewayError& error) 
     out.name = StringAt(v.get_object(), "name");
     return true;
   }
-  return UnsupportedField(error, "tool_choice", "only auto, none, required and function choices can be translated");
+  return UnsupportedField(error, "tool_choice",
+                          "only auto, none, required and function choices can be translated");
 }
 
 bool ReadTextFormat(const json::value& v, ResponseFormat& out, GatewayError& error) {
@@ -182,7 +183,7 @@ bool ReadTextFormat(const json::value& v, ResponseFormat& out, GatewayError& err
   for (const auto& [key, value] : v.get_object()) {
     if (key == "format") continue;
     if (key == "verbosity" && value.is_null()) continue;
-    return UnsupportedField(error, Field("text", key), "cannot be translated");
+    return UnsupportedField(error, FieldPath("text", key), "cannot be translated");
   }
   const json::object* format = ObjectAt(v.get_object(), "format");
   if (!format) return true;
@@ -223,7 +224,7 @@ bool DecodeResponsesRequest(const json::object& body, ChatRequest& out, GatewayE
       if (!value.is_array()) return InvalidField(error, "input", "must be a string or an array");
       size_t i = 0;
       for (const auto& item : value.get_array()) {
-        std::string at = Index("input", i++);
+        std::string at = IndexPath("input", i++);
         if (!item.is_object()) return InvalidField(error, at, "must be an object");
         if (!ReadInputItem(item.get_object(), at, out, error)) return false;
       }
@@ -265,7 +266,8 @@ bool DecodeResponsesRequest(const json::object& body, ChatRequest& out, GatewayE
     }
   }
   if (out.model.empty()) return InvalidField(error, "model", "is required");
-  if (out.messages.empty()) return InvalidField(error, "input", "must contain at least one message");
+  if (out.messages.empty())
+    return InvalidField(error, "input", "must contain at least one message");
   out.include_usage = true;  // response.completed always carries usage
   return true;
 }
@@ -291,13 +293,19 @@ json::object ItemObject(const OutputItem& item, bool done) {
       if (done)
         content.push_back(json::object{
             {"type", "output_text"}, {"text", item.text}, {"annotations", json::array{}}});
-      return {{"type", "message"}, {"id", item.id},           {"status", status},
-              {"role", "assistant"}, {"content", std::move(content)}};
+      return {{"type", "message"},
+              {"id", item.id},
+              {"status", status},
+              {"role", "assistant"},
+              {"content", std::move(content)}};
     }
     case OutputItem::Kind::kFunctionCall:
-      return {{"type", "function_call"}, {"id", item.id},
-              {"call_id", item.call_id}, {"name", item.name},
-              {"arguments", done ? item.text : ""}, {"status", status}};
+      return {{"type", "function_call"},
+              {"id", item.id},
+              {"call_id", item.call_id},
+              {"name", item.name},
+              {"arguments", done ? item.text : ""},
+              {"status", status}};
     case OutputItem::Kind::kReasoning: {
       json::array summary;
       if (done) summary.push_back(json::object{{"type", "summary_text"}, {"text", item.text}});
@@ -321,15 +329,14 @@ json::object ResponseObject(const ResponseIds& ids, const std::vector<OutputItem
   json::array output;
   if (items)
     for (const auto& item : *items) output.push_back(ItemObject(item, true));
-  std::string_view status = !items                                ? "in_progress"
-                            : finish == FinishReason::kLength ||
-                                      finish == FinishReason::kContentFilter
-                                ? "incomplete"
-                                : "completed";
+  std::string_view status =
+      !items                                                                      ? "in_progress"
+      : finish == FinishReason::kLength || finish == FinishReason::kContentFilter ? "incomplete"
+                                                                                  : "completed";
   json::value incomplete;
   if (status == "incomplete")
-    incomplete = json::object{{"reason", finish == FinishReason::kLength ? "max_output_tokens"
-                                                                         : "content_filter"}};
+    incomplete = json::object{
+        {"reason", finish == FinishReason::kLength ? "max_output_tokens" : "content_filter"}};
   json::object r{{"id", ids.id},
                  {"object", "response"},
                  {"created_at", ids.created},
@@ -420,8 +427,8 @@ class ResponsesStreamEncoder final : public StreamEncoder {
     Emit("response.in_progress", json::object{{"response", std::move(response)}}, out);
   }
 
-  void Open(OutputItem::Kind kind, int tool_index, std::string_view call_id,
-            std::string_view name, std::string& out) {
+  void Open(OutputItem::Kind kind, int tool_index, std::string_view call_id, std::string_view name,
+            std::string& out) {
     Start(out);
     if (open_ && items_.back().kind == kind &&
         (kind != OutputItem::Kind::kFunctionCall || items_.back().tool_index == tool_index))
@@ -475,10 +482,11 @@ class ResponsesStreamEncoder final : public StreamEncoder {
     const OutputItem& it = items_.back();
     size_t index = items_.size() - 1;
     if (it.kind == OutputItem::Kind::kMessage) {
-      Emit("response.output_text.done",
-           json::object{{"item_id", it.id}, {"output_index", index}, {"content_index", 0},
-                        {"text", it.text}},
-           out);
+      Emit(
+          "response.output_text.done",
+          json::object{
+              {"item_id", it.id}, {"output_index", index}, {"content_index", 0}, {"text", it.text}},
+          out);
       Emit("response.content_part.done",
            json::object{{"item_id", it.id},
                         {"output_index", index},
@@ -489,13 +497,13 @@ class ResponsesStreamEncoder final : public StreamEncoder {
            out);
     } else if (it.kind == OutputItem::Kind::kFunctionCall) {
       Emit("response.function_call_arguments.done",
-           json::object{{"item_id", it.id}, {"output_index", index}, {"arguments", it.text}},
-           out);
+           json::object{{"item_id", it.id}, {"output_index", index}, {"arguments", it.text}}, out);
     } else {
-      Emit("response.reasoning_summary_text.done",
-           json::object{{"item_id", it.id}, {"output_index", index}, {"summary_index", 0},
-                        {"text", it.text}},
-           out);
+      Emit(
+          "response.reasoning_summary_text.done",
+          json::object{
+              {"item_id", it.id}, {"output_index", index}, {"summary_index", 0}, {"text", it.text}},
+          out);
       Emit("response.reasoning_summary_part.done",
            json::object{{"item_id", it.id},
                         {"output_index", index},
