@@ -20,6 +20,37 @@
 
 namespace sluice::golden {
 
+// Unified-model parts and messages for request fixtures.
+inline api::Part Text(std::string text) {
+  api::Part p;
+  p.text = std::move(text);
+  return p;
+}
+
+inline api::Part ToolCall(std::string id, std::string name, std::string args,
+                          std::string signature = {}) {
+  api::Part p;
+  p.kind = api::Part::Kind::kToolCall;
+  p.id = std::move(id);
+  p.name = std::move(name);
+  p.arguments = std::move(args);
+  p.signature = std::move(signature);
+  return p;
+}
+
+inline api::Part ToolResult(std::string id, std::string text, bool is_error = false) {
+  api::Part p;
+  p.kind = api::Part::Kind::kToolResult;
+  p.tool_call_id = std::move(id);
+  p.text = std::move(text);
+  p.is_error = is_error;
+  return p;
+}
+
+inline api::Message Msg(api::Role role, std::vector<api::Part> parts) {
+  return {role, std::move(parts)};
+}
+
 struct SseEv {
   std::string name;
   boost::json::value data;  // parsed JSON, or the string "[DONE]"

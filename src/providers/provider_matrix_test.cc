@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "api/golden_test_util.h"
 #include "api/unified.h"
 #include "providers/anthropic/anthropic_adapter.h"
 #include "providers/bedrock/converse_codec.h"
@@ -21,6 +22,7 @@ namespace {
 
 using api::ChatRequest;
 using api::Part;
+using golden::Text;
 
 using Encoder = std::function<bool(const ChatRequest&, core::GatewayError&)>;
 
@@ -60,7 +62,6 @@ Part MakePart(Part::Kind kind, std::string text = {}) {
   p.text = std::move(text);
   return p;
 }
-Part Text(std::string text) { return MakePart(Part::Kind::kText, std::move(text)); }
 
 ChatRequest Base() {
   ChatRequest r;

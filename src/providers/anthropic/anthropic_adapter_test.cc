@@ -20,35 +20,13 @@ namespace {
 
 namespace json = boost::json;
 using api::Part;
+using golden::Text;
+using golden::ToolCall;
+using golden::ToolResult;
+using golden::Msg;
 using api::Role;
 using core::ErrorCode;
 using core::GatewayError;
-
-Part Text(std::string text) {
-  Part p;
-  p.text = std::move(text);
-  return p;
-}
-
-Part ToolCall(std::string id, std::string name, std::string args) {
-  Part p;
-  p.kind = Part::Kind::kToolCall;
-  p.id = std::move(id);
-  p.name = std::move(name);
-  p.arguments = std::move(args);
-  return p;
-}
-
-Part ToolResult(std::string id, std::string text, bool is_error = false) {
-  Part p;
-  p.kind = Part::Kind::kToolResult;
-  p.tool_call_id = std::move(id);
-  p.text = std::move(text);
-  p.is_error = is_error;
-  return p;
-}
-
-api::Message Msg(Role role, std::vector<Part> parts) { return {role, std::move(parts)}; }
 
 api::ChatRequest Simple() {
   api::ChatRequest req;

@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/golden_test_util.h"
+
 // Golden bodies follow the Amazon Bedrock Converse / ConverseStream API reference (request syntax:
 // system, messages[].content[] with text / image / toolUse / toolResult / reasoningContent /
 // cachePoint, inferenceConfig, toolConfig with toolSpec and toolChoice auto / any / tool,
@@ -17,15 +19,9 @@ namespace {
 
 namespace json = boost::json;
 using api::Part;
+using golden::Text;
+using golden::Msg;
 using core::ErrorCode;
-
-Part Text(std::string text) {
-  Part p;
-  p.text = std::move(text);
-  return p;
-}
-
-api::Message Msg(api::Role role, std::vector<Part> parts) { return {role, std::move(parts)}; }
 
 // Compares JSON by value so the test does not depend on number formatting.
 void ExpectJson(const std::string& body, std::string_view expected) {
