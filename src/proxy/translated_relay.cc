@@ -72,6 +72,25 @@ bool BuildBedrock(const RequestContext& ctx, const api::ChatRequest& request,
   return true;
 }
 
+// The header lines carrying the attempt's API key, as each key-authenticated API wants them
+// (OpenAI-API types: OpenAiPathAndAuth; vertex and bedrock authenticate otherwise).
+std::string KeyAuth(const RequestContext& ctx) {
+  std::string_view key = AttemptKey(ctx);
+  std::string auth;
+  switch (ctx.target->provider->type) {
+    case config::ProviderType::kAnthropic:
+      if (!key.empty()) auth = "x-api-key: " + std::string(key) + "\r\n";
+      auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
+      break;
+    case config::ProviderType::kGemini:
+      if (!key.empty()) auth = "x-goog-api-key: " + std::string(key) + "\r\n";
+      break;
+    default:
+      if (!key.empty()) auth = "authorization: Bearer " + std::string(key) + "\r\n";
+  }
+  return auth;
+}
+
 bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
                  const config::Provider& provider, const http::UpstreamOrigin& origin,
                  EgressRequest& out, GatewayError& error) {
@@ -80,21 +99,18 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
       return BuildBedrock(ctx, request, provider, origin, out, error);
     case config::ProviderType::kOllama:
       out.path = "/api/chat";
-      if (!AttemptKey(ctx).empty())
-        out.auth = "authorization: Bearer " + std::string(AttemptKey(ctx)) + "\r\n";
+      out.auth = KeyAuth(ctx);
       return providers::ollama::EncodeOllamaChatRequest(request, ctx.upstream_model, out.body,
                                                         error);
     case config::ProviderType::kDashScopeNative:
       out.path = "/api/v1/services/aigc/text-generation/generation";
-      if (!AttemptKey(ctx).empty())
-        out.auth = "authorization: Bearer " + std::string(AttemptKey(ctx)) + "\r\n";
+      out.auth = KeyAuth(ctx);
       if (request.stream) out.auth += "x-dashscope-sse: enable\r\n";
       return providers::dashscope::EncodeDashScopeRequest(request, ctx.upstream_model, out.body,
                                                           error);
     case config::ProviderType::kAnthropic:
       out.path = "/messages";
-      if (!AttemptKey(ctx).empty()) out.auth = "x-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
-      out.auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
+      out.auth = KeyAuth(ctx);
       return providers::anthropic::EncodeMessagesRequest(request, ctx.upstream_model, out.body,
                                                          error);
     case config::ProviderType::kVertex:  // the Gemini body; `out.auth` holds the access token
@@ -104,8 +120,7 @@ bool BuildEgress(const RequestContext& ctx, const api::ChatRequest& request,
     case config::ProviderType::kGemini:
       // GeminiPath starts with the API version, which is the base path (default /v1beta).
       out.path = providers::gemini::GeminiPath(ctx.upstream_model, request.stream).substr(7);
-      if (!AttemptKey(ctx).empty())
-        out.auth = "x-goog-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
+      out.auth = KeyAuth(ctx);
       return providers::gemini::EncodeGeminiRequest(request, out.body, error);
     default:
       break;
@@ -456,7 +471,7 @@ awaitable<AttemptResult> AttemptEmbeddingsTranslated(RequestContext& ctx) {
     auth = SignBedrock(provider, *origin, path, body);
   } else {
     if (!PickKey(ctx, result)) co_return result;
-    if (!AttemptKey(ctx).empty()) auth = "x-goog-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
+    auth = KeyAuth(ctx);
   }
   std::string head = BuildHead(ctx, *origin, provider, path, auth, body.size(), false);
   UpstreamExchange ux;
@@ -515,9 +530,7 @@ awaitable<AttemptResult> CountTokensUpstream(RequestContext& ctx, std::string bo
     co_return result;
   }
   if (!PickKey(ctx, result)) co_return result;
-  std::string auth;
-  if (!AttemptKey(ctx).empty()) auth = "x-api-key: " + std::string(AttemptKey(ctx)) + "\r\n";
-  auth += "anthropic-version: " + std::string(providers::anthropic::kApiVersion) + "\r\n";
+  std::string auth = KeyAuth(ctx);
   std::string head =
       BuildHead(ctx, *origin, provider, "/messages/count_tokens", auth, body.size(), false);
   UpstreamExchange ux;
