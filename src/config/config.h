@@ -209,6 +209,19 @@ struct LedgerSettings {
   std::string path;  // empty: no ledger
 };
 
+// Where state shared by gateway replicas lives: rate-limit counters and budgets. In memory by
+// default (this process only); in Redis when several replicas must draw on the same buckets.
+struct StoreSettings {
+  bool redis = false;
+  std::string host = "127.0.0.1";  // from url: redis://[[user]:password@]host[:port][/db]
+  uint16_t port = 6379;
+  std::string username, password;
+  int db = 0;
+  Millis timeout{50};     // per command and for connecting
+  bool fail_open = true;  // Redis unavailable: admit unchecked (open) or refuse with 503 (closed)
+  std::string key_prefix = "sluice:";
+};
+
 // JWT consumer authentication: Bearer tokens that are JWTs are verified with the keys of a JWKS
 // file; `consumer_claim` names a configured consumer.
 struct JwtSettings {
@@ -243,6 +256,7 @@ struct Config {
   // Prices by model name as clients ask for it (or '*' pattern), for costs and budgets.
   std::vector<std::pair<std::string, ModelPricing>> pricing;
   LedgerSettings ledger;
+  StoreSettings store;
 
   const Provider* FindProvider(std::string_view name) const {
     for (const auto& p : providers)

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -290,6 +291,7 @@ class Loader {
   void ReadJwt(const Field& field, JwtSettings& jwt);
   void ReadPricing(const Field& field, std::vector<std::pair<std::string, ModelPricing>>& out);
   void ReadLedger(const Field& field, LedgerSettings& ledger);
+  void ReadStore(const Field& field, StoreSettings& store);
   void ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules);
   void ReadVertex(const Field& field, VertexSettings& vertex);
   void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
@@ -724,7 +726,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   auto fields = ReadMap(
       root, "",
       {"listen", "admin", "workers", "limits", "access_log", "providers", "models", "consumers",
-       "anonymous", "rate_limits", "jwt", "pricing", "ledger"});
+       "anonymous", "rate_limits", "jwt", "pricing", "ledger", "store"});
   if (!fields) return;
   auto find = [&](const char* key) -> const Field* {
     auto it = fields->find(key);
@@ -757,6 +759,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   if (auto* f = find("jwt")) ReadJwt(*f, config.jwt);
   if (auto* f = find("pricing")) ReadPricing(*f, config.pricing);
   if (auto* f = find("ledger")) ReadLedger(*f, config.ledger);
+  if (auto* f = find("store")) ReadStore(*f, config.store);
   CheckProviderNames(config);
   CheckModelNames(config);
   CheckModelProviders(config);
@@ -842,6 +845,61 @@ void Loader::ReadLedger(const Field& field, LedgerSettings& ledger) {
   RequireKey(*fields, field.value, field.path, "path", "");
   for (const auto& [key, f] : *fields)
     if (key == "path") Assign(ledger.path, ReadNonEmptyString(f));
+}
+
+void Loader::ReadStore(const Field& field, StoreSettings& store) {
+  auto fields =
+      ReadMap(field.value, field.path, {"type", "url", "timeout", "fail_mode", "key_prefix"});
+  if (!fields) return BadValue(field, "expected a map {type, url, timeout, fail_mode, key_prefix}");
+  const Field* url = nullptr;
+  for (const auto& [key, f] : *fields) {
+    if (key == "type") {
+      auto type = ReadNonEmptyString(f);
+      if (type && *type != "memory" && *type != "redis") BadValue(f, "expected memory or redis");
+      else if (type) store.redis = *type == "redis";
+    } else if (key == "url") {
+      url = &f;
+    } else if (key == "timeout") {
+      auto timeout = ReadDuration(f);
+      if (timeout && (timeout->count() < 1 || *timeout > std::chrono::seconds(10)))
+        BadValue(f, "a store timeout is between 1ms and 10s");
+      else
+        Assign(store.timeout, timeout);
+    } else if (key == "fail_mode") {
+      auto mode = ReadNonEmptyString(f);
+      if (mode && *mode != "open" && *mode != "closed") BadValue(f, "expected open or closed");
+      else if (mode) store.fail_open = *mode == "open";
+    } else if (key == "key_prefix") {
+      Assign(store.key_prefix, ReadString(f));
+    }
+  }
+  if (store.redis && !url) return AddError(field.value, field.path + ": type redis needs a url");
+  if (!url) return;
+  auto text = ReadNonEmptyString(*url);
+  if (!text) return;
+  // Never quote the URL back: it may carry a password.
+  auto parsed = boost::urls::parse_uri(*text);
+  if (!parsed || parsed->scheme() != "redis" || parsed->host().empty())
+    return BadValue(*url, "expected redis://[[user]:password@]host[:port][/db] (rediss:// is not "
+                          "supported)");
+  store.host = parsed->host();
+  if (store.host.size() > 2 && store.host.front() == '[') store.host = store.host.substr(1, store.host.size() - 2);
+  if (parsed->has_port()) {
+    if (parsed->port_number() == 0) return BadValue(*url, "the Redis port must be 1-65535");
+    store.port = parsed->port_number();
+  }
+  if (parsed->has_userinfo()) {
+    store.username = parsed->user();
+    store.password = parsed->password();
+  }
+  std::string path = parsed->path();
+  if (!path.empty() && path != "/") {
+    char* end = nullptr;
+    long db = std::strtol(path.c_str() + 1, &end, 10);
+    if (*end != '\0' || db < 0 || db > 15 || end == path.c_str() + 1)
+      return BadValue(*url, "the database after the last '/' must be 0-15");
+    store.db = static_cast<int>(db);
+  }
 }
 
 void Loader::ReadJwt(const Field& field, JwtSettings& jwt) {

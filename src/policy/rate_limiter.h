@@ -39,6 +39,7 @@ class RateLimiter {
       uint64_t cost_micros;
     };
     std::vector<Held> held;
+    bool in_redis = false;  // held in the shared store (reconciled there), not in this process
   };
   struct Decision {
     bool admitted = true;
@@ -50,6 +51,11 @@ class RateLimiter {
     int64_t limit_tokens = -1, remaining_tokens = -1;
   };
 
+  // What a bucket holds in its current window.
+  struct Counts {
+    uint64_t requests = 0, input = 0, output = 0, cost_micros = 0;
+  };
+
   Decision Admit(const std::vector<Charge>& charges, Time now, Reservation& reservation);
   // Replaces the reservation by the actual usage (in windows that are still current).
   void Reconcile(const Reservation& reservation, uint64_t input, uint64_t output,
@@ -59,11 +65,26 @@ class RateLimiter {
   struct Bucket {
     int64_t window_start_ms = 0;
     int64_t window_ms = 0;
-    uint64_t requests = 0, input = 0, output = 0, cost_micros = 0;
+    Counts counts;
   };
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
   uint64_t admissions_ = 0;
 };
+
+// The limit checks, shared by the in-memory limiter and the Redis store (whose Lua script mirrors
+// Overshoot, so both refuse the same requests).
+uint64_t CostLimitMicros(const config::RateLimitRule& rule);  // 0: no cost limit
+// The dimension ("requests", "input_tokens", ...) `charge` would overshoot in a bucket holding
+// `counts`, or nullptr when it fits.
+const char* Overshoot(const config::RateLimitRule& rule, const RateLimiter::Counts& counts,
+                      const RateLimiter::Charge& charge);
+// Records a refusal by `rule` in `decision` (retry_after: until the window ends).
+void NoteRefusal(RateLimiter::Decision& decision, const config::RateLimitRule& rule,
+                 const char* dimension, const RateLimiter::Counts& counts,
+                 std::chrono::milliseconds retry_after);
+// Tightens the decision's x-ratelimit figures with a bucket holding `counts` after admission.
+void NoteAdmission(RateLimiter::Decision& decision, const config::RateLimitRule& rule,
+                   const RateLimiter::Counts& counts);
 
 }  // namespace sluice::policy

@@ -26,6 +26,10 @@
 #include "telemetry/metrics.h"
 #include "telemetry/request_outcome.h"
 
+namespace sluice::store {
+class RedisClient;
+}
+
 namespace sluice::proxy {
 
 struct RequestContext;
@@ -61,6 +65,8 @@ struct WorkerContext {
   // Active health checks (health_check.cc); a drain sets `stopping` and cancels the timer.
   bool stopping = false;
   boost::asio::steady_timer* health_check_timer = nullptr;
+  // This worker's connection to the shared store, made on first use (shared_limits.cc).
+  std::shared_ptr<store::RedisClient> redis;
 };
 
 // Shared by a request and the coroutine watching its client connection: lets a client that goes
