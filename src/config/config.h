@@ -193,6 +193,9 @@ struct RateLimitRule {
   uint64_t total_tokens = 0;
   double cost_usd = 0;  // spend per window (a budget), priced with `pricing`; 0: not limited
   uint32_t default_output_tokens = 256;
+  // A hard limit also ends a stream that outgrows what was left (output, total or cost): the
+  // client gets a final policy_budget_exceeded error event instead of the rest of the answer.
+  bool hard = false;
 };
 
 // Price of a model per million tokens, in USD. Cached and cache-creation input default to the

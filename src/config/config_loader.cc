@@ -936,7 +936,7 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
     auto fields =
         ReadMap(item.value, item.path,
                 {"name", "by", "models", "window", "requests", "input_tokens", "output_tokens",
-                 "total_tokens", "cost_usd", "default_output_tokens"});
+                 "total_tokens", "cost_usd", "default_output_tokens", "hard"});
     if (!fields) {
       BadValue(item, "expected a map");
       continue;
@@ -985,8 +985,13 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
         Assign(rule.cost_usd, ReadNumber(f, 0));
       } else if (key == "default_output_tokens") {
         Assign(rule.default_output_tokens, ReadInteger(f, 1, 10'000'000));
+      } else if (key == "hard") {
+        Assign(rule.hard, ReadBool(f));
       }
     }
+    if (rule.hard && !rule.output_tokens && !rule.total_tokens && rule.cost_usd <= 0)
+      AddError(item.value, item.path + ": hard needs output_tokens, total_tokens or cost_usd (what "
+                                       "a stream can outgrow)");
     if (!rule.requests && !rule.input_tokens && !rule.output_tokens && !rule.total_tokens &&
         rule.cost_usd <= 0)
       AddError(item.value, item.path + ": a rule needs at least one of requests, input_tokens, "

@@ -769,3 +769,17 @@ TEST(ConfigLoaderTest, SharedStoreErrorsNeverQuoteTheUrl) {
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(ConfigLoaderTest, HardLimitNeedsSomethingAStreamCanOutgrow) {
+  auto config = LoadOk(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 5, hard: true}\n"));
+  EXPECT_TRUE(config->rate_limits[0].hard);
+  EXPECT_NE(OneError(TopLevel("rate_limits:\n  - {name: rpm, requests: 5, hard: true}\n"))
+                .find("hard needs output_tokens, total_tokens or cost_usd"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config

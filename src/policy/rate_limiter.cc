@@ -56,8 +56,9 @@ void NoteRefusal(RateLimiter::Decision& d, const config::RateLimitRule& r, const
   left_out = Left(limit, used);
 }
 
-void NoteAdmission(RateLimiter::Decision& d, const config::RateLimitRule& r,
+void NoteAdmission(RateLimiter::Decision& d, const RateLimiter::Charge& c,
                    const RateLimiter::Counts& b) {
+  const config::RateLimitRule& r = *c.rule;
   auto tighten = [](int64_t& limit_out, int64_t& remaining_out, uint64_t limit, int64_t remaining) {
     if (remaining < 0) return;
     if (remaining_out < 0 || remaining < remaining_out) {
@@ -69,6 +70,21 @@ void NoteAdmission(RateLimiter::Decision& d, const config::RateLimitRule& r,
   uint64_t token_limit = r.total_tokens ? r.total_tokens : std::max(r.input_tokens, r.output_tokens);
   uint64_t token_used = r.total_tokens ? b.input + b.output : r.input_tokens ? b.input : b.output;
   tighten(d.limit_tokens, d.remaining_tokens, token_limit, Left(token_limit, token_used));
+  if (!r.hard) return;
+  // The output this request may produce: its own reservation plus whatever the bucket has left.
+  auto allow = [&](int64_t left) {
+    if (left < 0) return;
+    int64_t allowance = static_cast<int64_t>(c.output) + left;
+    if (d.output_allowance < 0 || allowance < d.output_allowance) {
+      d.output_allowance = allowance;
+      d.hard_rule = r.name;
+    }
+  };
+  allow(Left(r.output_tokens, b.output));
+  allow(Left(r.total_tokens, b.input + b.output));
+  int64_t cost_left = Left(CostLimitMicros(r), b.cost_micros);
+  if (cost_left >= 0 && c.output_micros_per_token > 0)
+    allow(static_cast<int64_t>(static_cast<double>(cost_left) / c.output_micros_per_token));
 }
 
 RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Time now,
@@ -102,7 +118,7 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
     b.counts.output += c.output;
     b.counts.cost_micros += c.cost_micros;
     reservation.held.push_back({c.bucket, b.window_start_ms, c.input, c.output, c.cost_micros});
-    NoteAdmission(d, *c.rule, b.counts);
+    NoteAdmission(d, c, b.counts);
   }
   return d;
 }

@@ -28,6 +28,7 @@ class RateLimiter {
     uint64_t input = 0;
     uint64_t output = 0;
     uint64_t cost_micros = 0;  // estimated spend, in millionths of a USD
+    double output_micros_per_token = 0;  // the model's output price (hard cost limits)
   };
   // Held by the request until it ends.
   struct Reservation {
@@ -49,6 +50,10 @@ class RateLimiter {
     // For x-ratelimit-* headers: the tightest request and token budgets (-1: none applies).
     int64_t limit_requests = -1, remaining_requests = -1;
     int64_t limit_tokens = -1, remaining_tokens = -1;
+    // Output tokens the request may produce before a hard rule cuts its stream (-1: no hard rule
+    // applies), and that rule.
+    int64_t output_allowance = -1;
+    std::string hard_rule;
   };
 
   // What a bucket holds in its current window.
@@ -83,8 +88,9 @@ const char* Overshoot(const config::RateLimitRule& rule, const RateLimiter::Coun
 void NoteRefusal(RateLimiter::Decision& decision, const config::RateLimitRule& rule,
                  const char* dimension, const RateLimiter::Counts& counts,
                  std::chrono::milliseconds retry_after);
-// Tightens the decision's x-ratelimit figures with a bucket holding `counts` after admission.
-void NoteAdmission(RateLimiter::Decision& decision, const config::RateLimitRule& rule,
+// Tightens the decision's x-ratelimit figures (and a hard rule's output allowance) with the bucket
+// `charge` was admitted in, holding `counts` after admission.
+void NoteAdmission(RateLimiter::Decision& decision, const RateLimiter::Charge& charge,
                    const RateLimiter::Counts& counts);
 
 }  // namespace sluice::policy

@@ -137,7 +137,7 @@ bool DecodeRedisAdmit(const store::RedisReply& reply,
     if (!Integers(reply, 1 + 5 * k, 5, v)) return false;
     const auto& c = charges[k];
     held.push_back({c.bucket, v[0], c.input, c.output, c.cost_micros});
-    NoteAdmission(decision, *c.rule, CountsOf(v + 1));
+    NoteAdmission(decision, c, CountsOf(v + 1));
   }
   reservation.held = std::move(held);
   reservation.in_redis = true;

@@ -166,14 +166,16 @@ std::vector<policy::RateLimiter::Charge> RateLimitCharges(const RequestContext& 
     uint64_t output = max_tokens > 0 ? static_cast<uint64_t>(max_tokens) : rule.default_output_tokens;
     uint64_t input = api::EstimateTokens(prompt_chars);
     uint64_t cost_micros = 0;
+    double per_token = 0;
     if (rule.cost_usd > 0)
       if (const policy::ModelPrice* price = policy::FindPrice(*ctx.snapshot->config, o.model)) {
         core::TokenUsage most;
         most.input = input;
         most.output = output;
         cost_micros = static_cast<uint64_t>(policy::CostUsd(*price, most) * 1e6);
+        per_token = price->output_per_mtok;  // USD per million tokens = micro-USD per token
       }
-    charges.push_back({&rule, std::move(bucket), input, output, cost_micros});
+    charges.push_back({&rule, std::move(bucket), input, output, cost_micros, per_token});
   }
   return charges;
 }
@@ -363,7 +365,11 @@ awaitable<bool> GatewayHandler::AdmitRateLimits(RequestContext& ctx) {
     headers.push_back({"x-ratelimit-limit-tokens", std::to_string(decision.limit_tokens)});
     headers.push_back({"x-ratelimit-remaining-tokens", std::to_string(decision.remaining_tokens)});
   }
-  if (decision.admitted) co_return true;
+  if (decision.admitted) {
+    ctx.output_allowance = decision.output_allowance;
+    ctx.hard_rule = decision.hard_rule;
+    co_return true;
+  }
   auto seconds = (decision.retry_after.count() + 999) / 1000;
   headers.push_back({"retry-after", std::to_string(std::max<int64_t>(1, seconds))});
   worker_.metrics.RecordRateLimited(decision.rule);

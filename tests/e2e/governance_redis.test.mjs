@@ -201,3 +201,46 @@ describe('budgets in money', () => {
     }
   });
 });
+
+describe('hard limits', () => {
+  it('a stream that outgrows what is left of a hard budget ends with policy_budget_exceeded', T, async () => {
+    // 40 output tokens per consumer; a request without max_tokens reserves 4, and the sim answers
+    // 16: two answers fit (32), the third is admitted (32 + 4) and cut after the 8 tokens left.
+    // (A request with max_tokens is never cut: its reservation already covers all it can use.)
+    const text = exampleText().replace(/rate_limits:\n/, 'rate_limits:\n'
+      + '  - name: hard-output\n    by: [consumer]\n    window: 744h\n    output_tokens: 40\n'
+      + '    default_output_tokens: 4\n    hard: true\n').replace('tokens_per_second: 4}', 'tokens_per_second: 200}');
+    const gw = await startGateway(text, { env: { KEY_A, KEY_B, REDIS_URL: redis.url }, args: ARGS });
+    try {
+      const client = openai(gw, KEY_A);
+      const collect = async (stream) => {
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? '';
+        return text;
+      };
+      for (let i = 0; i < 2; i++) {
+        const stream = await client.chat.completions.create({ model: 'sim', messages, stream: true });
+        assert.ok((await collect(stream)).length > 0);
+      }
+      const third = await client.chat.completions.create({ model: 'sim', messages, stream: true });
+      let received = 0;
+      await assert.rejects(
+        (async () => { for await (const chunk of third) if (chunk.choices?.[0]?.delta?.content) received++; })(),
+        (err) => {
+          assert.match(err.message, /budget 'hard-output' spent/);
+          return true;
+        });
+      assert.equal(received, 8);
+      const line = await gw.waitForLog((l) => l.error_code === 'policy_budget_exceeded');
+      assert.equal(line.output_tokens, 8);
+      // Nothing is left: refused outright, in the Anthropic dialect too.
+      const anthropic = new Anthropic({ baseURL: gw.url, apiKey: KEY_A, maxRetries: 0 });
+      await assert.rejects(anthropic.messages.create({ model: 'sim', max_tokens: 5, messages }), (err) => {
+        assert.equal(err.status, 429);
+        return true;
+      });
+    } finally {
+      await closeAll(gw);
+    }
+  });
+});
