@@ -14,7 +14,7 @@ constexpr size_t kArgsPerBucket = 9;
 constexpr const char* kAdmit = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local keys, starts = {}, {}
+local keys, starts, before = {}, {}, {}
 for k = 1, #KEYS do
   local a = (k - 1) * 9
   local w = tonumber(ARGV[a + 1])
@@ -32,18 +32,23 @@ for k = 1, #KEYS do
   elseif lt > 0 and i + o + ci + co > lt then dim = 4
   elseif lc > 0 and c + cc > lc then dim = 5 end
   if dim > 0 then return {0, k, dim, start + w - now, r, i, o, c} end
-  keys[k], starts[k] = key, start
+  keys[k], starts[k], before[k] = key, start, {r, i, o, c}
 end
 local out = {1}
 for k = 1, #KEYS do
   local a = (k - 1) * 9
-  local key = keys[k]
-  local r = redis.call('HINCRBY', key, 'r', 1)
-  local i = redis.call('HINCRBY', key, 'i', ARGV[a + 7])
-  local o = redis.call('HINCRBY', key, 'o', ARGV[a + 8])
-  local c = redis.call('HINCRBY', key, 'c', ARGV[a + 9])
-  redis.call('PEXPIRE', key, tonumber(ARGV[a + 1]) + 60000)
-  for _, x in ipairs({starts[k], r, i, o, c}) do out[#out + 1] = x end
+  local key, b = keys[k], before[k]
+  redis.call('HINCRBY', key, 'r', 1)
+  -- Only the fields that change are written (HINCRBY: exact integers, which Lua numbers past
+  -- 2^53 would not be).
+  local fields = {'i', 'o', 'c'}
+  for f = 1, 3 do
+    if ARGV[a + 6 + f] ~= '0' then redis.call('HINCRBY', key, fields[f], ARGV[a + 6 + f]) end
+  end
+  if b[1] == 0 then redis.call('PEXPIRE', key, tonumber(ARGV[a + 1]) + 60000) end
+  out[#out + 1] = starts[k]
+  out[#out + 1] = b[1] + 1
+  for f = 1, 3 do out[#out + 1] = b[f + 1] + tonumber(ARGV[a + 6 + f]) end
 end
 return out
 )lua";
