@@ -36,29 +36,42 @@ void SpanExporter::Submit(std::vector<Span>&& spans) {
   if (wake) cv_.notify_one();
 }
 
+void SpanExporter::Flush() {
+  std::unique_lock lock(mu_);
+  flush_ = true;
+  cv_.notify_one();
+  idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
 void SpanExporter::Run() {
   std::vector<Span> batch;
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait_for(lock, options_.flush_interval,
-                 [this] { return stop_ || queue_.size() >= options_.max_batch; });
-    bool stopping = stop_;
+                 [this] { return stop_ || flush_ || queue_.size() >= options_.max_batch; });
+    bool drain = stop_ || flush_;
     while (!queue_.empty()) {
       size_t n = std::min(queue_.size(), options_.max_batch);
       batch.assign(std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      busy_ = true;
       lock.unlock();
       bool ok = Export(batch);
       lock.lock();
-      if (stopping && !ok) {  // a collector that is down does not hold up the exit
+      busy_ = false;
+      if (stop_ && !ok) {  // a collector that is down does not hold up the exit
         failed_.fetch_add(queue_.size(), std::memory_order_relaxed);
         queue_.clear();
       }
       // Between flushes, a partial batch waits for the next interval.
-      if (!stopping && queue_.size() < options_.max_batch) break;
+      if (!drain && queue_.size() < options_.max_batch) break;
     }
-    if (stopping) return;
+    if (drain) {
+      flush_ = false;
+      idle_.notify_all();
+    }
+    if (stop_ && queue_.empty()) return;  // else stop_ came during an export: drain next round
   }
 }
 

@@ -41,6 +41,10 @@ class SpanExporter {
   // Thread-safe; never waits on I/O. Spans that do not fit in the queue are dropped.
   void Submit(std::vector<Span>&& spans);
 
+  // Thread-safe, blocking: returns once every span submitted before the call was exported (or
+  // counted as failed). For tests and shutdown.
+  void Flush();
+
   uint64_t exported() const { return exported_.load(std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
@@ -52,9 +56,12 @@ class SpanExporter {
   SpanExporterOptions options_;
   Post post_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Span> queue_;  // guarded by mu_
-  bool stop_ = false;        // guarded by mu_
+  std::condition_variable cv_;    // wakes the exporter thread
+  std::condition_variable idle_;  // wakes Flush callers
+  std::vector<Span> queue_;       // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
+  bool flush_ = false;            // guarded by mu_
+  bool busy_ = false;             // a batch is being posted; guarded by mu_
   std::atomic<uint64_t> exported_{0}, dropped_{0}, failed_{0};
   std::thread thread_;
 };
