@@ -97,6 +97,7 @@ void BeginAttemptSpan(RequestContext& ctx, int attempt_number) {
   span.parent_span_id = t.span_id;
   span.trace_state = t.trace_state;
   span.kind = telemetry::SpanKind::kClient;
+  span.attributes.reserve(16);
   std::string_view operation = ctx.outcome.operation;
   span.name = std::string(operation.empty() ? "upstream" : operation) + " " +
               std::string(ctx.upstream_model);
@@ -150,6 +151,7 @@ void EndRequestTrace(RequestContext& ctx) {
   span.parent_span_id = t.parent_span_id;
   span.trace_state = t.trace_state;
   span.kind = telemetry::SpanKind::kServer;
+  span.attributes.reserve(24);
   span.name = o.operation.empty() ? std::string(o.method) + " " + o.path
                                   : std::string(o.operation) + " " + o.model;
   span.start_unix_ns = t.start_unix_ns;

@@ -2,6 +2,7 @@
 // A finished span, as the exporter ships it (OTLP trace data model, the subset the gateway uses).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -11,7 +12,7 @@ enum class SpanKind { kServer = 2, kClient = 3 };  // OTLP Span.SpanKind values
 enum class SpanStatus { kUnset = 0, kOk = 1, kError = 2 };
 
 struct SpanAttribute {
-  std::string key;
+  std::string_view key;  // a string literal: attribute names are fixed, so spans never copy them
   using Value = std::variant<std::string, int64_t, double, bool>;
   Value value;
 };
@@ -29,10 +30,10 @@ struct Span {
   SpanStatus status = SpanStatus::kUnset;
   std::string status_message;
 
-  void Add(std::string k, std::string v) { attributes.push_back({std::move(k), std::move(v)}); }
-  void Add(std::string k, int64_t v) { attributes.push_back({std::move(k), v}); }
-  void Add(std::string k, double v) { attributes.push_back({std::move(k), v}); }
-  void AddBool(std::string k, bool v) { attributes.push_back({std::move(k), v}); }
+  void Add(std::string_view k, std::string v) { attributes.push_back({k, std::move(v)}); }
+  void Add(std::string_view k, int64_t v) { attributes.push_back({k, v}); }
+  void Add(std::string_view k, double v) { attributes.push_back({k, v}); }
+  void AddBool(std::string_view k, bool v) { attributes.push_back({k, v}); }
 };
 
 }  // namespace sluice::telemetry
