@@ -92,6 +92,9 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   std::shared_ptr<const proxy::Snapshot> snapshot_;
   std::unique_ptr<core::AccessLogWriter> access_log_;
   std::unique_ptr<telemetry::LabelValueCap> label_cap_;  // shared by the workers' metric shards
+  // Every span exporter a snapshot ever had, released here at exit: a reload that replaces one
+  // must not leave its last reference (whose destructor flushes and joins) to a worker thread.
+  std::vector<std::shared_ptr<telemetry::SpanExporter>> tracers_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::vector<bool> worker_exited_;
   size_t workers_exited_ = 0;
@@ -160,6 +163,7 @@ int Server::Run() {
   if (!OpenAccessLog(cfg.access_log)) return 1;
 
   label_cap_ = std::make_unique<telemetry::LabelValueCap>(cfg.metrics.max_label_values);
+  if (snapshot_->tracer) tracers_.push_back(snapshot_->tracer);
 
   size_t count = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
   tcp::endpoint data_ep, admin_ep;
@@ -218,6 +222,7 @@ void Server::Reload() {
   if (new_cfg.listen.ToString() != old_cfg.listen.ToString() ||
       new_cfg.admin.ToString() != old_cfg.admin.ToString() || new_cfg.workers != old_cfg.workers)
     Log("reload: listen, admin and workers changes take effect only after a restart");
+  if (next->tracer && next->tracer != snapshot_->tracer) tracers_.push_back(next->tracer);
   snapshot_ = next;
   label_cap_->set_limit(new_cfg.metrics.max_label_values);
   for (auto& w : workers_) w->SetSnapshot(snapshot_);
