@@ -168,7 +168,8 @@ describe('tracing', () => {
     assert.equal(post.url, '/v1/traces');
     assert.equal(post.contentType, 'application/json');
 
-    const line = gw.accessLog().find((l) => l.request_id === res.headers.get('x-sluice-request-id'));
+    const id = res.headers.get('x-sluice-request-id');
+    const line = await waitFor(() => gw.accessLog().find((l) => l.request_id === id), 5000, { what: 'the access-log line' });
     assert.equal(line.trace_id, traceId);
   });
 
@@ -257,5 +258,51 @@ describe('tracing', () => {
     assert.equal(collector.trace(unsampled.slice(3, 35)).length, 0);
     assert.ok((await metricValue(gw.adminUrl, 'sluice_trace_spans_exported_total')) >= 2);
     assert.equal(await metricValue(gw.adminUrl, 'sluice_trace_spans_dropped_total'), 0);
+  });
+});
+
+describe('tracing: sampling and reload', () => {
+  let fake, gw2;
+  const config = (tracing) => ({
+    listen: '127.0.0.1:0',
+    admin: '127.0.0.1:0',
+    workers: 1,
+    access_log: 'stdout',
+    ...(tracing ? { tracing } : {}),
+    providers: [{ name: 'fake', type: 'openai', base_url: fake.baseUrl, forward_headers: ['x-fake-*'] }],
+    models: [{ name: 'm', provider: 'fake' }],
+  });
+  before(async () => {
+    fake = await startFakeProvider();
+    gw2 = await startGateway(config(undefined));
+  }, T);
+  after(() => closeAll(gw2, fake), T);
+
+  it('a reload turns tracing on; sample_ratio 0 records only traces the client sampled', T, async () => {
+    const ask = async (headers) => {
+      const tag = randomUUID();
+      const res = await postJson(`${gw2.url}/v1/chat/completions`, chat('m'), { headers: { ...headers, 'x-fake-tag': tag } });
+      assert.equal(res.status, 200, res.text);
+      const id = res.headers.get('x-sluice-request-id');
+      const line = await waitFor(() => gw2.accessLog().find((l) => l.request_id === id), 5000, { what: 'the access-log line' });
+      return { upstream: fake.find(tag).headers, line };
+    };
+    // Off: nothing is added.
+    let r = await ask({});
+    assert.equal(r.upstream.traceparent, undefined);
+    assert.equal(r.line.trace_id, undefined);
+    assert.equal(r.line.cache, 'none');
+
+    await gw2.reload(config({ otlp_endpoint: collector.url, sample_ratio: 0, flush_interval: '50ms' }));
+    r = await ask({});  // a new trace, not sampled
+    assert.equal(r.upstream.traceparent, undefined);
+    assert.equal(r.line.trace_id, undefined);
+
+    const traceId = randomUUID().replace(/-/g, '');
+    r = await ask({ traceparent: `00-${traceId}-b7ad6b7169203331-01` });  // the client sampled it
+    const spans = await spansOf(traceId, 2);
+    assert.equal(parseTraceparent(r.upstream.traceparent).spanId, spans.find((s) => s.kind === CLIENT).spanId);
+    assert.equal(r.line.trace_id, traceId);
+    assert.equal(spans[0].resource['service.name'], 'sluice');
   });
 });
