@@ -261,7 +261,9 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
 void ReleaseUpstream(RequestContext& ctx, const http::UpstreamOrigin& origin,
                      UpstreamExchange& ux) {
   ctx.watch->cancel_wait = nullptr;
-  if (ux.call && ux.call->reusable() && !ctx.watch->client_gone)
+  // A draining worker keeps no idle connections: each one's watchdog timer would hold the loop
+  // open until read_timeout.
+  if (ux.call && ux.call->reusable() && !ctx.watch->client_gone && !ctx.worker.stopping)
     ctx.worker.pool.Release(origin, std::move(ux.conn), ctx.target->provider->max_idle_connections);
 }
 
