@@ -1,5 +1,7 @@
 #include "net/worker.h"
 
+#include "proxy/shared_limits.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -73,6 +75,7 @@ void Worker::BeginDrain() {
     context_.stopping = true;
     if (context_.health_check_timer) context_.health_check_timer->cancel();
     context_.pool.CloseIdle();  // and ReleaseUpstream pools nothing more once stopping
+    proxy::DrainSharedStore(context_);
     guard_.reset();  // the loop ends once the last in-flight request is done
   });
 }

@@ -123,3 +123,41 @@ TEST(RateLimiter, CostBudget) {
 
 }  // namespace
 }  // namespace sluice::policy
+
+namespace sluice::policy {
+namespace {
+
+TEST(RateLimiter, HardRulesGiveAStreamItsOutputAllowance) {
+  config::RateLimitRule out;
+  out.name = "out";
+  out.output_tokens = 100;
+  out.hard = true;
+  config::RateLimitRule soft = out;
+  soft.name = "soft";
+  soft.hard = false;
+  soft.output_tokens = 10;  // not hard: never cuts, whatever it has left
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b;
+  auto d = limiter.Admit({{&out, "out|x", 5, 30}}, RateLimiter::Time(std::chrono::seconds(60)), a);
+  EXPECT_EQ(d.output_allowance, 100);  // its own 30 plus the 70 left
+  EXPECT_EQ(d.hard_rule, "out");
+  d = limiter.Admit({{&out, "out|x", 5, 30}, {&soft, "soft|x", 5, 10}},
+                    RateLimiter::Time(std::chrono::seconds(61)), b);
+  EXPECT_EQ(d.output_allowance, 70);
+
+  // A cost budget: $1 with output at 1,000 micro-USD per token; 200,000 reserved leaves 800,000.
+  config::RateLimitRule money;
+  money.name = "money";
+  money.cost_usd = 1;
+  money.hard = true;
+  RateLimiter::Reservation c;
+  d = limiter.Admit({{&money, "money|x", 0, 100, 200'000, 1000.0}},
+                    RateLimiter::Time(std::chrono::seconds(62)), c);
+  EXPECT_EQ(d.output_allowance, 100 + 800);
+  RateLimiter::Reservation e;
+  d = limiter.Admit({{&soft, "soft|y", 0, 1}}, RateLimiter::Time(std::chrono::seconds(62)), e);
+  EXPECT_EQ(d.output_allowance, -1);  // no hard rule applies
+}
+
+}  // namespace
+}  // namespace sluice::policy

@@ -5,6 +5,7 @@
 #include "providers/sim/sim_generator.h"
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
+#include "proxy/upstream_io.h"
 
 namespace sluice::proxy {
 
@@ -75,6 +76,7 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
     event = Event(sim::RenderChunk(req.kind, ids, "", true, false, answer));
     if (!co_await ex.StreamChunk(event)) co_return AttemptResult::Committed();
   }
+  uint64_t sent = 0;
   for (auto token : answer.tokens) {
     if (!co_await Pace(ctx, per_token)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
@@ -84,6 +86,10 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
                       .count();
+    if (OverBudget(ctx, ++sent)) {
+      o.usage.output = sent - 1;
+      co_return co_await EndStreamOverBudget(ctx);
+    }
     event = Event(sim::RenderChunk(req.kind, ids, token, false, false, answer));
     if (!co_await ex.StreamChunk(event)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
@@ -141,6 +147,7 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
   delta.kind = api::StreamDelta::Kind::kUsage;  // input is known up front, as Anthropic reports it
   delta.usage.input = answer.prompt_tokens;
   encoder->OnDelta(delta, out);
+  uint64_t sent = 0;
   for (auto token : answer.tokens) {
     if (!co_await Pace(ctx, per_token)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
@@ -150,6 +157,16 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
                       .count();
+    if (OverBudget(ctx, ++sent)) {
+      o.usage.output = sent - 1;
+      core::GatewayError spent = BudgetSpentError(ctx);
+      o.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
+      o.error_code = core::ErrorCodeName(spent.code);
+      encoder->Fail(spent, out);
+      co_await ex.StreamChunk(out, /*last=*/true);
+      ex.set_keep_alive(false);
+      co_return AttemptResult::Committed();
+    }
     delta = {};
     delta.kind = api::StreamDelta::Kind::kText;
     delta.text = token;

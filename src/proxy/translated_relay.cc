@@ -308,6 +308,13 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
       ex.set_keep_alive(false);
       result = AttemptResult::Committed(FailureClass::kTransient);
       done = true;
+    } else if (!done && OverBudget(ctx, content_deltas)) {
+      GatewayError spent = BudgetSpentError(ctx);
+      ctx.outcome.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
+      ctx.outcome.error_code = core::ErrorCodeName(spent.code);
+      encoder->Fail(spent, out);
+      ex.set_keep_alive(false);
+      done = true;
     } else if (done) {
       encoder->End(out);  // also when the upstream ended without its terminator event
       committed = true;

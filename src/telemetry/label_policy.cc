@@ -12,6 +12,7 @@ constexpr std::string_view kAttempts[] = {"provider", "result"};
 constexpr std::string_view kRoute[] = {"route"};
 constexpr std::string_view kRule[] = {"rule"};
 constexpr std::string_view kProvider[] = {"provider"};
+constexpr std::string_view kAction[] = {"action"};
 constexpr std::string_view kGenAi[] = {"gen_ai_operation_name", "gen_ai_provider_name",
                                        "gen_ai_request_model", "gen_ai_response_model",
                                        "consumer"};
@@ -26,6 +27,7 @@ constexpr MetricLabels kMetrics[] = {
     {"sluice_fallbacks_total", kRoute},
     {"sluice_rate_limited_total", kRule},
     {"sluice_ejections_total", kProvider},
+    {"sluice_store_failures_total", kAction},
     {"gen_ai_server_request_duration_seconds", kGenAi},
     {"gen_ai_server_time_to_first_token_seconds", kGenAi},
     {"gen_ai_server_time_per_output_token_seconds", kGenAi},
