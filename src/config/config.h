@@ -187,6 +187,7 @@ struct RateLimitRule {
   std::vector<std::string> by;  // "consumer", "team", "model", "route" or "header:<name>"
   std::vector<std::string> models;
   Millis window{60'000};
+  bool calendar_month = false;  // `window: month`: from the 1st of each month, 00:00 UTC
   uint64_t requests = 0;  // 0: not limited
   uint64_t input_tokens = 0;
   uint64_t output_tokens = 0;

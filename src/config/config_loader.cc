@@ -1051,6 +1051,9 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
       } else if (key == "models") {
         for (const auto& m : ReadList(f))
           if (auto name = ReadNonEmptyString(m)) rule.models.push_back(*name);
+      } else if (key == "window" && f.value.IsScalar() && f.value.Scalar() == "month") {
+        rule.calendar_month = true;
+        rule.window = std::chrono::hours(24 * 31);
       } else if (key == "window") {
         auto window = ReadDuration(f);
         if (window && (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24 * 31)))

@@ -783,3 +783,17 @@ TEST(ConfigLoaderTest, HardLimitNeedsSomethingAStreamCanOutgrow) {
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(ConfigLoaderTest, MonthlyBudgetWindow) {
+  auto config = LoadOk(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 50, window: month}\n"));
+  EXPECT_TRUE(config->rate_limits[0].calendar_month);
+  EXPECT_NE(OneError(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 5, window: year}\n"))
+                .find("expected a duration"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -18,6 +18,23 @@ int64_t Left(uint64_t limit, uint64_t used) {
 
 }  // namespace
 
+void WindowAt(const config::RateLimitRule& rule, int64_t now_ms, int64_t& start,
+              int64_t& length) {
+  if (!rule.calendar_month) {
+    length = rule.window.count();
+    start = now_ms / length * length;
+    return;
+  }
+  using namespace std::chrono;
+  auto day = floor<days>(sys_time<milliseconds>(milliseconds(now_ms)));
+  year_month_day ymd{day};
+  year_month_day first_ymd = ymd.year() / ymd.month() / 1;
+  sys_days first{first_ymd};
+  sys_days next{first_ymd + months(1)};
+  start = duration_cast<milliseconds>(first.time_since_epoch()).count();
+  length = duration_cast<milliseconds>(next - first).count();
+}
+
 uint64_t CostLimitMicros(const config::RateLimitRule& rule) {
   return rule.cost_usd > 0 ? std::max<uint64_t>(1, static_cast<uint64_t>(rule.cost_usd * 1e6)) : 0;
 }
@@ -98,8 +115,8 @@ RateLimiter::Decision RateLimiter::Admit(const std::vector<Charge>& charges, Tim
     });
   std::vector<Bucket*> buckets;
   for (const Charge& c : charges) {
-    int64_t window_ms = c.rule->window.count();
-    int64_t start = now_ms / window_ms * window_ms;
+    int64_t start, window_ms;
+    WindowAt(*c.rule, now_ms, start, window_ms);
     auto [it, added] = buckets_.try_emplace(c.bucket);
     Bucket& b = it->second;
     if (added || b.window_start_ms != start) b = Bucket{start, window_ms, {}};

@@ -77,6 +77,10 @@ class RateLimiter {
   uint64_t admissions_ = 0;
 };
 
+// The window `rule` counts in at `now_ms` (Unix ms): its start and length. Fixed windows are
+// multiples of their length since the epoch; `window: month` runs from the 1st, 00:00 UTC.
+void WindowAt(const config::RateLimitRule& rule, int64_t now_ms, int64_t& start, int64_t& length);
+
 // The limit checks, shared by the in-memory limiter and the Redis store (whose Lua script mirrors
 // Overshoot, so both refuse the same requests).
 uint64_t CostLimitMicros(const config::RateLimitRule& rule);  // 0: no cost limit

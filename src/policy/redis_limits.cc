@@ -4,9 +4,10 @@ namespace sluice::policy {
 
 namespace {
 
-// ARGV per bucket: window ms, limits (requests, input, output, total, cost micros; 0 = none),
-// then the charge (input, output, cost micros).
-constexpr size_t kArgsPerBucket = 9;
+// ARGV per bucket: window ms, window start ms (0: a fixed window, placed on the Redis server's
+// clock; else a calendar month, placed by the gateway), limits (requests, input, output, total,
+// cost micros; 0 = none), then the charge (input, output, cost micros).
+constexpr size_t kArgsPerBucket = 10;
 
 // Mirrors Overshoot (rate_limiter.cc): same order of checks, same dimension numbering as
 // kDimensions below. Replies {1, start, r, i, o, c, start, ...} per bucket when admitted,
@@ -14,11 +15,12 @@ constexpr size_t kArgsPerBucket = 9;
 constexpr const char* kAdmit = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local keys, starts = {}, {}
+local keys, starts, before = {}, {}, {}
 for k = 1, #KEYS do
-  local a = (k - 1) * 9
-  local w = tonumber(ARGV[a + 1])
-  local start = now - (now % w)
+  local a = (k - 1) * 10
+  local w, start = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  if start == 0 then start = now - (now % w) end
+  a = a + 1
   local key = KEYS[k] .. ':' .. start
   local v = redis.call('HMGET', key, 'r', 'i', 'o', 'c')
   local r, i, o, c = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0
@@ -32,18 +34,23 @@ for k = 1, #KEYS do
   elseif lt > 0 and i + o + ci + co > lt then dim = 4
   elseif lc > 0 and c + cc > lc then dim = 5 end
   if dim > 0 then return {0, k, dim, start + w - now, r, i, o, c} end
-  keys[k], starts[k] = key, start
+  keys[k], starts[k], before[k] = key, start, {r, i, o, c}
 end
 local out = {1}
 for k = 1, #KEYS do
-  local a = (k - 1) * 9
-  local key = keys[k]
-  local r = redis.call('HINCRBY', key, 'r', 1)
-  local i = redis.call('HINCRBY', key, 'i', ARGV[a + 7])
-  local o = redis.call('HINCRBY', key, 'o', ARGV[a + 8])
-  local c = redis.call('HINCRBY', key, 'c', ARGV[a + 9])
-  redis.call('PEXPIRE', key, tonumber(ARGV[a + 1]) + 60000)
-  for _, x in ipairs({starts[k], r, i, o, c}) do out[#out + 1] = x end
+  local a = (k - 1) * 10 + 1
+  local key, b = keys[k], before[k]
+  redis.call('HINCRBY', key, 'r', 1)
+  -- Only the fields that change are written (HINCRBY: exact integers, which Lua numbers past
+  -- 2^53 would not be).
+  local fields = {'i', 'o', 'c'}
+  for f = 1, 3 do
+    if ARGV[a + 6 + f] ~= '0' then redis.call('HINCRBY', key, fields[f], ARGV[a + 6 + f]) end
+  end
+  if b[1] == 0 then redis.call('PEXPIRE', key, tonumber(ARGV[a]) + 60000) end
+  out[#out + 1] = starts[k]
+  out[#out + 1] = b[1] + 1
+  for f = 1, 3 do out[#out + 1] = b[f + 1] + tonumber(ARGV[a + 6 + f]) end
 end
 return out
 )lua";
@@ -105,11 +112,17 @@ std::vector<std::string> RedisAdmitArgs(const std::string& prefix,
   std::vector<std::string> out;
   out.reserve(charges.size() * (1 + kArgsPerBucket));
   for (const auto& c : charges) out.push_back(BucketKey(prefix, c.bucket));
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   for (const auto& c : charges) {
     const auto& r = *c.rule;
-    for (uint64_t v : {static_cast<uint64_t>(r.window.count()), r.requests, r.input_tokens,
-                       r.output_tokens, r.total_tokens, CostLimitMicros(r), c.input, c.output,
-                       c.cost_micros})
+    int64_t start = 0, length = r.window.count();
+    if (r.calendar_month) WindowAt(r, now_ms, start, length);
+    for (uint64_t v : {static_cast<uint64_t>(length), static_cast<uint64_t>(start), r.requests,
+                       r.input_tokens,
+                       r.output_tokens, r.total_tokens, CostLimitMicros(r), c.input,
+                       c.output, c.cost_micros})
       out.push_back(std::to_string(v));
   }
   return out;

@@ -33,8 +33,8 @@ TEST(RedisLimits, ArgumentsCarryWindowLimitsAndCharge) {
   rule.cost_usd = 2.5;
   std::vector<RateLimiter::Charge> charges{{&rule, "tpm|alice", 12, 300, 7}};
   auto args = RedisAdmitArgs("p:", charges);
-  std::vector<std::string> expected{"p:rl:tpm|alice", "60000", "0", "0", "0", "1000", "2500000",
-                                    "12", "300", "7"};
+  std::vector<std::string> expected{"p:rl:tpm|alice", "60000", "0", "0", "0", "0", "1000",
+                                    "2500000", "12", "300", "7"};
   EXPECT_EQ(args, expected);
 }
 

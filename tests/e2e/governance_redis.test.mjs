@@ -178,11 +178,11 @@ describe('Redis goes away and comes back', () => {
 });
 
 describe('budgets in money', () => {
-  it('a cost budget held in Redis refuses with policy_budget_exceeded', T, async () => {
+  it('a monthly cost budget held in Redis refuses with policy_budget_exceeded', T, async () => {
     // $1 per thousand output tokens: a request with max_tokens 300 reserves about $0.30 of $0.50.
     const text = exampleText()
       .replace(/rate_limits:\n/, 'pricing:\n  sim: {input_per_mtok: 1000, output_per_mtok: 1000}\nrate_limits:\n'
-        + '  - name: team-spend\n    by: [team]\n    window: 744h\n    cost_usd: 0.5\n');
+        + '  - name: team-spend\n    by: [team]\n    window: month\n    cost_usd: 0.5\n');
     const gw = await startGateway(text, { env: { KEY_A, KEY_B, REDIS_URL: redis.url }, args: ARGS });
     try {
       const first = await openai(gw, KEY_A).chat.completions
@@ -192,6 +192,11 @@ describe('budgets in money', () => {
       await assert.rejects(openai(gw, KEY_A).chat.completions.create({ model: 'sim', messages, max_tokens: 300 }), (err) => {
         assert.equal(err.status, 429);
         assert.equal(err.code, 'policy_budget_exceeded');
+        // Until the 1st of next month, 00:00 UTC.
+        const now = new Date();
+        const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+        const retry = Number(err.headers.get('retry-after'));
+        assert.ok(Math.abs(retry - (next - now.getTime()) / 1000) < 5, `retry-after ${retry}`);
         assert.match(err.message, /budget 'team-spend'/);
         return true;
       });
