@@ -15,6 +15,7 @@
 #include "policy/rate_limiter.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
+#include "telemetry/span_exporter.h"
 
 namespace sluice::proxy {
 
@@ -41,6 +42,8 @@ struct Snapshot {
   std::shared_ptr<policy::RateLimiter> limiter;
   // The usage ledger (config.ledger), kept open across reloads that keep its path.
   std::shared_ptr<policy::UsageLedger> ledger;
+  // The span exporter (config.tracing), kept across reloads that keep its settings; null: off.
+  std::shared_ptr<telemetry::SpanExporter> tracer;
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
