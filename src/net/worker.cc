@@ -80,7 +80,16 @@ void Worker::BeginDrain() {
   });
 }
 
-asio::awaitable<telemetry::MetricsShard> Worker::CopyMetrics() { co_return context_.metrics; }
+asio::awaitable<telemetry::MetricsShard> Worker::CopyMetrics() {
+  telemetry::MetricsShard copy = context_.metrics;
+  for (const auto& p : context_.snapshot->config->providers)
+    if (p.type != config::ProviderType::kSim) copy.endpoint_ejected[p.name] = 0;
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& [provider, health] : context_.health.all())
+    if (auto it = copy.endpoint_ejected.find(provider); it != copy.endpoint_ejected.end())
+      it->second = health.state(now) != routing::EndpointHealth::State::kHealthy;
+  co_return copy;
+}
 
 http::SessionLimits Worker::limits() const {
   const auto& l = context_.snapshot->config->limits;

@@ -245,6 +245,7 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   }
   Finish(ctx);
   --worker_.metrics.active_requests;
+  if (o.stream) --worker_.metrics.active_streams;
 }
 
 awaitable<void> GatewayHandler::HandleModels(RequestContext& ctx) {
@@ -268,6 +269,7 @@ awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKin
   o.model = std::string(ctx.parsed.model);
   o.operation = api::ApiKindOperation(kind);
   o.stream = ctx.parsed.stream;
+  if (o.stream) ++worker_.metrics.active_streams;
   ctx.usage_trailer = ctx.parsed.stream && ctx.exchange.request()["x-sluice-usage"] == "trailer";
   co_await ServeModel(ctx);
 }
@@ -299,6 +301,7 @@ awaitable<void> GatewayHandler::HandleUnified(RequestContext& ctx, bool count_to
                 : ctx.dialect == api::Dialect::kOpenAiResponses ? "responses"
                                                                 : "chat";
   o.stream = request->stream;
+  if (o.stream) ++worker_.metrics.active_streams;
   if (count_tokens) {
     // An Anthropic provider counts exactly; for any other, a local estimate (about four
     // characters per token).

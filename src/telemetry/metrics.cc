@@ -120,6 +120,18 @@ void RenderGauge(std::string& out, std::string_view name, std::string_view help,
   out.append(name).append(" ").append(std::to_string(value)).append("\n");
 }
 
+// A gauge family with one label.
+void RenderGauges(std::string& out, std::string_view name, std::string_view help,
+                  std::string_view label, const std::map<std::string, int64_t, SeriesLess>& values) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" gauge\n");
+  for (const auto& [key, value] : values) {
+    out.append(name).append("{");
+    AppendLabel(out, label, key, true);
+    out.append("} ").append(std::to_string(value)).append("\n");
+  }
+}
+
 }  // namespace
 
 std::string EscapeLabel(std::string_view value) {
@@ -256,6 +268,8 @@ void MetricsShard::Merge(const MetricsShard& other) {
   active_connections += other.active_connections;
   active_requests += other.active_requests;
   store_connected += other.store_connected;
+  active_streams += other.active_streams;
+  for (const auto& [k, v] : other.endpoint_ejected) endpoint_ejected[k] += v;
 }
 
 void MetricsShard::RenderGenAi(std::string& out, const LabelPolicy& policy) const {
@@ -332,7 +346,8 @@ std::string MetricsShard::RenderPrometheus(const LabelPolicy& policy) const {
                 "Requests answered by another target than the first one tried, by route.",
                 fallbacks_, std::array<std::string_view, 1>{"route"}, policy);
   RenderCounter(out, "sluice_rate_limited_total",
-                "Requests the gateway refused with policy_rate_limited, by rate-limit rule.",
+                "Requests the gateway refused under a rate limit or budget (policy_rate_limited or "
+                "policy_budget_exceeded), by rule.",
                 rate_limited_, std::array<std::string_view, 1>{"rule"}, policy);
   RenderCounter(out, "sluice_ejections_total",
                 "Times an endpoint was ejected by outlier detection (per worker, summed).",
@@ -349,6 +364,11 @@ std::string MetricsShard::RenderPrometheus(const LabelPolicy& policy) const {
   RenderGenAi(out, policy);
   RenderGauge(out, "sluice_active_connections", "Open client connections.", active_connections);
   RenderGauge(out, "sluice_active_requests", "Requests in flight.", active_requests);
+  RenderGauge(out, "sluice_active_streams", "Streamed requests in flight.", active_streams);
+  RenderGauges(out, "sluice_endpoint_ejected",
+               "Workers that currently hold the provider's endpoint ejected or probing (outlier "
+               "detection is per worker): 0 when every worker considers it healthy.",
+               "provider", endpoint_ejected);
   RenderGauge(out, "sluice_store_connected",
               "Workers connected to the shared store (Redis); 0 when it is down or not used.",
               store_connected);

@@ -42,6 +42,10 @@ class MetricsShard {
   int64_t active_connections = 0;
   int64_t active_requests = 0;
   int64_t store_connected = 0;  // workers connected to the shared store (Redis)
+  int64_t active_streams = 0;   // streamed requests in flight
+  // By provider: 1 if this worker has it ejected or probing (outlier detection is per worker, so
+  // merged shards count the workers that do). Filled when a scrape copies the shard.
+  std::map<std::string, int64_t, SeriesLess> endpoint_ejected;
   LiveStats live;  // recent per-route stats for /admin/stats
 
   // Prometheus text exposition (format 0.0.4) of this shard, with the labels `policy` keeps.

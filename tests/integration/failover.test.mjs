@@ -255,6 +255,10 @@ describe('outlier ejection', () => {
       assert.equal(res.status, 200);
     }
     assert.equal(await metric('sluice_ejections_total', { provider: 'flaky' }), before + 1);
+    // The worker that ejected it says so until a probe succeeds; the healthy secondary is 0.
+    const ejected = (labels) => metricValue(gw.adminUrl, 'sluice_endpoint_ejected', labels);
+    assert.ok((await ejected({ provider: 'flaky' })) >= 1);
+    assert.equal(await ejected({ provider: 'secondary' }), 0);
     // Ejected: a healthy request skips it entirely.
     const skipped = await call('ejecting');
     assert.equal(skipped.res.headers.get('x-sluice-backend'), 'secondary');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startFakeProvider } from '../lib/fake_provider.mjs';
 import { startGateway, baseConfig, waitFor, closeAll } from '../lib/gateway.mjs';
-import { streamSSE, contentDeltas, postJson } from '../lib/http.mjs';
+import { streamSSE, contentDeltas, postJson, metricValue } from '../lib/http.mjs';
 
 const T = { timeout: 20_000 };
 const streamBody = (extra = {}) => ({
@@ -37,6 +37,20 @@ function assertWellFormed(res) {
 }
 
 describe('streaming chat completions', () => {
+  it('counts streams in flight in sluice_active_streams', T, async () => {
+    let release;
+    const firstEvent = new Promise((r) => (release = r));
+    const running = streamSSE(chatUrl, streamBody(), {
+      headers: { 'x-fake-chunks': '6', 'x-fake-chunk-delay-ms': '150' },
+      onEvent: () => release(),
+    });
+    await firstEvent;
+    assert.equal(await metricValue(gw.adminUrl, 'sluice_active_streams'), 1);
+    assert.ok((await running).done);
+    await waitFor(async () => (await metricValue(gw.adminUrl, 'sluice_active_streams')) === 0, 5000,
+      { what: 'no stream in flight' });
+  });
+
   it('relays every content event in order, then [DONE]', T, async () => {
     const tag = randomUUID();
     const res = await streamSSE(chatUrl, streamBody(), { headers: { 'x-fake-tag': tag } });
