@@ -25,9 +25,6 @@ class FlatMap64 {
   }
   const V* Find(uint64_t key) const { return const_cast<FlatMap64*>(this)->Find(key); }
 
-  // Hints the cache line that Find(key) will read first.
-  void Prefetch(uint64_t key) const { __builtin_prefetch(&slots_[Fix(key) & mask_]); }
-
   // Returns the value for key, inserting `init` when absent.
   V& Upsert(uint64_t key, V init) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(slots_.size() * 2);

@@ -28,25 +28,45 @@ void PrefixIndex::Insert(size_t e, std::span<const uint64_t> hashes) {
   }
 }
 
+uint64_t PrefixIndex::Owners(uint64_t hash) const {
+  const uint64_t* owners = owners_.Find(hash);
+  return owners ? *owners : 0;
+}
+
 void PrefixIndex::Match(std::span<const uint64_t> hashes, std::span<uint32_t> matched) const {
   const size_t n = lrus_.size();
   std::fill(matched.begin(), matched.begin() + n, 0);
-  if (n == 0) return;
-  uint64_t alive = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-  // Lookups are independent cache misses: start a few ahead so they overlap.
-  constexpr size_t kAhead = 8;
-  for (size_t i = 0; i < std::min(kAhead, hashes.size()); ++i) owners_.Prefetch(hashes[i]);
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    if (i + kAhead < hashes.size()) owners_.Prefetch(hashes[i + kAhead]);
-    const uint64_t* owners = owners_.Find(hashes[i]);
-    uint64_t now = owners ? (*owners & alive) : 0;
-    for (uint64_t dead = alive & ~now; dead; dead &= dead - 1)
-      matched[__builtin_ctzll(dead)] = static_cast<uint32_t>(i);
-    alive = now;
-    if (!alive) return;
+  if (n == 0 || hashes.empty()) return;
+  // An endpoint holding block i holds blocks 0..i-1 too: a prompt's blocks are touched tail
+  // first, so along a chain recency never increases and the LRU never evicts a block before its
+  // successors. Owner sets therefore shrink along the chain and each endpoint's boundary is found
+  // by bisection: a few lookups for a 256-block prompt instead of 256 cache misses.
+  const uint64_t first = Owners(hashes[0]);
+  if (!first) return;
+  const size_t last = hashes.size() - 1;
+  const uint64_t tail = last == 0 ? first : Owners(hashes[last]) & first;
+  for (uint64_t m = tail; m; m &= m - 1) matched[__builtin_ctzll(m)] = uint32_t(hashes.size());
+  // Invariant: endpoints in `in` hold block lo, those in `in & ~out` not block hi.
+  struct Range {
+    size_t lo, hi;
+    uint64_t in, out;
+  };
+  Range stack[72];
+  size_t depth = 0;
+  stack[depth++] = {0, last, first, tail};
+  while (depth) {
+    Range r = stack[--depth];
+    uint64_t leaving = r.in & ~r.out;
+    if (!leaving) continue;
+    if (r.hi - r.lo <= 1) {
+      for (uint64_t m = leaving; m; m &= m - 1) matched[__builtin_ctzll(m)] = uint32_t(r.hi);
+      continue;
+    }
+    size_t mid = r.lo + (r.hi - r.lo) / 2;
+    uint64_t at_mid = Owners(hashes[mid]) & r.in;
+    stack[depth++] = {r.lo, mid, r.in, at_mid};
+    stack[depth++] = {mid, r.hi, at_mid, r.out & at_mid};
   }
-  for (; alive; alive &= alive - 1)
-    matched[__builtin_ctzll(alive)] = static_cast<uint32_t>(hashes.size());
 }
 
 void PrefixIndex::Clear(size_t e) {

@@ -26,18 +26,20 @@ class PrefixIndex {
   void SetCapacity(size_t e, uint32_t blocks);
   uint32_t capacity(size_t e) const { return lrus_[e].capacity(); }
   uint32_t size(size_t e) const { return lrus_[e].size(); }
+  bool Holds(size_t e, uint64_t hash) const { return lrus_[e].Contains(hash); }
 
   // Records that endpoint e now caches these blocks. The tail is touched first, so the head of a
   // prompt is the most recent and is evicted last, as vLLM frees a finished request's blocks.
   void Insert(size_t e, std::span<const uint64_t> hashes);
   // matched[e] = how many leading hashes endpoint e holds (its longest cached prefix), for every
-  // endpoint; `matched` must have endpoints() entries.
+  // endpoint; `matched` must have endpoints() entries. Found by bisection (prefix_index.cc).
   void Match(std::span<const uint64_t> hashes, std::span<uint32_t> matched) const;
   // Forgets endpoint e's blocks (server restarted, cache cleared).
   void Clear(size_t e);
 
  private:
   void Drop(size_t e, uint64_t hash);
+  uint64_t Owners(uint64_t hash) const;
 
   FlatMap64<uint64_t> owners_;  // block hash -> bitset of endpoints
   std::vector<BlockLru> lrus_;

@@ -111,5 +111,31 @@ TEST(PrefixIndex, EvictsThePromptTailBeforeItsHead) {
   EXPECT_EQ(m[0], 0u);
 }
 
+// Bisection relies on every endpoint's cached blocks being prefix-closed; check it against a
+// block-by-block walk under heavy eviction with prompts that share prefixes of random length.
+TEST(PrefixIndex, BisectionAgreesWithABlockByBlockWalk) {
+  PrefixIndex index(6, 300);
+  std::mt19937_64 rng(11);
+  auto prompt = [&]() {
+    std::vector<uint64_t> ids;
+    uint64_t family = rng() % 8;
+    size_t shared = rng() % 60, len = shared + 1 + rng() % 60;
+    for (size_t i = 0; i < len; ++i) ids.push_back(i < shared ? family * 1000 + i : rng());
+    std::vector<uint64_t> out;
+    HashBlockIds(5, ids, out);
+    return out;
+  };
+  std::vector<uint32_t> m(6);
+  for (int round = 0; round < 3000; ++round) {
+    auto p = prompt();
+    index.Match(p, m);
+    std::vector<uint32_t> expected(6, 0);
+    for (size_t e = 0; e < 6; ++e)
+      while (expected[e] < p.size() && index.Holds(e, p[expected[e]])) ++expected[e];
+    ASSERT_EQ(m, expected) << "round " << round;
+    index.Insert(rng() % 6, p);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::routing
