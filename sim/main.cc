@@ -119,9 +119,9 @@ int main(int argc, char** argv) {
 
   auto make = [&](uint64_t seed, std::vector<sim::SimRequest>& out) -> bool {
     if (workload == "shared-prefix") {
-      out = sim::SharedPrefix({}, rate ? rate : 10, requests ? requests : 3000, seed);
+      out = sim::SharedPrefix({}, rate ? rate : 12, requests ? requests : 3000, seed);
     } else if (workload == "multi-turn") {
-      out = sim::MultiTurn({}, rate ? rate : 20, requests ? requests : 4000, seed);
+      out = sim::MultiTurn({}, rate ? rate : 12, requests ? requests : 4000, seed);
     } else if (workload == "few-shot") {
       out = sim::FewShot({}, rate ? rate : 40, requests ? requests : 6000, seed);
     } else if (workload == "no-sharing") {
