@@ -61,6 +61,8 @@ struct WorkerContext {
   // Active health checks (health_check.cc); a drain sets `stopping` and cancels the timer.
   bool stopping = false;
   boost::asio::steady_timer* health_check_timer = nullptr;
+  // The one worker that scrapes model-server gauges (providers[].metrics) for everyone.
+  bool scrapes_metrics = false;
 };
 
 // Shared by a request and the coroutine watching its client connection: lets a client that goes
@@ -104,6 +106,9 @@ struct RequestContext {
 
   std::vector<http::HeaderLine> response_headers;  // x-sluice-* and friends
   telemetry::RequestOutcome outcome;
+  // The prompt's block hashes for LLM-aware routing, computed on the first pick.
+  std::vector<uint64_t> prefix_hashes;
+  bool prefix_hashed = false;
   // Time spent waiting on the upstream (connect, write, wait for bytes); excluded from overhead.
   std::chrono::steady_clock::duration upstream_wait{};
 };

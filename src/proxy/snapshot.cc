@@ -27,8 +27,7 @@ VertexAuth LoadVertexAuth(const config::Provider& provider) {
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
                                               const Snapshot* previous, bool open_stores) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
-  snapshot->limiter =
-      previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
+  snapshot->limiter = previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
   const std::string& ledger_path = snapshot->config->ledger.path;
   if (!ledger_path.empty() && previous && previous->ledger &&
       previous->config->ledger.path == ledger_path) {
@@ -44,6 +43,17 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     if (!snapshot->jwt) throw std::runtime_error("jwt.jwks_file: " + error);
   }
   for (const auto& provider : snapshot->config->providers) {
+    if (provider.type == config::ProviderType::kSim && provider.sim.kv_blocks > 0) {
+      std::shared_ptr<providers::sim::SimReplica> replica;
+      if (previous) {
+        auto old = previous->sim_replicas.find(provider.name);
+        if (old != previous->sim_replicas.end() &&
+            old->second->kv_blocks() == provider.sim.kv_blocks)
+          replica = old->second;
+      }
+      if (!replica) replica = std::make_shared<providers::sim::SimReplica>(provider.sim.kv_blocks);
+      snapshot->sim_replicas.emplace(provider.name, std::move(replica));
+    }
     if (!provider.api_keys.empty())
       snapshot->key_pools.emplace(provider.name, std::make_unique<routing::KeyPool>(provider));
     if (provider.type == config::ProviderType::kSim) continue;  // in-process, no origin
@@ -57,6 +67,21 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     } catch (const std::exception& e) {
       throw std::runtime_error("provider '" + provider.name + "': " + e.what());
     }
+  }
+  for (const auto& model : snapshot->config->models) {
+    if (model.routing.policy.empty()) continue;
+    routing::ResolvedRoute resolved = snapshot->routes.Resolve(model.name);
+    if (!resolved.route || resolved.route->model != &model) continue;
+    std::shared_ptr<LlmPool> pool;
+    if (previous) {
+      auto old = previous->llm_pools.find(model.name);
+      if (old != previous->llm_pools.end() && old->second->SameEndpoints(*resolved.route)) {
+        pool = old->second;
+        pool->Configure(model.routing);
+      }
+    }
+    if (!pool) pool = std::make_shared<LlmPool>(model.routing, *resolved.route);
+    snapshot->llm_pools.emplace(model.name, std::move(pool));
   }
   return snapshot;
 }

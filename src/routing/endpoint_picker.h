@@ -23,10 +23,12 @@ enum class Policy { kRandom, kRoundRobin, kLeastRequest, kPowerOfTwo, kScored, k
 std::optional<Policy> ParsePolicy(std::string_view name);
 std::string_view PolicyName(Policy policy);
 
+// Defaults from the fleet simulator (docs/routing.md): prefix 3, queue 1, KV 1 was best or tied
+// on every workload; GIE's 3/2/2 gave up some affinity under load.
 struct ScorerWeights {
   double prefix = 3;
-  double queue = 2;
-  double kv_cache = 2;
+  double queue = 1;
+  double kv_cache = 1;
   double lora = 1;
   double session = 1;
   double latency = 0;
@@ -45,7 +47,7 @@ struct PickerConfig {
   // Cost policy: cost = prefill_weight * (queued uncached prefill + this request's uncached
   // prefill tokens) + decode_weight * in-flight tokens.
   double cost_prefill_weight = 1.0;
-  double cost_decode_weight = 0.1;
+  double cost_decode_weight = 0.01;
 };
 
 class EndpointPicker {

@@ -40,7 +40,7 @@ void ScoreQueue(const PoolState& pool, std::span<const uint16_t> candidates, Ste
   for (size_t k = 0; k < candidates.size(); ++k) {
     const auto& e = pool.at(candidates[k]);
     double waiting = Fresh(e.metrics, now, stale_after) ? e.metrics.waiting : 0.0;
-    scores[k] = waiting + e.load.requests + double(e.load.tokens) / 4096.0;
+    scores[k] = waiting + e.load.requests + double(e.load.prefill_tokens) / 512.0;
   }
   MinMaxLowIsBest(scores.first(candidates.size()));
 }

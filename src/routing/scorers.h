@@ -17,8 +17,10 @@ inline bool Fresh(const EndpointMetrics& m, SteadyTime now, std::chrono::nanosec
 // matched / total prompt blocks; 0 for a prompt too short to hash.
 void ScorePrefix(std::span<const uint32_t> matched, size_t total_blocks,
                  std::span<const uint16_t> candidates, std::span<double> scores);
-// Min-max over (scraped waiting + the gateway's in-flight requests + in-flight tokens / 4096):
-// the least loaded scores 1, the most 0; all 1 when equal.
+// Min-max over (scraped waiting + the gateway's in-flight requests + its in-flight uncached
+// prompt tokens / 512): the least loaded scores 1, the most 0; all 1 when equal. Prompt tokens
+// still to prefill are what delays a new request's first token; counting them beat counting
+// requests alone in the simulator (docs/routing.md).
 void ScoreQueue(const PoolState& pool, std::span<const uint16_t> candidates, SteadyTime now,
                 std::chrono::nanoseconds stale_after, std::span<double> scores);
 // 1 - KV-cache usage; 0.5 when the scrape is stale or missing.
