@@ -110,7 +110,7 @@ RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) 
                         .first(std::min(req.hashes.size(), config.router_max_blocks));
         pr.prompt_tokens = req.prompt_tokens;
         pr.output_tokens = req.output_tokens;
-        pr.session = req.session;
+        pr.session = config.sessions ? req.session : 0;
         auto begin = std::chrono::steady_clock::now();
         routing::PickResult pick = picker.Pick(pool, pr, At(now), rng);
         auto end = std::chrono::steady_clock::now();

@@ -20,6 +20,9 @@ struct FleetConfig {
   routing::PickerConfig picker;
   // Blocks of a prompt the router hashes (the gateway's max_blocks, 256 ≈ 4k tokens).
   size_t router_max_blocks = 256;
+  // Pass multi-turn session ids to the picker (as an x-sluice-session header would); off by
+  // default so affinity comes from the prompt alone.
+  bool sessions = false;
   uint64_t seed = 1;
 };
 

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   double rate = 0, speedup = 1, scrape_ms = 50;
   size_t requests = 0, replicas = 8, emit_requests = 1000;
   uint32_t kv_blocks = 0;
-  bool no_saturation = false;
+  bool no_saturation = false, sessions = false;
   double cost_decode = -1;
   app.add_option("--workload", workload,
                  "shared-prefix | multi-turn | few-shot | no-sharing | trace");
@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   app.add_option("--weights", weights, "prefix=3,queue=2,kv=2,lora=1,session=1,latency=0");
   app.add_option("--cost-decode-weight", cost_decode, "cost policy: weight of in-flight tokens");
   app.add_flag("--no-saturation-filter", no_saturation);
+  app.add_flag("--sessions", sessions, "pass multi-turn session ids to the picker");
   app.add_option("--format", format, "md | csv");
   app.add_option("--emit-trace", emit_trace, "write a synthetic Mooncake-format trace and exit");
   app.add_option("--emit-requests", emit_requests, "requests in the emitted trace");
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   base.picker.saturation_filter = !no_saturation;
+  base.sessions = sessions;
   if (cost_decode >= 0) base.picker.cost_decode_weight = cost_decode;
 
   std::vector<std::string> names =
