@@ -27,7 +27,8 @@ VertexAuth LoadVertexAuth(const config::Provider& provider) {
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
                                               const Snapshot* previous, bool open_stores) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
-  snapshot->limiter = previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
+  snapshot->limiter =
+      previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
   const std::string& ledger_path = snapshot->config->ledger.path;
   if (!ledger_path.empty() && previous && previous->ledger &&
       previous->config->ledger.path == ledger_path) {

@@ -57,6 +57,7 @@ describe('examples/prefix-routing.yaml', () => {
 
   it('exposes each replica in vLLM format, with the prefix-cache hits it served', T, async () => {
     await ask(SYSTEM, 'One more question.');
+    await ask(SYSTEM, 'And one more.');  // a hit, even when this test runs alone
     let hits = 0;
     for (let r = 0; r < 4; r++) {
       const res = await request(`${gw.adminUrl}/sim/replica-${r}/metrics`);
