@@ -152,6 +152,8 @@ struct Provider {
   VertexSettings vertex;
   SimSettings sim;
   MetricsScrape metrics;
+  // LoRA adapters this model server can serve, for LLM-aware routing's filter; empty: any.
+  std::vector<std::string> lora_adapters;
 };
 
 // One backend of a model. Targets are tried by priority (0 first); within a priority group the
@@ -186,6 +188,9 @@ struct ModelRouting {
   uint32_t block_chars = 64;        // prompt characters per hashed block (~16 tokens)
   uint32_t max_blocks = 256;        // blocks hashed per prompt (~4k tokens)
   uint32_t index_capacity = 31250;  // blocks remembered per endpoint until it reports its KV size
+  // The model name the client asked for is a LoRA adapter (vLLM serves adapters as model names):
+  // skip servers whose lora_adapters lack it, prefer those that have it loaded.
+  bool lora = false;
 };
 
 // A model the gateway serves. `name` is matched exactly, then `aliases`, then wildcard entries

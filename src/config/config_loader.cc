@@ -980,7 +980,7 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       {"name", "type", "base_url", "api_key", "api_keys", "key_dead_time", "key_rest_time", "api_version", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
        "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "vertex", "sim",
-       "metrics"});
+       "metrics", "lora_adapters"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -1043,6 +1043,9 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       ReadHealthCheck(f, provider.health_check);
     } else if (key == "metrics") {
       ReadMetricsScrape(f, provider.metrics);
+    } else if (key == "lora_adapters") {
+      for (const auto& adapter : ReadList(f))
+        if (auto name = ReadNonEmptyString(adapter)) provider.lora_adapters.push_back(*name);
     } else if (key == "max_pending") {
       Assign(provider.max_pending, ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
     } else if (key == "pending_timeout") {
@@ -1238,7 +1241,8 @@ void Loader::ReadMetricsScrape(const Field& field, MetricsScrape& metrics) {
 
 void Loader::ReadModelRouting(const Field& field, ModelRouting& r) {
   auto fields = ReadMap(field.value, field.path,
-                        {"policy", "weights", "block_chars", "max_blocks", "index_capacity"});
+                        {"policy", "weights", "block_chars", "max_blocks", "index_capacity",
+                         "lora"});
   if (!fields) return BadValue(field, "expected a map");
   RequireKey(*fields, field.value, field.path, "policy", "");
   for (const auto& [key, f] : *fields) {
@@ -1271,6 +1275,8 @@ void Loader::ReadModelRouting(const Field& field, ModelRouting& r) {
       Assign(r.max_blocks, ReadInteger(f, 1, 1 << 16));
     } else if (key == "index_capacity") {
       Assign(r.index_capacity, ReadInteger(f, 1, 1u << 30));
+    } else if (key == "lora") {
+      Assign(r.lora, ReadBool(f));
     }
   }
 }

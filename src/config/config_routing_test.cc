@@ -20,6 +20,7 @@ TEST(ConfigRouting, ReadsPolicyWeightsScrapeAndReplicaSettings) {
     type: openai
     base_url: http://10.0.0.1:8000/v1
     metrics: {type: vllm, interval: 100ms, path: /metrics}
+    lora_adapters: [sql, chat]
   - name: replica
     type: sim
     sim: {kv_blocks: 2048, base_ttft: 5ms, prefill_ms_per_token: 0.25}
@@ -32,6 +33,7 @@ models:
       block_chars: 32
       max_blocks: 512
       index_capacity: 1000
+      lora: true
   - name: plain
     provider: replica
 )",
@@ -54,6 +56,8 @@ models:
   EXPECT_EQ(routing.block_chars, 32u);
   EXPECT_EQ(routing.max_blocks, 512u);
   EXPECT_EQ(routing.index_capacity, 1000u);
+  EXPECT_TRUE(routing.lora);
+  EXPECT_EQ(c.providers[0].lora_adapters, (std::vector<std::string>{"sql", "chat"}));
   EXPECT_TRUE(c.models[1].routing.policy.empty());  // off unless asked for
   EXPECT_EQ(c.providers[1].metrics.type, "");
 }

@@ -117,6 +117,7 @@ int PickLlm(RequestContext& ctx, LlmPool& pool, const routing::Route& route,
                                                   ? ctx.parsed.prompt_chars
                                                   : (ctx.unified ? ctx.unified->prompt_chars : 0));
   request.output_tokens = ctx.parsed.max_tokens > 0 ? uint32_t(ctx.parsed.max_tokens) : 256;
+  if (model.routing.lora) request.lora = ctx.route.requested;
   std::string_view session = ctx.exchange.request()["x-sluice-session"];
   if (!session.empty()) request.session = std::hash<std::string_view>{}(session) | 1;
   return pool.Pick(request, candidates, now, ticket);

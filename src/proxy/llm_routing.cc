@@ -10,7 +10,10 @@ namespace {
 
 std::vector<routing::EndpointInfo> Endpoints(const routing::Route& route) {
   std::vector<routing::EndpointInfo> out(route.targets.size());
-  for (size_t i = 0; i < out.size(); ++i) out[i].name = route.targets[i].provider->name;
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].name = route.targets[i].provider->name;
+    out[i].adapters = route.targets[i].provider->lora_adapters;
+  }
   return out;
 }
 
@@ -43,9 +46,11 @@ bool LlmPool::SameEndpoints(const routing::Route& route) const {
   return true;
 }
 
-void LlmPool::Configure(const config::ModelRouting& settings) {
+void LlmPool::Configure(const config::ModelRouting& settings, const routing::Route& route) {
   std::lock_guard lock(mutex_);
   picker_ = routing::EndpointPicker(PickerFor(settings));
+  for (size_t i = 0; i < state_.size() && i < route.targets.size(); ++i)
+    state_.SetAdapters(i, route.targets[i].provider->lora_adapters);
 }
 
 int LlmPool::Pick(const routing::PickRequest& request, const std::vector<bool>& candidates,

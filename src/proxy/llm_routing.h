@@ -25,7 +25,8 @@ class LlmPool {
 
   // True when `route` has the same endpoints (provider names, in order): the state carries over.
   bool SameEndpoints(const routing::Route& route) const;
-  void Configure(const config::ModelRouting& settings);
+  // A reload kept the endpoints: new weights, policy and adapter lists.
+  void Configure(const config::ModelRouting& settings, const routing::Route& route);
 
   // Picks among the targets marked in `candidates` (route order); -1 when none. On success the
   // dispatch is recorded and `ticket` must later be passed to Finish.

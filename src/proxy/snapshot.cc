@@ -78,7 +78,7 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
       auto old = previous->llm_pools.find(model.name);
       if (old != previous->llm_pools.end() && old->second->SameEndpoints(*resolved.route)) {
         pool = old->second;
-        pool->Configure(model.routing);
+        pool->Configure(model.routing, *resolved.route);
       }
     }
     if (!pool) pool = std::make_shared<LlmPool>(model.routing, *resolved.route);

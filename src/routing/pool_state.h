@@ -86,6 +86,9 @@ class PoolState {
   uint32_t block_tokens() const { return block_tokens_; }
 
   void SetHealthy(size_t e, bool healthy) { endpoints_[e].healthy = healthy; }
+  void SetAdapters(size_t e, std::vector<std::string> adapters) {
+    endpoints_[e].adapters = std::move(adapters);
+  }
   // New scrape; also sizes e's prefix LRU from the reported KV capacity.
   void UpdateMetrics(size_t e, const EndpointMetrics& m);
   // The server restarted: its cache is empty.

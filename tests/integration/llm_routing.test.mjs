@@ -54,28 +54,29 @@ let gw;
 before(async () => {
   a = await startReplica('a');
   b = await startReplica('b');
-  const replicaProvider = (r) => ({
+  const replicaProvider = (r, adapters) => ({
     name: `replica-${r.name}`,
     type: 'openai',
     base_url: `${r.url}/v1`,
     metrics: { type: 'vllm', interval: '50ms' },
+    lora_adapters: adapters,
   });
   gw = await startGateway(baseConfig({
-    extraProviders: [replicaProvider(a), replicaProvider(b)],
-    extraModels: [{
-      name: 'pool',
-      targets: [{ provider: 'replica-a' }, { provider: 'replica-b' }],
-      routing: { policy: 'prefix-aware' },
-    }],
+    extraProviders: [replicaProvider(a, ['sql-lora']), replicaProvider(b, ['chat-lora'])],
+    extraModels: [
+      { name: 'pool', targets: [{ provider: 'replica-a' }, { provider: 'replica-b' }], routing: { policy: 'prefix-aware' } },
+      // The requested name is a LoRA adapter only replica-a serves.
+      { name: 'sql-lora', targets: [{ provider: 'replica-a' }, { provider: 'replica-b' }], routing: { policy: 'prefix-aware', lora: true } },
+    ],
   }));
 }, T);
 
 after(() => closeAll(gw, a, b), T);
 
 let n = 0;
-async function send() {
+async function send(model = 'pool') {
   const res = await postJson(`${gw.url}/v1/chat/completions`, {
-    model: 'pool',
+    model,
     messages: [{ role: 'user', content: `question number ${n++}: ${'x'.repeat(200)}` }],
   });
   assert.equal(res.status, 200, res.text);
@@ -86,6 +87,10 @@ describe('scraped model-server gauges', () => {
   it('scrapes /metrics at the server root', T, async () => {
     await waitFor(() => a.scrapes.length > 0 && b.scrapes.length > 0, 5000, { what: 'scrapes' });
     assert.equal(a.scrapes[0], '/metrics');
+  });
+
+  it('sends a LoRA adapter only to the replicas that serve it', T, async () => {
+    for (let i = 0; i < 6; i++) assert.equal(await send('sql-lora'), 'replica-a');
   });
 
   it('routes around the replica whose gauges show it saturated, and back', T, async () => {
