@@ -81,8 +81,9 @@ struct SimSettings {
   double tokens_per_second = 0;  // 0: as fast as possible
   uint32_t embedding_dims = 16;
   // > 0: the sim acts as a model-server replica with a prefix cache of this many 16-token
-  // blocks: answers report cached_tokens, the first token waits base_ttft + uncached prompt
-  // tokens x prefill_ms_per_token, and the admin plane serves vLLM-format gauges for it.
+  // blocks: answers report cached_tokens, the first token waits for a prefill of base_ttft +
+  // uncached prompt tokens x prefill_ms_per_token queued behind those under way, and the admin
+  // plane serves vLLM-format gauges for it.
   uint32_t kv_blocks = 0;
   Millis base_ttft{0};
   double prefill_ms_per_token = 0;

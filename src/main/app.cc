@@ -72,7 +72,7 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   std::optional<std::string> SimReplicaMetrics(std::string_view provider) override {
     auto* replica = snapshot_->sim_replica(std::string(provider));
     if (!replica) return std::nullopt;
-    return replica->RenderVllmMetrics(provider);
+    return replica->RenderVllmMetrics(provider, std::chrono::steady_clock::now());
   }
 
   // http::SessionEnvironment (the admin listener)

@@ -104,7 +104,9 @@ int PickLlm(RequestContext& ctx, LlmPool& pool, const routing::Route& route,
       routing::EndpointMetrics m;
       m.at = now;
       m.valid = true;
-      m.running = replica->running();
+      uint32_t waiting = replica->waiting(now), running = replica->running();
+      m.waiting = waiting;
+      m.running = running - std::min(running, waiting);
       m.kv_usage = replica->kv_usage();
       m.block_size = 16;
       m.num_blocks = replica->kv_blocks();

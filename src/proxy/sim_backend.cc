@@ -87,7 +87,10 @@ void VisitReplica(RequestContext& ctx, sim::SimAnswer& answer, ReplicaVisit& vis
   ctx.outcome.usage.cached_input = answer.cached_tokens;
   double ms = double(settings.base_ttft.count()) +
               double(answer.prompt_tokens - answer.cached_tokens) * settings.prefill_ms_per_token;
-  visit.prefill = std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6));
+  auto now = std::chrono::steady_clock::now();
+  auto first_token = visit.replica->SchedulePrefill(
+      now, std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)));
+  visit.prefill = first_token - now;
 }
 
 std::string IdPrefix(api::ApiKind kind) {

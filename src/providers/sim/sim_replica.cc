@@ -26,6 +26,22 @@ void SimReplica::Finish(uint32_t prompt_tokens) {
   running_tokens_ -= std::min<uint64_t>(running_tokens_, prompt_tokens);
 }
 
+SimReplica::Time SimReplica::SchedulePrefill(Time now, std::chrono::nanoseconds duration) {
+  std::lock_guard lock(mutex_);
+  while (!prefill_starts_.empty() && prefill_starts_.front() <= now) prefill_starts_.pop_front();
+  Time start = std::max(now, prefill_free_at_);
+  if (start > now) prefill_starts_.push_back(start);
+  prefill_free_at_ = start + duration;
+  return prefill_free_at_;
+}
+
+uint32_t SimReplica::waiting(Time now) const {
+  std::lock_guard lock(mutex_);
+  uint32_t n = 0;
+  for (Time t : prefill_starts_) n += t > now;
+  return n;
+}
+
 uint32_t SimReplica::running() const {
   std::lock_guard lock(mutex_);
   return running_;
@@ -36,12 +52,13 @@ double SimReplica::kv_usage() const {
   return std::min(1.0, double(running_tokens_) / (16.0 * cache_.capacity()));
 }
 
-std::string SimReplica::RenderVllmMetrics(std::string_view model) const {
+std::string SimReplica::RenderVllmMetrics(std::string_view model, Time now) const {
+  uint32_t queued = waiting(now);
   uint32_t running;
   uint64_t hits, queries;
   {
     std::lock_guard lock(mutex_);
-    running = running_;
+    running = running_ - std::min(running_, queued);
     hits = hits_;
     queries = queries_;
   }
@@ -50,7 +67,7 @@ std::string SimReplica::RenderVllmMetrics(std::string_view model) const {
   char buf[1024];
   std::snprintf(buf, sizeof buf,
                 "# TYPE vllm:num_requests_waiting gauge\n"
-                "vllm:num_requests_waiting{model_name=\"%s\"} 0\n"
+                "vllm:num_requests_waiting{model_name=\"%s\"} %u\n"
                 "# TYPE vllm:num_requests_running gauge\n"
                 "vllm:num_requests_running{model_name=\"%s\"} %u\n"
                 "# TYPE vllm:kv_cache_usage_perc gauge\n"
@@ -63,7 +80,7 @@ std::string SimReplica::RenderVllmMetrics(std::string_view model) const {
                 "vllm:prefix_cache_hits_total{model_name=\"%s\"} %llu\n"
                 "# TYPE vllm:prefix_cache_queries_total counter\n"
                 "vllm:prefix_cache_queries_total{model_name=\"%s\"} %llu\n",
-                m.c_str(), m.c_str(), running, m.c_str(), usage, m.c_str(), usage,
+                m.c_str(), queued, m.c_str(), running, m.c_str(), usage, m.c_str(), usage,
                 cache_.capacity(), m.c_str(), (unsigned long long)hits, m.c_str(),
                 (unsigned long long)queries);
   return buf;

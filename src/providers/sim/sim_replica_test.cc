@@ -43,13 +43,34 @@ TEST(SimReplica, MetricsParseAsVllm) {
   SimReplica replica(500);
   replica.Admit(Hashes(std::string(800, 'x')), 200, 16);
   routing::EndpointMetrics m;
-  ASSERT_TRUE(routing::ParseServerMetrics(replica.RenderVllmMetrics("pool"),
+  ASSERT_TRUE(routing::ParseServerMetrics(replica.RenderVllmMetrics("pool", {}),
                                           routing::ServerKind::kVllm, m));
   EXPECT_EQ(m.running, 1);
   EXPECT_EQ(m.waiting, 0);
   EXPECT_EQ(m.num_blocks, 500u);
   EXPECT_EQ(m.block_size, 16u);
   EXPECT_NEAR(m.kv_usage, 200.0 / 8000, 1e-6);
+}
+
+TEST(SimReplica, PrefillsQueueBehindEachOther) {
+  using std::chrono::milliseconds;
+  SimReplica replica(100);
+  SimReplica::Time t0{};
+  EXPECT_EQ(replica.SchedulePrefill(t0, milliseconds(30)), t0 + milliseconds(30));
+  // Arrives 10 ms later: waits for the first prefill's remaining 20 ms, then runs its own 5.
+  EXPECT_EQ(replica.SchedulePrefill(t0 + milliseconds(10), milliseconds(5)), t0 + milliseconds(35));
+  replica.Admit({}, 10, 16);
+  replica.Admit({}, 10, 16);
+  EXPECT_EQ(replica.waiting(t0 + milliseconds(20)), 1u);
+  EXPECT_EQ(replica.waiting(t0 + milliseconds(31)), 0u);
+  routing::EndpointMetrics m;
+  ASSERT_TRUE(routing::ParseServerMetrics(replica.RenderVllmMetrics("pool", t0 + milliseconds(20)),
+                                          routing::ServerKind::kVllm, m));
+  EXPECT_EQ(m.waiting, 1);
+  EXPECT_EQ(m.running, 1);
+  // Idle again: the next prefill starts at once.
+  EXPECT_EQ(replica.SchedulePrefill(t0 + milliseconds(100), milliseconds(1)),
+            t0 + milliseconds(101));
 }
 
 }  // namespace
