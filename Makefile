@@ -42,14 +42,14 @@ FUZZ_SECONDS ?= 30
 # Every sans-I/O codec; each tests/fuzz/<name>_fuzz.cc is one target.
 FUZZ_SRCS := $(filter-out %_test.cc,$(wildcard src/api/*.cc src/providers/*.cc src/providers/*/*.cc)) \
   src/http/sse.cc src/http/ndjson.cc src/core/error.cc src/core/json_parse.cc \
-  src/telemetry/json_text.cc
+  src/telemetry/json_text.cc src/store/resp.cc
 FUZZ_TARGETS := $(patsubst tests/fuzz/%_fuzz.cc,%,$(wildcard tests/fuzz/*_fuzz.cc))
 fuzz:
 	scripts/setup.sh --sanitizers
 	mkdir -p build/fuzz
 	for t in $(FUZZ_TARGETS); do \
 	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined -Isrc \
-	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -lcrypto -o build/fuzz/$$t || exit 1; \
+	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -lcrypto -lhiredis -o build/fuzz/$$t || exit 1; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
 	done
 

@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ ccache mold pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libcli11-dev libjemalloc-dev libgtest-dev libgmock-dev
-  libsqlite3-dev libxxhash-dev libbenchmark-dev
+  libsqlite3-dev libhiredis-dev libxxhash-dev libbenchmark-dev
   nodejs npm openssl curl
 )
 missing=()
@@ -39,11 +39,17 @@ if [[ ${1:-} == --sanitizers ]]; then
   done
 fi
 
-# promtool (package prometheus) checks our /metrics output in the tests.
-if [[ ${1:-} == --tests ]] && ! command -v promtool >/dev/null; then
-  sudo_cmd=""; [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends prometheus
+# promtool (package prometheus) checks our /metrics output in the tests; redis-server is the
+# shared store two gateways draw on in the governance tests (started by the tests on loopback).
+if [[ ${1:-} == --tests ]]; then
+  peers=()
+  command -v promtool >/dev/null || peers+=(prometheus)
+  command -v redis-server >/dev/null || peers+=(redis-server)
+  if ((${#peers[@]})); then
+    sudo_cmd=""; [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${peers[@]}"
+  fi
 fi
 
 if [[ ${1:-} == --tests ]]; then

@@ -563,6 +563,7 @@ std::string_view AnthropicErrorType(ErrorCode code) {
       return "permission_error";
     case ErrorCode::kProviderOverloaded:
     case ErrorCode::kGatewayDraining:
+    case ErrorCode::kGatewayStoreUnavailable:
       return "overloaded_error";
     case ErrorCode::kProviderTimeout:
       return "timeout_error";

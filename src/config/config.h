@@ -226,12 +226,16 @@ struct RateLimitRule {
   std::vector<std::string> by;  // "consumer", "team", "model", "route" or "header:<name>"
   std::vector<std::string> models;
   Millis window{60'000};
+  bool calendar_month = false;  // `window: month`: from the 1st of each month, 00:00 UTC
   uint64_t requests = 0;  // 0: not limited
   uint64_t input_tokens = 0;
   uint64_t output_tokens = 0;
   uint64_t total_tokens = 0;
   double cost_usd = 0;  // spend per window (a budget), priced with `pricing`; 0: not limited
   uint32_t default_output_tokens = 256;
+  // A hard limit also ends a stream that outgrows what was left (output, total or cost): the
+  // client gets a final policy_budget_exceeded error event instead of the rest of the answer.
+  bool hard = false;
 };
 
 // Price of a model per million tokens, in USD. Cached and cache-creation input default to the
@@ -246,6 +250,19 @@ struct ModelPricing {
 // The usage ledger: every request's usage and cost, in SQLite.
 struct LedgerSettings {
   std::string path;  // empty: no ledger
+};
+
+// Where state shared by gateway replicas lives: rate-limit counters and budgets. In memory by
+// default (this process only); in Redis when several replicas must draw on the same buckets.
+struct StoreSettings {
+  bool redis = false;
+  std::string host = "127.0.0.1";  // from url: redis://[[user]:password@]host[:port][/db]
+  uint16_t port = 6379;
+  std::string username, password;
+  int db = 0;
+  Millis timeout{50};     // per command and for connecting
+  bool fail_open = true;  // Redis unavailable: admit unchecked (open) or refuse with 503 (closed)
+  std::string key_prefix = "sluice:";
 };
 
 // JWT consumer authentication: Bearer tokens that are JWTs are verified with the keys of a JWKS
@@ -282,6 +299,7 @@ struct Config {
   // Prices by model name as clients ask for it (or '*' pattern), for costs and budgets.
   std::vector<std::pair<std::string, ModelPricing>> pricing;
   LedgerSettings ledger;
+  StoreSettings store;
 
   const Provider* FindProvider(std::string_view name) const {
     for (const auto& p : providers)

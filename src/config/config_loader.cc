@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -294,6 +295,7 @@ class Loader {
   void ReadJwt(const Field& field, JwtSettings& jwt);
   void ReadPricing(const Field& field, std::vector<std::pair<std::string, ModelPricing>>& out);
   void ReadLedger(const Field& field, LedgerSettings& ledger);
+  void ReadStore(const Field& field, StoreSettings& store);
   void ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules);
   void ReadVertex(const Field& field, VertexSettings& vertex);
   void ReadApiKeys(const Field& field, std::vector<ApiKey>& keys);
@@ -728,7 +730,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   auto fields = ReadMap(
       root, "",
       {"listen", "admin", "workers", "limits", "access_log", "providers", "models", "consumers",
-       "anonymous", "rate_limits", "jwt", "pricing", "ledger"});
+       "anonymous", "rate_limits", "jwt", "pricing", "ledger", "store"});
   if (!fields) return;
   auto find = [&](const char* key) -> const Field* {
     auto it = fields->find(key);
@@ -761,6 +763,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   if (auto* f = find("jwt")) ReadJwt(*f, config.jwt);
   if (auto* f = find("pricing")) ReadPricing(*f, config.pricing);
   if (auto* f = find("ledger")) ReadLedger(*f, config.ledger);
+  if (auto* f = find("store")) ReadStore(*f, config.store);
   CheckProviderNames(config);
   CheckModelNames(config);
   CheckModelProviders(config);
@@ -848,6 +851,61 @@ void Loader::ReadLedger(const Field& field, LedgerSettings& ledger) {
     if (key == "path") Assign(ledger.path, ReadNonEmptyString(f));
 }
 
+void Loader::ReadStore(const Field& field, StoreSettings& store) {
+  auto fields =
+      ReadMap(field.value, field.path, {"type", "url", "timeout", "fail_mode", "key_prefix"});
+  if (!fields) return BadValue(field, "expected a map {type, url, timeout, fail_mode, key_prefix}");
+  const Field* url = nullptr;
+  for (const auto& [key, f] : *fields) {
+    if (key == "type") {
+      auto type = ReadNonEmptyString(f);
+      if (type && *type != "memory" && *type != "redis") BadValue(f, "expected memory or redis");
+      else if (type) store.redis = *type == "redis";
+    } else if (key == "url") {
+      url = &f;
+    } else if (key == "timeout") {
+      auto timeout = ReadDuration(f);
+      if (timeout && (timeout->count() < 1 || *timeout > std::chrono::seconds(10)))
+        BadValue(f, "a store timeout is between 1ms and 10s");
+      else
+        Assign(store.timeout, timeout);
+    } else if (key == "fail_mode") {
+      auto mode = ReadNonEmptyString(f);
+      if (mode && *mode != "open" && *mode != "closed") BadValue(f, "expected open or closed");
+      else if (mode) store.fail_open = *mode == "open";
+    } else if (key == "key_prefix") {
+      Assign(store.key_prefix, ReadString(f));
+    }
+  }
+  if (store.redis && !url) return AddError(field.value, field.path + ": type redis needs a url");
+  if (!url) return;
+  auto text = ReadNonEmptyString(*url);
+  if (!text) return;
+  // Never quote the URL back: it may carry a password.
+  auto parsed = boost::urls::parse_uri(*text);
+  if (!parsed || parsed->scheme() != "redis" || parsed->host().empty())
+    return BadValue(*url, "expected redis://[[user]:password@]host[:port][/db] (rediss:// is not "
+                          "supported)");
+  store.host = parsed->host();
+  if (store.host.size() > 2 && store.host.front() == '[') store.host = store.host.substr(1, store.host.size() - 2);
+  if (parsed->has_port()) {
+    if (parsed->port_number() == 0) return BadValue(*url, "the Redis port must be 1-65535");
+    store.port = parsed->port_number();
+  }
+  if (parsed->has_userinfo()) {
+    store.username = parsed->user();
+    store.password = parsed->password();
+  }
+  std::string path = parsed->path();
+  if (!path.empty() && path != "/") {
+    char* end = nullptr;
+    long db = std::strtol(path.c_str() + 1, &end, 10);
+    if (*end != '\0' || db < 0 || db > 15 || end == path.c_str() + 1)
+      return BadValue(*url, "the database after the last '/' must be 0-15");
+    store.db = static_cast<int>(db);
+  }
+}
+
 void Loader::ReadJwt(const Field& field, JwtSettings& jwt) {
   auto fields = ReadMap(field.value, field.path,
                         {"jwks_file", "issuer", "audience", "consumer_claim", "leeway"});
@@ -882,7 +940,7 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
     auto fields =
         ReadMap(item.value, item.path,
                 {"name", "by", "models", "window", "requests", "input_tokens", "output_tokens",
-                 "total_tokens", "cost_usd", "default_output_tokens"});
+                 "total_tokens", "cost_usd", "default_output_tokens", "hard"});
     if (!fields) {
       BadValue(item, "expected a map");
       continue;
@@ -913,6 +971,9 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
       } else if (key == "models") {
         for (const auto& m : ReadList(f))
           if (auto name = ReadNonEmptyString(m)) rule.models.push_back(*name);
+      } else if (key == "window" && f.value.IsScalar() && f.value.Scalar() == "month") {
+        rule.calendar_month = true;
+        rule.window = std::chrono::hours(24 * 31);
       } else if (key == "window") {
         auto window = ReadDuration(f);
         if (window && (*window < std::chrono::seconds(1) || *window > std::chrono::hours(24 * 31)))
@@ -931,8 +992,13 @@ void Loader::ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rule
         Assign(rule.cost_usd, ReadNumber(f, 0));
       } else if (key == "default_output_tokens") {
         Assign(rule.default_output_tokens, ReadInteger(f, 1, 10'000'000));
+      } else if (key == "hard") {
+        Assign(rule.hard, ReadBool(f));
       }
     }
+    if (rule.hard && !rule.output_tokens && !rule.total_tokens && rule.cost_usd <= 0)
+      AddError(item.value, item.path + ": hard needs output_tokens, total_tokens or cost_usd (what "
+                                       "a stream can outgrow)");
     if (!rule.requests && !rule.input_tokens && !rule.output_tokens && !rule.total_tokens &&
         rule.cost_usd <= 0)
       AddError(item.value, item.path + ": a rule needs at least one of requests, input_tokens, "

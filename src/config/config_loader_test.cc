@@ -722,3 +722,78 @@ models:
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(ConfigLoaderTest, SharedStoreInRedis) {
+  auto config = LoadOk(TopLevel(R"(store:
+  type: redis
+  url: redis://app:s3cret@10.0.0.7:6380/3
+  timeout: 20ms
+  fail_mode: closed
+  key_prefix: "gw1:"
+)"));
+  const auto& s = config->store;
+  EXPECT_TRUE(s.redis);
+  EXPECT_EQ(s.host, "10.0.0.7");
+  EXPECT_EQ(s.port, 6380);
+  EXPECT_EQ(s.username, "app");
+  EXPECT_EQ(s.password, "s3cret");
+  EXPECT_EQ(s.db, 3);
+  EXPECT_EQ(s.timeout, 20ms);
+  EXPECT_FALSE(s.fail_open);
+  EXPECT_EQ(s.key_prefix, "gw1:");
+  auto defaults = LoadOk(TopLevel("store: {type: redis, url: \"redis://:pw@localhost\"}\n"));
+  EXPECT_EQ(defaults->store.port, 6379);
+  EXPECT_EQ(defaults->store.password, "pw");
+  EXPECT_TRUE(defaults->store.fail_open);
+  EXPECT_FALSE(LoadOk(TopLevel(""))->store.redis);  // memory by default
+}
+
+TEST(ConfigLoaderTest, SharedStoreErrorsNeverQuoteTheUrl) {
+  EXPECT_NE(OneError(TopLevel("store: {type: redis}\n")).find("type redis needs a url"),
+            std::string::npos);
+  auto bad = OneError(TopLevel("store: {type: redis, url: \"rediss://:hunter2@h:1\"}\n"));
+  EXPECT_NE(bad.find("rediss:// is not supported"), std::string::npos);
+  EXPECT_EQ(bad.find("hunter2"), std::string::npos);
+  EXPECT_NE(OneError(TopLevel("store: {type: redis, url: \"redis://h/99\"}\n")).find("0-15"),
+            std::string::npos);
+  EXPECT_NE(OneError(TopLevel("store: {type: disk}\n")).find("memory or redis"), std::string::npos);
+  EXPECT_NE(OneError(TopLevel("store: {fail_mode: maybe}\n")).find("open or closed"),
+            std::string::npos);
+  EXPECT_NE(OneError(TopLevel("store: {type: redis, url: \"redis://h\", timeout: 11s}\n"))
+                .find("between 1ms and 10s"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(ConfigLoaderTest, HardLimitNeedsSomethingAStreamCanOutgrow) {
+  auto config = LoadOk(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 5, hard: true}\n"));
+  EXPECT_TRUE(config->rate_limits[0].hard);
+  EXPECT_NE(OneError(TopLevel("rate_limits:\n  - {name: rpm, requests: 5, hard: true}\n"))
+                .find("hard needs output_tokens, total_tokens or cost_usd"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(ConfigLoaderTest, MonthlyBudgetWindow) {
+  auto config = LoadOk(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 50, window: month}\n"));
+  EXPECT_TRUE(config->rate_limits[0].calendar_month);
+  EXPECT_NE(OneError(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 5, window: year}\n"))
+                .find("expected a duration"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config

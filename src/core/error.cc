@@ -52,6 +52,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "gateway_internal";
     case ErrorCode::kGatewayDraining:
       return "gateway_draining";
+    case ErrorCode::kGatewayStoreUnavailable:
+      return "gateway_store_unavailable";
   }
   return "gateway_internal";
 }
@@ -99,6 +101,7 @@ int ErrorCodeStatus(ErrorCode code) {
     case ErrorCode::kGatewayInternal:
       return 500;
     case ErrorCode::kGatewayDraining:
+    case ErrorCode::kGatewayStoreUnavailable:
       return 503;
   }
   return 500;

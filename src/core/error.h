@@ -36,6 +36,7 @@ enum class ErrorCode {
   // gateway_*: our own fault or state.
   kGatewayInternal,
   kGatewayDraining,
+  kGatewayStoreUnavailable,  // the shared state store (Redis) is down and fail_mode is closed
 };
 
 // Stable wire name, e.g. "caller_unknown_model".

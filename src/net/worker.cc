@@ -1,5 +1,7 @@
 #include "net/worker.h"
 
+#include "proxy/shared_limits.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -74,6 +76,7 @@ void Worker::BeginDrain() {
     registry_.Drain();
     context_.stopping = true;
     if (context_.health_check_timer) context_.health_check_timer->cancel();
+    proxy::DrainSharedStore(context_);
     guard_.reset();  // the loop ends once the last in-flight request is done
   });
 }

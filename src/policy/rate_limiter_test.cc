@@ -123,3 +123,79 @@ TEST(RateLimiter, CostBudget) {
 
 }  // namespace
 }  // namespace sluice::policy
+
+namespace sluice::policy {
+namespace {
+
+TEST(RateLimiter, HardRulesGiveAStreamItsOutputAllowance) {
+  config::RateLimitRule out;
+  out.name = "out";
+  out.output_tokens = 100;
+  out.hard = true;
+  config::RateLimitRule soft = out;
+  soft.name = "soft";
+  soft.hard = false;
+  soft.output_tokens = 10;  // not hard: never cuts, whatever it has left
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b;
+  auto d = limiter.Admit({{&out, "out|x", 5, 30}}, RateLimiter::Time(std::chrono::seconds(60)), a);
+  EXPECT_EQ(d.output_allowance, 100);  // its own 30 plus the 70 left
+  EXPECT_EQ(d.hard_rule, "out");
+  d = limiter.Admit({{&out, "out|x", 5, 30}, {&soft, "soft|x", 5, 10}},
+                    RateLimiter::Time(std::chrono::seconds(61)), b);
+  EXPECT_EQ(d.output_allowance, 70);
+
+  // A cost budget: $1 with output at 1,000 micro-USD per token; 200,000 reserved leaves 800,000.
+  config::RateLimitRule money;
+  money.name = "money";
+  money.cost_usd = 1;
+  money.hard = true;
+  RateLimiter::Reservation c;
+  d = limiter.Admit({{&money, "money|x", 0, 100, 200'000, 1000.0}},
+                    RateLimiter::Time(std::chrono::seconds(62)), c);
+  EXPECT_EQ(d.output_allowance, 100 + 800);
+  RateLimiter::Reservation e;
+  d = limiter.Admit({{&soft, "soft|y", 0, 1}}, RateLimiter::Time(std::chrono::seconds(62)), e);
+  EXPECT_EQ(d.output_allowance, -1);  // no hard rule applies
+}
+
+}  // namespace
+}  // namespace sluice::policy
+
+namespace sluice::policy {
+namespace {
+
+int64_t Ms(std::chrono::sys_days d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d.time_since_epoch()).count();
+}
+
+TEST(RateLimiter, CalendarMonthWindows) {
+  using namespace std::chrono;
+  config::RateLimitRule r;
+  r.calendar_month = true;
+  int64_t start, length;
+  WindowAt(r, Ms(sys_days{2026y / February / 15}) + 3600'000, start, length);
+  EXPECT_EQ(start, Ms(sys_days{2026y / February / 1}));
+  EXPECT_EQ(length, 28 * 86'400'000LL);
+  WindowAt(r, Ms(sys_days{2028y / February / 29}), start, length);  // leap year, first instant
+  EXPECT_EQ(start, Ms(sys_days{2028y / February / 1}));
+  EXPECT_EQ(length, 29 * 86'400'000LL);
+  WindowAt(r, Ms(sys_days{2026y / December / 31}) + 86'399'999, start, length);
+  EXPECT_EQ(start + length, Ms(sys_days{2027y / January / 1}));
+
+  // A budget spent in January is whole again on February 1st.
+  r.name = "monthly";
+  r.cost_usd = 1;
+  RateLimiter limiter;
+  RateLimiter::Reservation a, b, c;
+  auto jan = RateLimiter::Time(milliseconds(Ms(sys_days{2027y / January / 20})));
+  auto feb = RateLimiter::Time(milliseconds(Ms(sys_days{2027y / February / 1})));
+  EXPECT_TRUE(limiter.Admit({{&r, "m", 0, 0, 900'000}}, jan, a).admitted);
+  auto refused = limiter.Admit({{&r, "m", 0, 0, 200'000}}, jan, b);
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.retry_after.count(), 12 * 86'400'000LL);  // until February 1st
+  EXPECT_TRUE(limiter.Admit({{&r, "m", 0, 0, 200'000}}, feb, c).admitted);
+}
+
+}  // namespace
+}  // namespace sluice::policy

@@ -15,6 +15,7 @@
 #include "api/openai_responses.h"
 #include "core/json_parse.h"
 #include "policy/pricing.h"
+#include "proxy/shared_limits.h"
 
 namespace sluice::proxy {
 
@@ -42,10 +43,14 @@ void Finish(RequestContext& ctx) {
   const policy::ModelPrice* price = policy::FindPrice(*ctx.snapshot->config, o.model);
   if (price) o.cost_usd = o.has_usage ? policy::CostUsd(*price, o.usage) : 0;
   // The reservation becomes what the request really used (nothing, if it never got an answer).
-  if (!ctx.reservation.held.empty())
-    ctx.snapshot->limiter->Reconcile(ctx.reservation, o.has_usage ? o.usage.input : 0,
-                                     o.has_usage ? o.usage.output : 0,
-                                     static_cast<uint64_t>(std::max(0.0, o.cost_usd) * 1e6));
+  if (!ctx.reservation.held.empty()) {
+    uint64_t input = o.has_usage ? o.usage.input : 0, output = o.has_usage ? o.usage.output : 0;
+    auto cost_micros = static_cast<uint64_t>(std::max(0.0, o.cost_usd) * 1e6);
+    if (ctx.reservation.in_redis)
+      ReconcileInSharedStore(ctx, input, output, cost_micros);
+    else
+      ctx.snapshot->limiter->Reconcile(ctx.reservation, input, output, cost_micros);
+  }
   if (ctx.snapshot->ledger && !o.route.empty()) {
     policy::LedgerEntry entry;
     entry.ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -161,14 +166,16 @@ std::vector<policy::RateLimiter::Charge> RateLimitCharges(const RequestContext& 
     uint64_t output = max_tokens > 0 ? static_cast<uint64_t>(max_tokens) : rule.default_output_tokens;
     uint64_t input = api::EstimateTokens(prompt_chars);
     uint64_t cost_micros = 0;
+    double per_token = 0;
     if (rule.cost_usd > 0)
       if (const policy::ModelPrice* price = policy::FindPrice(*ctx.snapshot->config, o.model)) {
         core::TokenUsage most;
         most.input = input;
         most.output = output;
         cost_micros = static_cast<uint64_t>(policy::CostUsd(*price, most) * 1e6);
+        per_token = price->output_per_mtok;  // USD per million tokens = micro-USD per token
       }
-    charges.push_back({&rule, std::move(bucket), input, output, cost_micros});
+    charges.push_back({&rule, std::move(bucket), input, output, cost_micros, per_token});
   }
   return charges;
 }
@@ -325,8 +332,29 @@ awaitable<bool> GatewayHandler::AdmitRateLimits(RequestContext& ctx) {
   int64_t max_tokens = ctx.unified ? ctx.unified->max_tokens.value_or(-1) : ctx.parsed.max_tokens;
   auto charges = RateLimitCharges(ctx, prompt_chars, max_tokens);
   if (charges.empty()) co_return true;
-  auto decision =
-      ctx.snapshot->limiter->Admit(charges, std::chrono::system_clock::now(), ctx.reservation);
+  policy::RateLimiter::Decision decision;
+  if (const auto& store = ctx.snapshot->config->store; store.redis) {
+    std::string why;
+    auto shared = co_await AdmitInSharedStore(ctx, charges, why);
+    if (!shared) {
+      worker_.metrics.RecordStoreFailure(store.fail_open);
+      if (store.fail_open) {
+        ctx.outcome.limits_unchecked = true;
+        co_return true;
+      }
+      ctx.outcome.error_detail = why;
+      ctx.response_headers.push_back({"retry-after", "1"});
+      GatewayError down(ErrorCode::kGatewayStoreUnavailable,
+                        "rate limits cannot be checked: the gateway's shared store is unavailable; "
+                        "retry shortly");
+      co_await ReplyError(ctx, down);
+      co_return false;
+    }
+    decision = std::move(*shared);
+  } else {
+    decision =
+        ctx.snapshot->limiter->Admit(charges, std::chrono::system_clock::now(), ctx.reservation);
+  }
   auto& headers = ctx.response_headers;
   if (decision.limit_requests >= 0) {
     headers.push_back({"x-ratelimit-limit-requests", std::to_string(decision.limit_requests)});
@@ -337,14 +365,20 @@ awaitable<bool> GatewayHandler::AdmitRateLimits(RequestContext& ctx) {
     headers.push_back({"x-ratelimit-limit-tokens", std::to_string(decision.limit_tokens)});
     headers.push_back({"x-ratelimit-remaining-tokens", std::to_string(decision.remaining_tokens)});
   }
-  if (decision.admitted) co_return true;
+  if (decision.admitted) {
+    ctx.output_allowance = decision.output_allowance;
+    ctx.hard_rule = decision.hard_rule;
+    co_return true;
+  }
   auto seconds = (decision.retry_after.count() + 999) / 1000;
   headers.push_back({"retry-after", std::to_string(std::max<int64_t>(1, seconds))});
   worker_.metrics.RecordRateLimited(decision.rule);
   ctx.outcome.error_detail = "rate limit " + decision.rule + " (" + decision.dimension + ")";
-  GatewayError limited(ErrorCode::kPolicyRateLimited,
-                       "rate limit '" + decision.rule + "' reached (" + decision.dimension +
-                           "); retry in " + std::to_string(std::max<int64_t>(1, seconds)) + " s");
+  bool budget = decision.dimension == "cost_usd";  // money spent, not a rate
+  GatewayError limited(budget ? ErrorCode::kPolicyBudgetExceeded : ErrorCode::kPolicyRateLimited,
+                       (budget ? "budget '" : "rate limit '") + decision.rule + "' reached (" +
+                           decision.dimension + "); retry in " +
+                           std::to_string(std::max<int64_t>(1, seconds)) + " s");
   co_await ReplyError(ctx, limited);
   co_return false;
 }

@@ -181,6 +181,11 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
           }
           out.clear();
         }
+        // Each data event is about one token; dropping the upstream connection stops generation.
+        if (!done && OverBudget(ctx, inspector.data_events())) {
+          result = co_await EndStreamOverBudget(ctx);
+          break;
+        }
       }
     }
     if (f != UpstreamFailure::kNone) {

@@ -26,6 +26,10 @@
 #include "telemetry/metrics.h"
 #include "telemetry/request_outcome.h"
 
+namespace sluice::store {
+class RedisClient;
+}
+
 namespace sluice::proxy {
 
 struct RequestContext;
@@ -61,6 +65,8 @@ struct WorkerContext {
   // Active health checks (health_check.cc); a drain sets `stopping` and cancels the timer.
   bool stopping = false;
   boost::asio::steady_timer* health_check_timer = nullptr;
+  // This worker's connection to the shared store, made on first use (shared_limits.cc).
+  std::shared_ptr<store::RedisClient> redis;
   // The one worker that scrapes model-server gauges (providers[].metrics) for everyone.
   bool scrapes_metrics = false;
 };
@@ -101,6 +107,9 @@ struct RequestContext {
   int key_index = -1;  // the provider key of the current attempt (upstream_io.h PickKey)
   const config::Consumer* consumer = nullptr;     // who is calling; null: anonymous
   policy::RateLimiter::Reservation reservation;   // rate-limit budget held until Finish
+  // Output tokens a stream may relay before a hard limit (`hard_rule`) ends it; -1: no limit.
+  int64_t output_allowance = -1;
+  std::string hard_rule;
   bool usage_trailer = false;                    // client sent x-sluice-usage: trailer
   std::shared_ptr<ClientWatch> watch = std::make_shared<ClientWatch>();
 
@@ -112,6 +121,13 @@ struct RequestContext {
   // Time spent waiting on the upstream (connect, write, wait for bytes); excluded from overhead.
   std::chrono::steady_clock::duration upstream_wait{};
 };
+
+// True once a stream has relayed more output than a hard limit left it (RequestContext::
+// output_allowance); the relay then ends it with BudgetSpentError.
+inline bool OverBudget(const RequestContext& ctx, uint64_t output_tokens) {
+  return ctx.output_allowance >= 0 && output_tokens > static_cast<uint64_t>(ctx.output_allowance);
+}
+core::GatewayError BudgetSpentError(const RequestContext& ctx);
 
 // Adds up time spent awaiting the upstream into RequestContext::upstream_wait.
 class UpstreamWaitTimer {

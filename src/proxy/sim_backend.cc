@@ -5,6 +5,7 @@
 #include "providers/sim/sim_generator.h"
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
+#include "proxy/upstream_io.h"
 #include "routing/prefix_hash.h"
 
 namespace sluice::proxy {
@@ -149,6 +150,7 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
     if (!co_await ex.StreamChunk(event)) co_return AttemptResult::Committed();
   }
   std::chrono::nanoseconds wait = visit.prefill;  // the first token also waits for the prefill
+  uint64_t sent = 0;
   for (auto token : answer.tokens) {
     wait += per_token;
     bool paced = co_await Pace(ctx, wait);
@@ -161,6 +163,10 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
                       .count();
+    if (OverBudget(ctx, ++sent)) {
+      o.usage.output = sent - 1;
+      co_return co_await EndStreamOverBudget(ctx);
+    }
     event = Event(sim::RenderChunk(req.kind, ids, token, false, false, answer));
     if (!co_await ex.StreamChunk(event)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
@@ -224,6 +230,7 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
   delta.usage.input = answer.prompt_tokens;
   encoder->OnDelta(delta, out);
   std::chrono::nanoseconds wait = visit.prefill;  // the first token also waits for the prefill
+  uint64_t sent = 0;
   for (auto token : answer.tokens) {
     wait += per_token;
     bool paced = co_await Pace(ctx, wait);
@@ -236,6 +243,16 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
                       .count();
+    if (OverBudget(ctx, ++sent)) {
+      o.usage.output = sent - 1;
+      core::GatewayError spent = BudgetSpentError(ctx);
+      o.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
+      o.error_code = core::ErrorCodeName(spent.code);
+      encoder->Fail(spent, out);
+      co_await ex.StreamChunk(out, /*last=*/true);
+      ex.set_keep_alive(false);
+      co_return AttemptResult::Committed();
+    }
     delta = {};
     delta.kind = api::StreamDelta::Kind::kText;
     delta.text = token;

@@ -243,8 +243,14 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
   uint64_t content_deltas = 0;
   GatewayError error;
   std::string out;
+  bool over_budget = false;  // a hard limit's allowance is spent: nothing more is relayed
   providers::DeltaSink sink = [&](const api::StreamDelta& d) {
+    if (over_budget) return;
     if (d.is_content()) {
+      if (OverBudget(ctx, content_deltas + 1)) {
+        over_budget = true;
+        return;
+      }
       committed = true;
       ++content_deltas;
     }
@@ -307,6 +313,14 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
       encoder->Fail(cut, out);
       ex.set_keep_alive(false);
       result = AttemptResult::Committed(FailureClass::kTransient);
+      done = true;
+    } else if (over_budget) {
+      GatewayError spent = BudgetSpentError(ctx);
+      committed = true;
+      ctx.outcome.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
+      ctx.outcome.error_code = core::ErrorCodeName(spent.code);
+      encoder->Fail(spent, out);
+      ex.set_keep_alive(false);
       done = true;
     } else if (done) {
       encoder->End(out);  // also when the upstream ended without its terminator event

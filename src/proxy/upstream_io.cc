@@ -240,6 +240,19 @@ awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx, UpstreamFailur
   co_return AttemptResult::Committed(FailureClass::kTransient);
 }
 
+GatewayError BudgetSpentError(const RequestContext& ctx) {
+  return GatewayError(ErrorCode::kPolicyBudgetExceeded,
+                      "budget '" + ctx.hard_rule + "' spent: the answer was cut after " +
+                          std::to_string(ctx.output_allowance) + " output tokens");
+}
+
+awaitable<AttemptResult> EndStreamOverBudget(RequestContext& ctx) {
+  ctx.outcome.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
+  GatewayError error = BudgetSpentError(ctx);
+  co_await ReplyError(ctx, error);
+  co_return AttemptResult::Committed();
+}
+
 awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::UpstreamOrigin& origin,
                                         const std::string& head, const std::string& body,
                                         UpstreamExchange& ux) {

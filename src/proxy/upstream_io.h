@@ -72,6 +72,9 @@ boost::asio::awaitable<http::UpstreamFailure> ReadWholeBody(RequestContext& ctx,
 boost::asio::awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx,
                                                             http::UpstreamCall& call,
                                                             const config::Provider& provider);
+// Ends a committed stream that outgrew a hard limit: a final policy_budget_exceeded error event in
+// the client's dialect (clients of another dialect than the provider's: see translated_relay).
+boost::asio::awaitable<AttemptResult> EndStreamOverBudget(RequestContext& ctx);
 // Ends a stream that failed after it was committed to the client: a final error event.
 boost::asio::awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx,
                                                           http::UpstreamFailure f,

@@ -127,6 +127,7 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
     w.Int("status", o.status);
     w.StringOrNull("error_code", o.error_code);
     if (!o.error_detail.empty()) w.String("error_detail", o.error_detail);
+    if (o.limits_unchecked) w.Bool("limits_unchecked", true);
     w.Bool("stream", o.stream);
     if (o.has_usage) {
       w.Int("input_tokens", static_cast<int64_t>(o.usage.input));

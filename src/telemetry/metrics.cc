@@ -208,6 +208,10 @@ void MetricsShard::RecordRateLimited(std::string_view rule) { ++Increment(rate_l
 
 void MetricsShard::RecordEjection(std::string_view provider) { ++Increment(ejections_, provider); }
 
+void MetricsShard::RecordStoreFailure(bool admitted) {
+  ++Increment(store_failures_, std::string_view(admitted ? "allowed" : "refused"));
+}
+
 void MetricsShard::Merge(const MetricsShard& other) {
   for (const auto& [k, v] : other.requests_) requests_[k] += v;
   for (const auto& [k, v] : other.tokens_) tokens_[k] += v;
@@ -215,6 +219,7 @@ void MetricsShard::Merge(const MetricsShard& other) {
   for (const auto& [k, v] : other.fallbacks_) fallbacks_[k] += v;
   for (const auto& [k, v] : other.rate_limited_) rate_limited_[k] += v;
   for (const auto& [k, v] : other.ejections_) ejections_[k] += v;
+  for (const auto& [k, v] : other.store_failures_) store_failures_[k] += v;
   overhead_s_.Merge(other.overhead_s_);
   duration_s_.Merge(other.duration_s_);
   for (const auto& [k, v] : other.gen_ai_) {
@@ -227,6 +232,7 @@ void MetricsShard::Merge(const MetricsShard& other) {
   live.Merge(other.live);
   active_connections += other.active_connections;
   active_requests += other.active_requests;
+  store_connected += other.store_connected;
 }
 
 void MetricsShard::RenderGenAi(std::string& out) const {
@@ -289,6 +295,10 @@ std::string MetricsShard::RenderPrometheus() const {
   RenderCounter(out, "sluice_ejections_total",
                 "Times an endpoint was ejected by outlier detection (per worker, summed).",
                 ejections_, std::array<std::string_view, 1>{"provider"});
+  RenderCounter(out, "sluice_store_failures_total",
+                "Rate-limit checks the shared store (Redis) could not answer, by what the gateway "
+                "did: allowed unchecked (fail_mode open) or refused (closed).",
+                store_failures_, std::array<std::string_view, 1>{"action"});
   RenderHistogram(out, "sluice_overhead_seconds",
                   "Time the gateway itself added to a request (upstream wait excluded).",
                   overhead_s_);
@@ -297,6 +307,9 @@ std::string MetricsShard::RenderPrometheus() const {
   RenderGenAi(out);
   RenderGauge(out, "sluice_active_connections", "Open client connections.", active_connections);
   RenderGauge(out, "sluice_active_requests", "Requests in flight.", active_requests);
+  RenderGauge(out, "sluice_store_connected",
+              "Workers connected to the shared store (Redis); 0 when it is down or not used.",
+              store_connected);
   return out;
 }
 

@@ -29,10 +29,14 @@ class MetricsShard {
   void RecordFallback(std::string_view route);
   void RecordRateLimited(std::string_view rule);
   void RecordEjection(std::string_view provider);
+  // A rate-limit check the shared store (Redis) could not answer: admitted unchecked (fail_mode
+  // open) or refused (closed).
+  void RecordStoreFailure(bool admitted);
   void Merge(const MetricsShard& other);
 
   int64_t active_connections = 0;
   int64_t active_requests = 0;
+  int64_t store_connected = 0;  // workers connected to the shared store (Redis)
   LiveStats live;  // recent per-route stats for /admin/stats
 
   // Prometheus text exposition (format 0.0.4) of this shard.
@@ -54,6 +58,7 @@ class MetricsShard {
   std::map<std::string, uint64_t, SeriesLess> fallbacks_;  // route
   std::map<std::string, uint64_t, SeriesLess> rate_limited_;  // rule
   std::map<std::string, uint64_t, SeriesLess> ejections_;  // provider
+  std::map<std::string, uint64_t, SeriesLess> store_failures_;  // action: allowed | refused
   Histogram overhead_s_;
   Histogram duration_s_;
   // OpenTelemetry GenAI histograms (DESIGN.md §1), per operation, provider, request and response

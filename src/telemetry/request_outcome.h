@@ -22,6 +22,7 @@ struct RequestOutcome {
   std::string_view consumer;       // the authenticated consumer; empty: anonymous
   int status = 0;
   std::string_view error_code;  // empty on success
+  bool limits_unchecked = false;  // the shared store was down and fail_mode is open
   std::string error_detail;     // for the log only, e.g. the upstream failure kind
   bool stream = false;
   bool has_usage = false;
