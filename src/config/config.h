@@ -283,6 +283,26 @@ struct AccessLog {
   std::string path;  // kFile
 };
 
+// OpenTelemetry tracing (DESIGN.md §1): a server span per request and a client span per upstream
+// attempt, exported over OTLP/HTTP with JSON encoding. Off unless otlp_endpoint is set.
+struct TracingSettings {
+  std::string otlp_endpoint;  // http://host:port[/base]; spans go to <base>/v1/traces
+  std::string service_name = "sluice";
+  double sample_ratio = 1.0;  // of new traces; a client's traceparent decides for its trace
+  uint32_t max_queue = 4096;  // spans waiting for export; more are dropped (counted)
+  uint32_t max_batch = 512;   // spans per export request
+  Millis flush_interval{1'000};
+  Millis export_timeout{5'000};
+  bool operator==(const TracingSettings&) const = default;
+};
+
+// Prometheus label control (telemetry/label_policy.h).
+struct MetricsSettings {
+  // Per metric: the labels it keeps (an allow-list); metrics not named keep their defaults.
+  std::vector<std::pair<std::string, std::vector<std::string>>> labels;
+  uint32_t max_label_values = 500;  // distinct values per open label; later ones become "other"
+};
+
 struct Config {
   std::string source;  // file name, or "<embedded>"
   HostPort listen{"127.0.0.1", 8080};
@@ -299,6 +319,8 @@ struct Config {
   // Prices by model name as clients ask for it (or '*' pattern), for costs and budgets.
   std::vector<std::pair<std::string, ModelPricing>> pricing;
   LedgerSettings ledger;
+  TracingSettings tracing;
+  MetricsSettings metrics;
   StoreSettings store;
 
   const Provider* FindProvider(std::string_view name) const {

@@ -28,6 +28,8 @@
 #include <utility>
 
 #include "core/duration.h"
+#include "telemetry/label_policy.h"
+#include "telemetry/otlp_http.h"
 
 namespace sluice::config {
 
@@ -295,6 +297,8 @@ class Loader {
   void ReadJwt(const Field& field, JwtSettings& jwt);
   void ReadPricing(const Field& field, std::vector<std::pair<std::string, ModelPricing>>& out);
   void ReadLedger(const Field& field, LedgerSettings& ledger);
+  void ReadTracing(const Field& field, TracingSettings& tracing);
+  void ReadMetrics(const Field& field, MetricsSettings& metrics);
   void ReadStore(const Field& field, StoreSettings& store);
   void ReadRateLimits(const Field& field, std::vector<RateLimitRule>& rules);
   void ReadVertex(const Field& field, VertexSettings& vertex);
@@ -730,7 +734,7 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   auto fields = ReadMap(
       root, "",
       {"listen", "admin", "workers", "limits", "access_log", "providers", "models", "consumers",
-       "anonymous", "rate_limits", "jwt", "pricing", "ledger", "store"});
+       "anonymous", "rate_limits", "jwt", "pricing", "ledger", "store", "tracing", "metrics"});
   if (!fields) return;
   auto find = [&](const char* key) -> const Field* {
     auto it = fields->find(key);
@@ -763,6 +767,8 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   if (auto* f = find("jwt")) ReadJwt(*f, config.jwt);
   if (auto* f = find("pricing")) ReadPricing(*f, config.pricing);
   if (auto* f = find("ledger")) ReadLedger(*f, config.ledger);
+  if (auto* f = find("tracing")) ReadTracing(*f, config.tracing);
+  if (auto* f = find("metrics")) ReadMetrics(*f, config.metrics);
   if (auto* f = find("store")) ReadStore(*f, config.store);
   CheckProviderNames(config);
   CheckModelNames(config);
@@ -849,6 +855,84 @@ void Loader::ReadLedger(const Field& field, LedgerSettings& ledger) {
   RequireKey(*fields, field.value, field.path, "path", "");
   for (const auto& [key, f] : *fields)
     if (key == "path") Assign(ledger.path, ReadNonEmptyString(f));
+}
+
+void Loader::ReadTracing(const Field& field, TracingSettings& tracing) {
+  auto fields = ReadMap(field.value, field.path,
+                        {"otlp_endpoint", "service_name", "sample_ratio", "max_queue", "max_batch",
+                         "flush_interval", "export_timeout"});
+  if (!fields) return BadValue(field, "expected a map {otlp_endpoint, service_name, ...}");
+  RequireKey(*fields, field.value, field.path, "otlp_endpoint", " (tracing is off without it)");
+  for (const auto& [key, f] : *fields) {
+    if (key == "otlp_endpoint") {
+      auto url = ReadNonEmptyString(f);
+      std::string why;
+      if (url && !telemetry::OtlpTracesTarget(*url, &why))
+        BadValue(f, why + ", got " + Quote(f.value.Scalar()));
+      else
+        Assign(tracing.otlp_endpoint, url);
+    } else if (key == "service_name") {
+      Assign(tracing.service_name, ReadNonEmptyString(f));
+    } else if (key == "sample_ratio") {
+      auto ratio = ReadNumber(f, 0);
+      if (ratio && *ratio > 1)
+        BadValue(f, "expected a ratio between 0 and 1");
+      else
+        Assign(tracing.sample_ratio, ratio);
+    } else if (key == "max_queue") {
+      Assign(tracing.max_queue, ReadInteger(f, 1, 1'000'000));
+    } else if (key == "max_batch") {
+      Assign(tracing.max_batch, ReadInteger(f, 1, 100'000));
+    } else if (key == "flush_interval") {
+      Assign(tracing.flush_interval, ReadDuration(f));
+    } else if (key == "export_timeout") {
+      Assign(tracing.export_timeout, ReadDuration(f));
+    }
+  }
+  if (tracing.flush_interval.count() <= 0 || tracing.export_timeout.count() <= 0)
+    BadValue(field, "flush_interval and export_timeout must be positive");
+}
+
+void Loader::ReadMetrics(const Field& field, MetricsSettings& metrics) {
+  auto fields = ReadMap(field.value, field.path, {"labels", "max_label_values"});
+  if (!fields) return BadValue(field, "expected a map {labels, max_label_values}");
+  for (const auto& [key, f] : *fields) {
+    if (key == "max_label_values") {
+      Assign(metrics.max_label_values, ReadInteger(f, 1, 1'000'000));
+      continue;
+    }
+    if (!f.value.IsMap()) {
+      BadValue(f, "expected a map of metric name -> list of labels to keep");
+      continue;
+    }
+    for (const auto& entry : f.value) {
+      Field metric{f.path + "." + entry.first.Scalar(), entry.first, entry.second};
+      const std::string& name = entry.first.Scalar();
+      const telemetry::MetricLabels* known = telemetry::FindLabelledMetric(name);
+      if (!known) {
+        std::string names;
+        for (const auto& m : telemetry::LabelledMetrics())
+          names += (names.empty() ? "" : ", ") + std::string(m.metric);
+        AddError(entry.first, "unknown metric " + Quote(name) + " in " + f.path +
+                                  " (labelled metrics: " + names + ")");
+        continue;
+      }
+      std::vector<std::string> keep;
+      for (const auto& item : ReadList(metric)) {
+        auto label = ReadNonEmptyString(item);
+        if (!label) continue;
+        if (std::find(known->labels.begin(), known->labels.end(), *label) ==
+            known->labels.end()) {
+          std::string names;
+          for (auto l : known->labels) names += (names.empty() ? "" : ", ") + std::string(l);
+          BadValue(item, name + " has no label " + Quote(*label) + " (it has " + names + ")");
+          continue;
+        }
+        keep.push_back(*label);
+      }
+      metrics.labels.emplace_back(name, std::move(keep));
+    }
+  }
 }
 
 void Loader::ReadStore(const Field& field, StoreSettings& store) {

@@ -99,6 +99,8 @@ class ConnectionPool {
   void Release(const UpstreamOrigin& origin, std::unique_ptr<UpstreamConnection> conn,
                size_t max_idle);
   size_t idle_count() const;
+  // Closes every idle connection (a drain: their timers must not keep the worker's loop alive).
+  void CloseIdle() { idle_.clear(); }
 
  private:
   boost::asio::any_io_executor executor_;

@@ -96,6 +96,10 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
   asio::io_context io_{1};
   std::shared_ptr<const proxy::Snapshot> snapshot_;
   std::unique_ptr<core::AccessLogWriter> access_log_;
+  std::unique_ptr<telemetry::LabelValueCap> label_cap_;  // shared by the workers' metric shards
+  // Every span exporter a snapshot ever had, released here at exit: a reload that replaces one
+  // must not leave its last reference (whose destructor flushes and joins) to a worker thread.
+  std::vector<std::shared_ptr<telemetry::SpanExporter>> tracers_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::vector<bool> worker_exited_;
   size_t workers_exited_ = 0;
@@ -163,6 +167,9 @@ int Server::Run() {
   const config::Config& cfg = *snapshot_->config;
   if (!OpenAccessLog(cfg.access_log)) return 1;
 
+  label_cap_ = std::make_unique<telemetry::LabelValueCap>(cfg.metrics.max_label_values);
+  if (snapshot_->tracer) tracers_.push_back(snapshot_->tracer);
+
   size_t count = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
   tcp::endpoint data_ep, admin_ep;
   try {
@@ -170,6 +177,7 @@ int Server::Run() {
     for (size_t i = 0; i < count; ++i) {
       workers_.push_back(
           std::make_unique<net::Worker>(static_cast<int>(i), snapshot_, access_log_.get()));
+      workers_.back()->set_label_cap(label_cap_.get());
       data_ep = workers_.back()->Listen(data_ep);  // port 0 resolves once; the rest share it
     }
     admin_acceptor_.emplace(net::OpenListener(io_, ResolveListen(io_, cfg.admin), false));
@@ -219,7 +227,9 @@ void Server::Reload() {
   if (new_cfg.listen.ToString() != old_cfg.listen.ToString() ||
       new_cfg.admin.ToString() != old_cfg.admin.ToString() || new_cfg.workers != old_cfg.workers)
     Log("reload: listen, admin and workers changes take effect only after a restart");
+  if (next->tracer && next->tracer != snapshot_->tracer) tracers_.push_back(next->tracer);
   snapshot_ = next;
+  label_cap_->set_limit(new_cfg.metrics.max_label_values);
   for (auto& w : workers_) w->SetSnapshot(snapshot_);
   Log("reload: config applied (" + std::to_string(new_cfg.models.size()) + " models)");
 }
@@ -310,13 +320,26 @@ std::pair<int, std::string> Server::UsageJson(std::string_view query) {
 
 asio::awaitable<std::string> Server::ScrapeMetrics() {
   telemetry::MetricsShard merged = co_await MergeShards();
-  std::string text = merged.RenderPrometheus();
+  std::string text = merged.RenderPrometheus(telemetry::LabelPolicy(snapshot_->config->metrics.labels));
   text +=
       "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell "
       "behind.\n";
   text += "# TYPE sluice_access_log_dropped_total counter\n";
   text += "sluice_access_log_dropped_total " +
           std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
+  if (const auto& tracer = snapshot_->tracer) {
+    auto counter = [&](std::string_view name, std::string_view help, uint64_t value) {
+      text.append("# HELP ").append(name).append(" ").append(help).append("\n");
+      text.append("# TYPE ").append(name).append(" counter\n");
+      text.append(name).append(" ").append(std::to_string(value)).append("\n");
+    };
+    counter("sluice_trace_spans_exported_total", "Spans the OTLP collector accepted.",
+            tracer->exported());
+    counter("sluice_trace_spans_dropped_total",
+            "Spans dropped because the export queue was full.", tracer->dropped());
+    counter("sluice_trace_spans_failed_total",
+            "Spans lost because their batch could not be exported.", tracer->failed());
+  }
   text += proxy::RenderKeyHealthMetrics(*snapshot_, std::chrono::steady_clock::now());
   if (snapshot_->ledger) {
     text += "# HELP sluice_ledger_dropped_total Usage-ledger entries dropped (queue full).\n";

@@ -76,6 +76,7 @@ void Worker::BeginDrain() {
     registry_.Drain();
     context_.stopping = true;
     if (context_.health_check_timer) context_.health_check_timer->cancel();
+    context_.pool.CloseIdle();  // and ReleaseUpstream pools nothing more once stopping
     proxy::DrainSharedStore(context_);
     guard_.reset();  // the loop ends once the last in-flight request is done
   });

@@ -32,6 +32,9 @@ class Worker : public http::SessionEnvironment {
   void Start(std::function<void()> on_exit);
   void Join();
 
+  // Before Start: the process-wide cap on metric label values.
+  void set_label_cap(telemetry::LabelValueCap* cap) { context_.metrics.set_label_cap(cap); }
+
   // Thread-safe: each posts to the worker.
   void SetSnapshot(std::shared_ptr<const proxy::Snapshot> snapshot);
   void BeginDrain();

@@ -10,6 +10,7 @@
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
 #include "proxy/llm_routing.h"
+#include "proxy/tracing.h"
 #include "routing/target_picker.h"
 
 namespace sluice::proxy {
@@ -215,7 +216,9 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     routing::EndpointHealth& health = worker.health.at(target.provider->name);
     uint32_t ejections_before = health.ejections();
     health.OnAttemptStart(picked_at);
+    BeginAttemptSpan(ctx, o.attempts);
     AttemptResult result = co_await Attempt(ctx);
+    EndAttemptSpan(ctx, result);
     if (llm_pool) llm_pool->Finish(ticket, o.ttft_ms);
     // A key-level refusal (one key's 401/403/429) says nothing about the endpoint.
     health.OnAttemptEnd(*target.provider,

@@ -15,6 +15,7 @@
 #include "api/openai_responses.h"
 #include "core/json_parse.h"
 #include "policy/pricing.h"
+#include "proxy/tracing.h"
 #include "proxy/shared_limits.h"
 
 namespace sluice::proxy {
@@ -68,6 +69,7 @@ void Finish(RequestContext& ctx) {
     ctx.snapshot->ledger->Append(std::move(entry));
   }
   ctx.worker.metrics.RecordRequest(o);
+  EndRequestTrace(ctx);
   if (ctx.worker.access_log && ctx.worker.access_log->enabled())
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
 }
@@ -212,6 +214,7 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   o.method = req.method_string();
   o.path = std::string(path);
   ctx.response_headers.push_back({"x-sluice-request-id", o.request_id});
+  BeginRequestTrace(ctx);
 
   std::string_view method_needed;
   Endpoint endpoint = MatchEndpoint(path, &method_needed);

@@ -102,6 +102,7 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
   bool committed = false;
   size_t held_events = 0, held_bytes = 0;
   bool in_band_error = false;
+  bool over_budget = false;
   std::string out;  // events to write that no longer live in the read buffer (held ones, joins)
   std::vector<std::string_view> forward;  // this read's events to forward, views (no copy yet)
   std::string trailer;
@@ -130,6 +131,12 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
             committed = true;
         }
         if (in_band_error) return;
+        // A hard limit's allowance spent (about one token per data event): relay nothing more.
+        if (over_budget || OverBudget(ctx, inspector.data_events() + 1)) {
+          over_budget = true;
+          dropped = true;
+          return;
+        }
         if (ctx.usage_trailer && ev.data == "[DONE]") {
           // The usage chunk (if any) came before [DONE]: everything the trailer reports is known.
           core::TokenUsage usage =
@@ -181,8 +188,8 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
           }
           out.clear();
         }
-        // Each data event is about one token; dropping the upstream connection stops generation.
-        if (!done && OverBudget(ctx, inspector.data_events())) {
+        // Dropping the upstream connection stops the generation.
+        if (over_budget) {
           result = co_await EndStreamOverBudget(ctx);
           break;
         }

@@ -25,6 +25,7 @@
 #include "routing/endpoint_health.h"
 #include "telemetry/metrics.h"
 #include "telemetry/request_outcome.h"
+#include "telemetry/request_trace.h"
 
 namespace sluice::store {
 class RedisClient;
@@ -115,6 +116,8 @@ struct RequestContext {
 
   std::vector<http::HeaderLine> response_headers;  // x-sluice-* and friends
   telemetry::RequestOutcome outcome;
+  telemetry::RequestTrace trace;  // proxy/tracing.h
+  int upstream_status = 0;        // HTTP status of the current attempt's upstream answer; 0: none
   // The prompt's block hashes for LLM-aware routing, computed on the first pick.
   std::vector<uint64_t> prefix_hashes;
   bool prefix_hashed = false;

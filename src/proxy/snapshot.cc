@@ -1,8 +1,11 @@
 #include "proxy/snapshot.h"
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+
+#include "telemetry/otlp_http.h"
 
 namespace sluice::proxy {
 
@@ -22,6 +25,30 @@ VertexAuth LoadVertexAuth(const config::Provider& provider) {
   return auth;
 }
 
+// Posts batches from the exporter's thread; a failure is logged once per streak, not per batch.
+std::shared_ptr<telemetry::SpanExporter> NewSpanExporter(const config::TracingSettings& tracing) {
+  std::string why;
+  auto target = telemetry::OtlpTracesTarget(tracing.otlp_endpoint, &why);
+  if (!target) throw std::runtime_error("tracing.otlp_endpoint: " + why);
+  telemetry::SpanExporterOptions options;
+  options.service_name = tracing.service_name;
+  options.service_version = SLUICE_VERSION;
+  options.max_queue = tracing.max_queue;
+  options.max_batch = tracing.max_batch;
+  options.flush_interval = tracing.flush_interval;
+  auto timeout = tracing.export_timeout;
+  auto post = [target = *target, timeout, failing = false](const std::string& body) mutable {
+    std::string error;
+    bool ok = telemetry::HttpPost(target, body, timeout, &error);
+    if (!ok && !failing)
+      std::fprintf(stderr, "sluice: tracing: export to %s:%u%s failed: %s\n", target.host.c_str(),
+                   static_cast<unsigned>(target.port), target.path.c_str(), error.c_str());
+    failing = !ok;
+    return ok;
+  };
+  return std::make_shared<telemetry::SpanExporter>(std::move(options), std::move(post));
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
@@ -37,6 +64,13 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     std::string error;
     snapshot->ledger = policy::UsageLedger::Open(ledger_path, error);
     if (!snapshot->ledger) throw std::runtime_error("ledger.path '" + ledger_path + "': " + error);
+  }
+  const config::TracingSettings& tracing = snapshot->config->tracing;
+  if (!tracing.otlp_endpoint.empty() && previous && previous->tracer &&
+      previous->config->tracing == tracing) {
+    snapshot->tracer = previous->tracer;
+  } else if (!tracing.otlp_endpoint.empty() && open_stores) {
+    snapshot->tracer = NewSpanExporter(tracing);
   }
   if (!snapshot->config->jwt.jwks.empty()) {
     std::string error;

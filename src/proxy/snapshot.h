@@ -17,6 +17,7 @@
 #include "proxy/llm_routing.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
+#include "telemetry/span_exporter.h"
 
 namespace sluice::proxy {
 
@@ -43,6 +44,8 @@ struct Snapshot {
   std::shared_ptr<policy::RateLimiter> limiter;
   // The usage ledger (config.ledger), kept open across reloads that keep its path.
   std::shared_ptr<policy::UsageLedger> ledger;
+  // The span exporter (config.tracing), kept across reloads that keep its settings; null: off.
+  std::shared_ptr<telemetry::SpanExporter> tracer;
   // LLM-aware routing state by model name (models with routing.policy), shared by the workers and
   // carried over reloads that keep a model's endpoints.
   std::unordered_map<std::string, std::shared_ptr<LlmPool>> llm_pools;

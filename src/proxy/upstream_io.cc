@@ -4,6 +4,7 @@
 #include "providers/bedrock/sigv4.h"
 #include "providers/upstream_errors.h"
 #include "proxy/gateway.h"
+#include "proxy/tracing.h"
 #include "routing/route_table.h"
 
 namespace sluice::proxy {
@@ -39,16 +40,6 @@ bool NeverForwarded(std::string_view name) {
   return name.size() >= 9 && boost::beast::iequals(name.substr(0, 9), "x-sluice-");
 }
 
-// "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>", ids not all zero.
-bool IsTraceparent(std::string_view v) {
-  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
-  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  for (size_t i = 0; i < v.size(); ++i)
-    if (i != 2 && i != 35 && i != 52 && !hex(v[i])) return false;
-  return v.substr(0, 2) != "ff" && v.substr(3, 32) != std::string(32, '0') &&
-         v.substr(36, 16) != std::string(16, '0');
-}
-
 bool ShouldForward(std::string_view name, const std::vector<std::string>& patterns) {
   if (NeverForwarded(name)) return false;
   std::string lower(name);
@@ -72,14 +63,7 @@ std::string BuildHead(const RequestContext& ctx, const http::UpstreamOrigin& ori
   head.append(stream ? "\r\naccept: text/event-stream" : "\r\naccept: application/json");
   head.append("\r\nx-request-id: ").append(ctx.outcome.request_id).append("\r\n");
   head.append(auth);
-  // W3C trace context passes through unchanged (the gateway exports no spans of its own yet, so
-  // the client's span stays the upstream's parent). A malformed traceparent is dropped.
-  const auto& request = ctx.exchange.request();
-  if (auto tp = request.find("traceparent"); tp != request.end() && IsTraceparent(tp->value())) {
-    head.append("traceparent: ").append(tp->value()).append("\r\n");
-    if (auto ts = request.find("tracestate"); ts != request.end() && ts->value().size() <= 512)
-      head.append("tracestate: ").append(ts->value()).append("\r\n");
-  }
+  AppendTraceHeaders(ctx, head);
   if (!provider.forward_headers.empty()) {
     for (const auto& field : ctx.exchange.request()) {
       if (!ShouldForward(field.name_string(), provider.forward_headers)) continue;
@@ -273,6 +257,7 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
         ux.call.emplace(*ux.conn, provider.read_timeout);
         ux.call->set_deadline(ux.first_deadline);
         failure = co_await ux.call->Send(head, body);
+        if (failure == UpstreamFailure::kNone) ctx.upstream_status = ux.call->status();
       }
     }
     // A pooled connection the server closed in the meantime: the request never reached it.
@@ -289,7 +274,9 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
 void ReleaseUpstream(RequestContext& ctx, const http::UpstreamOrigin& origin,
                      UpstreamExchange& ux) {
   ctx.watch->cancel_wait = nullptr;
-  if (ux.call && ux.call->reusable() && !ctx.watch->client_gone)
+  // A draining worker keeps no idle connections: each one's watchdog timer would hold the loop
+  // open until read_timeout.
+  if (ux.call && ux.call->reusable() && !ctx.watch->client_gone && !ctx.worker.stopping)
     ctx.worker.pool.Release(origin, std::move(ux.conn), ctx.target->provider->max_idle_connections);
 }
 

@@ -73,7 +73,7 @@ awaitable<bool> VertexAccessToken(RequestContext& ctx, std::string& token, Gatew
                                      std::string(http::UpstreamFailureName(failure)));
     co_return false;
   }
-  if (call->reusable()) ctx.worker.pool.Release(origin, std::move(conn), 4);
+  if (call->reusable() && !ctx.worker.stopping) ctx.worker.pool.Release(origin, std::move(conn), 4);
   if (call->status() != 200) {
     error = TokenError(provider, "token endpoint answered " + std::to_string(call->status()) +
                                      ": " + providers::UpstreamErrorMessage(response));

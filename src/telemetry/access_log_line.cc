@@ -149,6 +149,10 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
     w.Millis("duration_ms", o.duration_ms);
     w.Int("overhead_us", static_cast<int64_t>(o.overhead_us));
     w.Int("attempts", o.attempts);
+    // There is no response cache yet: every request is "none" until one exists (then hit, miss,
+    // bypass... as x-sluice-cache says).
+    w.String("cache", "none");
+    if (!o.trace_id.empty()) w.String("trace_id", o.trace_id);
   }
   return line;
 }

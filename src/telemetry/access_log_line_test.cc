@@ -26,7 +26,8 @@ TEST(AccessLogLine, IsOneParseableJsonObjectWithTheRequestFields) {
   o.ttft_ms = 1.23456;
   o.duration_ms = 10;
   o.overhead_us = 42.9;
-  o.attempts = 1;
+  o.attempts = 2;
+  o.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   std::string line = RenderAccessLogLine(o);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   auto v = boost::json::parse(line).as_object();
@@ -39,6 +40,9 @@ TEST(AccessLogLine, IsOneParseableJsonObjectWithTheRequestFields) {
   EXPECT_TRUE(v["estimated"].as_bool());
   EXPECT_NEAR(v["ttft_ms"].to_number<double>(), 1.235, 1e-9);
   EXPECT_EQ(v["overhead_us"].as_int64(), 42);
+  EXPECT_EQ(v["attempts"].as_int64(), 2);
+  EXPECT_EQ(v["cache"].as_string(), "none");  // no response cache exists yet
+  EXPECT_EQ(v["trace_id"].as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_NE(line.find("\"ttft_ms\":1.235"), std::string::npos);
 }
 
@@ -51,6 +55,7 @@ TEST(AccessLogLine, NullsWhenUnknown) {
   EXPECT_TRUE(v["model"].is_null());
   EXPECT_TRUE(v["input_tokens"].is_null());
   EXPECT_TRUE(v["ttft_ms"].is_null());
+  EXPECT_FALSE(v.contains("trace_id"));  // not traced
 }
 
 TEST(UsageTrailer, IsANamedSseEventWithUsageAttemptsAndBackend) {

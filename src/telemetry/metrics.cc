@@ -78,23 +78,32 @@ std::string LabelText(const std::string& value) { return value; }
 std::string LabelText(int value) { return std::to_string(value); }
 
 // One counter family: a series per key, the key's parts (a string or a tuple) as label values.
+// Labels the policy drops are left out and the series that differed only by them are summed.
 template <class Key, size_t N>
 void RenderCounter(std::string& out, std::string_view name, std::string_view help,
                    const std::map<Key, uint64_t, SeriesLess>& series,
-                   const std::array<std::string_view, N>& labels) {
-  RenderCounterHead(out, name, help);
+                   const std::array<std::string_view, N>& labels, const LabelPolicy& policy) {
+  std::array<bool, N> keep;
+  for (size_t i = 0; i < N; ++i) keep[i] = policy.Keeps(name, labels[i]);
+  std::map<std::string, uint64_t> merged;  // by rendered label list
   for (const auto& [key, value] : series) {
-    out.append(name).append("{");
+    std::string text;
     size_t i = 0;
     auto label = [&](const auto& part) {
-      AppendLabel(out, labels[i], LabelText(part), i == 0);
+      if (keep[i]) AppendLabel(text, labels[i], LabelText(part), text.empty());
       ++i;
     };
     if constexpr (std::is_same_v<Key, std::string>)
       label(key);
     else
       std::apply([&](const auto&... parts) { (label(parts), ...); }, key);
-    out.append("} ").append(std::to_string(value)).append("\n");
+    merged[text] += value;
+  }
+  RenderCounterHead(out, name, help);
+  for (const auto& [text, value] : merged) {
+    out.append(name);
+    if (!text.empty()) out.append("{").append(text).append("}");
+    out.append(" ").append(std::to_string(value)).append("\n");
   }
 }
 
@@ -146,11 +155,16 @@ void MetricsShard::GenAiSeries::Merge(const GenAiSeries& other) {
 }
 
 void MetricsShard::RecordRequest(const RequestOutcome& r) {
-  using View = std::tuple<std::string_view, std::string_view, int, std::string_view>;
-  ++Increment(requests_, View(r.route, r.provider, r.status, r.error_code));
+  std::string_view route = values_.Apply(CappedLabel::kRoute, r.route);
+  std::string_view provider = values_.Apply(CappedLabel::kProvider, r.provider);
+  std::string_view consumer = values_.Apply(CappedLabel::kConsumer, r.consumer);
+  using View =
+      std::tuple<std::string_view, std::string_view, int, std::string_view, std::string_view>;
+  ++Increment(requests_, View(route, provider, r.status, r.error_code, consumer));
   if (r.has_usage) {
+    using TokenView = std::tuple<std::string_view, std::string_view, std::string_view>;
     auto add = [&](std::string_view type, uint64_t n) {
-      if (n) Increment(tokens_, std::tuple<std::string_view, std::string_view>(r.route, type)) += n;
+      if (n) Increment(tokens_, TokenView(route, type, consumer)) += n;
     };
     add("input", r.usage.input);
     add("output", r.usage.output);
@@ -171,9 +185,10 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
 
   std::string_view response_model = r.served_model.empty() ? r.route : r.served_model;
   if (r.route.find('*') != std::string::npos) response_model = r.route;  // client-chosen name
-  using GenAiView =
-      std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>;
-  auto key = GenAiView(r.operation, r.provider_type, r.route, response_model);
+  response_model = values_.Apply(CappedLabel::kModel, response_model);
+  using GenAiView = std::tuple<std::string_view, std::string_view, std::string_view,
+                               std::string_view, std::string_view>;
+  auto key = GenAiView(r.operation, r.provider_type, route, response_model, consumer);
   auto it = gen_ai_.find(key);
   if (it == gen_ai_.end()) it = gen_ai_.emplace(GenAiKey(key), GenAiSeries{}).first;
   GenAiSeries& g = it->second;
@@ -195,18 +210,26 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
 }
 
 void MetricsShard::RecordProtocolError(int status, std::string_view code) {
-  using View = std::tuple<std::string_view, std::string_view, int, std::string_view>;
-  ++Increment(requests_, View("", "", status, code));
+  using View =
+      std::tuple<std::string_view, std::string_view, int, std::string_view, std::string_view>;
+  ++Increment(requests_, View("", "", status, code, ""));
 }
 
 void MetricsShard::RecordAttempt(std::string_view provider, std::string_view result) {
+  provider = values_.Apply(CappedLabel::kProvider, provider);
   ++Increment(attempts_, std::tuple<std::string_view, std::string_view>(provider, result));
 }
 
-void MetricsShard::RecordFallback(std::string_view route) { ++Increment(fallbacks_, route); }
-void MetricsShard::RecordRateLimited(std::string_view rule) { ++Increment(rate_limited_, rule); }
+void MetricsShard::RecordFallback(std::string_view route) {
+  ++Increment(fallbacks_, values_.Apply(CappedLabel::kRoute, route));
+}
+void MetricsShard::RecordRateLimited(std::string_view rule) {
+  ++Increment(rate_limited_, values_.Apply(CappedLabel::kRule, rule));
+}
 
-void MetricsShard::RecordEjection(std::string_view provider) { ++Increment(ejections_, provider); }
+void MetricsShard::RecordEjection(std::string_view provider) {
+  ++Increment(ejections_, values_.Apply(CappedLabel::kProvider, provider));
+}
 
 void MetricsShard::RecordStoreFailure(bool admitted) {
   ++Increment(store_failures_, std::string_view(admitted ? "allowed" : "refused"));
@@ -235,14 +258,27 @@ void MetricsShard::Merge(const MetricsShard& other) {
   store_connected += other.store_connected;
 }
 
-void MetricsShard::RenderGenAi(std::string& out) const {
-  auto labels = [](const GenAiKey& k) {
+void MetricsShard::RenderGenAi(std::string& out, const LabelPolicy& policy) const {
+  static constexpr std::string_view kNames[] = {"gen_ai_operation_name", "gen_ai_provider_name",
+                                                "gen_ai_request_model", "gen_ai_response_model",
+                                                "consumer"};
+  // The label list `metric` keeps for a series, without the trailing ','.
+  auto labels = [&](std::string_view metric, const GenAiKey& k) {
+    const std::string_view values[] = {std::get<0>(k), std::get<1>(k), std::get<2>(k),
+                                       std::get<3>(k), std::get<4>(k)};
     std::string l;
-    AppendLabel(l, "gen_ai_operation_name", std::get<0>(k), true);
-    AppendLabel(l, "gen_ai_provider_name", std::get<1>(k), false);
-    AppendLabel(l, "gen_ai_request_model", std::get<2>(k), false);
-    AppendLabel(l, "gen_ai_response_model", std::get<3>(k), false);
-    return l + ",";
+    for (size_t i = 0; i < 5; ++i)
+      if (policy.Keeps(metric, kNames[i])) AppendLabel(l, kNames[i], values[i], l.empty());
+    return l;
+  };
+  // Series whose kept labels are equal are merged (a dropped label's values are added up).
+  using Merged = std::map<std::string, Histogram>;
+  auto add = [](Merged& merged, std::string key, const Histogram& h) {
+    merged.try_emplace(std::move(key), h.bounds()).first->second.Merge(h);
+  };
+  auto render = [&](std::string_view name, const Merged& merged) {
+    for (const auto& [l, h] : merged)
+      RenderHistogramSeries(out, name, l.empty() ? l : l + ",", h);
   };
   struct Family {
     std::string_view name, help;
@@ -259,52 +295,58 @@ void MetricsShard::RenderGenAi(std::string& out) const {
   };
   for (const auto& f : families) {
     RenderHistogramHead(out, f.name, f.help);
+    Merged merged;
     for (const auto& [k, g] : gen_ai_)
-      if (f.pick(g).count()) RenderHistogramSeries(out, f.name, labels(k), f.pick(g));
+      if (f.pick(g).count()) add(merged, labels(f.name, k), f.pick(g));
+    render(f.name, merged);
   }
   constexpr std::string_view kTokens = "gen_ai_client_token_usage";
   RenderHistogramHead(out, kTokens, "Tokens per request by token type.");
+  bool keep_type = policy.Keeps(kTokens, "gen_ai_token_type");
+  Merged merged;
   for (const auto& [k, g] : gen_ai_) {
     for (size_t t = 0; t < 5; ++t) {
       if (g.tokens[t].count() == 0) continue;
-      std::string l = labels(k);
-      AppendLabel(l, "gen_ai_token_type", kTokenTypes[t], true);
-      RenderHistogramSeries(out, kTokens, l + ",", g.tokens[t]);
+      std::string l = labels(kTokens, k);
+      if (keep_type) AppendLabel(l, "gen_ai_token_type", kTokenTypes[t], l.empty());
+      add(merged, std::move(l), g.tokens[t]);
     }
   }
+  render(kTokens, merged);
 }
 
-std::string MetricsShard::RenderPrometheus() const {
+std::string MetricsShard::RenderPrometheus(const LabelPolicy& policy) const {
   std::string out;
   out.reserve(4096);
   RenderCounter(out, "sluice_requests_total",
                 "Requests answered, by route (configured model), provider, status and error code.",
-                requests_, std::array<std::string_view, 4>{"route", "provider", "status", "code"});
+                requests_, std::array<std::string_view, 5>{"route", "provider", "status", "code", "consumer"},
+                policy);
   RenderCounter(out, "sluice_tokens_total", "Tokens by route and token type.", tokens_,
-                std::array<std::string_view, 2>{"route", "type"});
+                std::array<std::string_view, 3>{"route", "type", "consumer"}, policy);
   RenderCounter(
       out, "sluice_upstream_attempts_total",
       "Upstream attempts by provider and result (none = success, else the failure class).",
-      attempts_, std::array<std::string_view, 2>{"provider", "result"});
+      attempts_, std::array<std::string_view, 2>{"provider", "result"}, policy);
   RenderCounter(out, "sluice_fallbacks_total",
                 "Requests answered by another target than the first one tried, by route.",
-                fallbacks_, std::array<std::string_view, 1>{"route"});
+                fallbacks_, std::array<std::string_view, 1>{"route"}, policy);
   RenderCounter(out, "sluice_rate_limited_total",
                 "Requests the gateway refused with policy_rate_limited, by rate-limit rule.",
-                rate_limited_, std::array<std::string_view, 1>{"rule"});
+                rate_limited_, std::array<std::string_view, 1>{"rule"}, policy);
   RenderCounter(out, "sluice_ejections_total",
                 "Times an endpoint was ejected by outlier detection (per worker, summed).",
-                ejections_, std::array<std::string_view, 1>{"provider"});
+                ejections_, std::array<std::string_view, 1>{"provider"}, policy);
   RenderCounter(out, "sluice_store_failures_total",
                 "Rate-limit checks the shared store (Redis) could not answer, by what the gateway "
                 "did: allowed unchecked (fail_mode open) or refused (closed).",
-                store_failures_, std::array<std::string_view, 1>{"action"});
+                store_failures_, std::array<std::string_view, 1>{"action"}, policy);
   RenderHistogram(out, "sluice_overhead_seconds",
                   "Time the gateway itself added to a request (upstream wait excluded).",
                   overhead_s_);
   RenderHistogram(out, "sluice_request_duration_seconds",
                   "Whole request duration as the client saw it.", duration_s_);
-  RenderGenAi(out);
+  RenderGenAi(out, policy);
   RenderGauge(out, "sluice_active_connections", "Open client connections.", active_connections);
   RenderGauge(out, "sluice_active_requests", "Requests in flight.", active_requests);
   RenderGauge(out, "sluice_store_connected",

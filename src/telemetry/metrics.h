@@ -2,7 +2,8 @@
 // Gateway metrics. Each worker owns one MetricsShard and is its only writer (no atomics, no
 // locks on the hot path); a scrape asks every worker, on its own thread, for a copy and merges
 // the copies (admin/). Label values come from config (route names) or closed sets (status,
-// error codes), so cardinality stays bounded.
+// error codes), and the open ones pass a process-wide cap (label_policy.h), so cardinality stays
+// bounded; which labels a metric shows is chosen at render time (LabelPolicy).
 #include <cstdint>
 #include <map>
 #include <string>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "telemetry/histogram.h"
+#include "telemetry/label_policy.h"
 #include "telemetry/live_stats.h"
 #include "telemetry/request_outcome.h"
 #include "telemetry/series_less.h"
@@ -34,23 +36,26 @@ class MetricsShard {
   void RecordStoreFailure(bool admitted);
   void Merge(const MetricsShard& other);
 
+  // The process-wide cap on label values (null: uncapped). Set once, before the first record.
+  void set_label_cap(LabelValueCap* cap) { values_.set_cap(cap); }
+
   int64_t active_connections = 0;
   int64_t active_requests = 0;
   int64_t store_connected = 0;  // workers connected to the shared store (Redis)
   LiveStats live;  // recent per-route stats for /admin/stats
 
-  // Prometheus text exposition (format 0.0.4) of this shard.
-  std::string RenderPrometheus() const;
+  // Prometheus text exposition (format 0.0.4) of this shard, with the labels `policy` keeps.
+  std::string RenderPrometheus(const LabelPolicy& policy = {}) const;
 
  private:
-  void RenderGenAi(std::string& out) const;
+  void RenderGenAi(std::string& out, const LabelPolicy& policy) const;
 
- public:
- private:
+  LabelValueCache values_;
   // Keyed by label values; lookups with string_views allocate nothing once a series exists.
-  using RequestKey =
-      std::tuple<std::string, std::string, int, std::string>;  // route, provider, status, code
-  using TokenKey = std::tuple<std::string, std::string>;       // route, type
+  using RequestKey = std::tuple<std::string, std::string, int, std::string,
+                                std::string>;                     // route, provider, status, code,
+                                                                  // consumer
+  using TokenKey = std::tuple<std::string, std::string, std::string>;  // route, type, consumer
   std::map<RequestKey, uint64_t, SeriesLess> requests_;
   std::map<TokenKey, uint64_t, SeriesLess> tokens_;
   using PairKey = std::tuple<std::string, std::string>;
@@ -62,7 +67,7 @@ class MetricsShard {
   Histogram overhead_s_;
   Histogram duration_s_;
   // OpenTelemetry GenAI histograms (DESIGN.md §1), per operation, provider, request and response
-  // model. Models are the configured names (a wildcard route reports its pattern), so a client
+  // model and consumer. Models are the configured names (a wildcard route reports its pattern), so a client
   // cannot grow the label set.
   struct GenAiSeries {
     GenAiSeries();
@@ -70,7 +75,8 @@ class MetricsShard {
     Histogram duration_s, ttft_s, tpot_s;
     Histogram tokens[5];  // by kTokenTypes
   };
-  using GenAiKey = std::tuple<std::string, std::string, std::string, std::string>;
+  using GenAiKey =
+      std::tuple<std::string, std::string, std::string, std::string, std::string>;
   std::map<GenAiKey, GenAiSeries, SeriesLess> gen_ai_;
 };
 

@@ -20,6 +20,7 @@ struct RequestOutcome {
   std::string_view provider_type;  // openai, sim, ...
   std::string_view key_id;         // id of the provider key of the last attempt (never the key)
   std::string_view consumer;       // the authenticated consumer; empty: anonymous
+  std::string_view trace_id;       // when the request is traced (proxy/tracing.h)
   int status = 0;
   std::string_view error_code;  // empty on success
   bool limits_unchecked = false;  // the shared store was down and fail_mode is open

@@ -74,7 +74,7 @@ describe('usage ledger', () => {
     }
     assert.ok(refused, 'the budget ran out');
     assert.equal(refused.status, 429);
-    assert.equal(refused.code, 'policy_rate_limited');
+    assert.equal(refused.code, 'policy_budget_exceeded');
     assert.match(refused.message, /bob-budget.*cost_usd/);
     const bob = (await getJson(`${gw.adminUrl}/admin/usage?group_by=consumer&consumer=bob`)).json.rows[0];
     assert.ok(bob.cost_usd <= 0.001 + 1e-9, `spent ${bob.cost_usd}`);

@@ -148,6 +148,17 @@ describe('SIGTERM', () => {
     assert.equal(await gw.stop('SIGTERM', 8_000), 0);
     agent.destroy();
   });
+
+  it('exits 0 with an idle pooled upstream connection', T, async () => {
+    // A pooled connection's watchdog timer must not hold the worker until read_timeout (or
+    // drain_timeout, both far longer than the wait below).
+    const gw = await startGateway(
+      baseConfig({ fakeBaseUrl: fake.baseUrl, readTimeout: '300s', limits: { drain_timeout: '60s' } }),
+    );
+    const ok = await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(ok.status, 200);
+    assert.equal(await gw.stop('SIGTERM', 8_000), 0);
+  });
 });
 
 describe('command-line overrides', () => {
