@@ -1,6 +1,7 @@
 #include "routing/server_metrics.h"
 
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace sluice::routing {
@@ -64,10 +65,9 @@ std::optional<std::string_view> Label(std::string_view labels, std::string_view 
 std::optional<double> Number(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   if (s.empty()) return std::nullopt;
-  if (s == "NaN" || s == "+Inf" || s == "-Inf") return std::nullopt;
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc()) return std::nullopt;
+  if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;  // NaN and ±Inf are no gauge
   return v;
 }
 

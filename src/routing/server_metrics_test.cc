@@ -73,6 +73,9 @@ TEST(ServerMetrics, GarbageIsNotAScrape) {
   EXPECT_FALSE(
       ParseServerMetrics("vllm:num_requests_waiting{engine=\"0 NaN\n{{{\n", ServerKind::kVllm, m));
   EXPECT_FALSE(ParseServerMetrics("vllm:num_requests_waiting NaN\n", ServerKind::kVllm, m));
+  EXPECT_FALSE(ParseServerMetrics("vllm:num_requests_waiting -nan\nvllm:num_requests_running inf\n",
+                                  ServerKind::kVllm, m));
+  EXPECT_FALSE(ParseServerMetrics("vllm:num_requests_waiting 1e400\n", ServerKind::kVllm, m));
   EXPECT_EQ(ParseServerKind("sglang"), ServerKind::kSglang);
   EXPECT_FALSE(ParseServerKind("tgi"));
 }
