@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ ccache mold pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libcli11-dev libjemalloc-dev libgtest-dev libgmock-dev
-  libsqlite3-dev libhiredis-dev
+  libsqlite3-dev libhiredis-dev libxxhash-dev libbenchmark-dev
   nodejs npm openssl curl
 )
 missing=()

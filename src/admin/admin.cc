@@ -33,6 +33,16 @@ awaitable<void> AdminHandler::Handle(http::Exchange& ex) {
     auto q = target.find('?');
     auto [status, json] = source_.UsageJson(q == std::string_view::npos ? "" : target.substr(q + 1));
     co_await ex.Reply(status, "application/json", json, http::kNoHeaders);
+  } else if (get && path.starts_with("/sim/") && path.ends_with("/metrics") &&
+             path.size() > 13) {
+    std::optional<std::string> text = source_.SimReplicaMetrics(path.substr(5, path.size() - 13));
+    if (text) {
+      co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", *text, http::kNoHeaders);
+    } else {
+      core::GatewayError error{core::ErrorCode::kCallerNotFound, "no sim replica of that name", ""};
+      std::string body = api::RenderOpenAiError(error);
+      co_await ex.Reply(404, "application/json", body, http::kNoHeaders);
+    }
   } else if (get && path == "/metrics") {
     std::string text = co_await source_.ScrapeMetrics();
     co_await ex.Reply(200, "text/plain; version=0.0.4; charset=utf-8", text, http::kNoHeaders);

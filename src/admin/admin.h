@@ -1,8 +1,9 @@
 #pragma once
 // The admin plane (separate listener, loopback by default): /healthz, /readyz, /metrics,
 // /admin/stats?window=SECONDS (live stats as JSON, default 60 s), /admin/providers (key health),
-// /admin/usage (the usage ledger).
+// /admin/usage (the usage ledger), /sim/<provider>/metrics (a sim replica's vLLM-format gauges).
 #include <boost/asio/awaitable.hpp>
+#include <optional>
 #include <string>
 
 #include "http/server.h"
@@ -22,6 +23,9 @@ class AdminSource {
   // /admin/usage?group_by=&consumer=&model=&from=&to=: the usage ledger's aggregates. Returns the
   // HTTP status (200, 400 for a bad query, 404 without a ledger) and the JSON body.
   virtual std::pair<int, std::string> UsageJson(std::string_view query) = 0;
+  // /sim/<provider>/metrics: vLLM-format gauges of a sim provider acting as a model-server
+  // replica (sim.kv_blocks); nullopt when there is no such replica.
+  virtual std::optional<std::string> SimReplicaMetrics(std::string_view provider) = 0;
 };
 
 class AdminHandler : public http::RequestHandler {

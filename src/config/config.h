@@ -80,6 +80,21 @@ struct SimSettings {
   uint32_t tokens = 16;          // completion tokens per answer (capped by max_tokens)
   double tokens_per_second = 0;  // 0: as fast as possible
   uint32_t embedding_dims = 16;
+  // > 0: the sim acts as a model-server replica with a prefix cache of this many 16-token
+  // blocks: answers report cached_tokens, the first token waits for a prefill of base_ttft +
+  // uncached prompt tokens x prefill_ms_per_token queued behind those under way, and the admin
+  // plane serves vLLM-format gauges for it.
+  uint32_t kv_blocks = 0;
+  Millis base_ttft{0};
+  double prefill_ms_per_token = 0;
+};
+
+// Gauges scraped from a self-hosted model server for LLM-aware routing (docs/routing.md):
+// GET `path` (from the origin's root, not base_url's path) every `interval`.
+struct MetricsScrape {
+  std::string type;  // vllm | sglang | llamacpp; empty: no scraping
+  std::string path = "/metrics";
+  Millis interval{50};
 };
 
 // Passive health: an endpoint that fails `consecutive_failures` times in a row (or too often, see
@@ -137,6 +152,9 @@ struct Provider {
   AwsCredentials aws;  // bedrock
   VertexSettings vertex;
   SimSettings sim;
+  MetricsScrape metrics;
+  // LoRA adapters this model server can serve, for LLM-aware routing's filter; empty: any.
+  std::vector<std::string> lora_adapters;
 };
 
 // One backend of a model. Targets are tried by priority (0 first); within a priority group the
@@ -156,6 +174,26 @@ struct RetryPolicy {
   double budget = 0.2;        // retries may add at most this share of requests (per worker)
 };
 
+// LLM-aware endpoint picking over a model's targets, treated as one pool of model-server
+// replicas (docs/routing.md). Off when `policy` is empty: targets by priority and weight.
+struct ModelRouting {
+  // prefix-aware | cost | least-request | power-of-two | round-robin | random
+  std::string policy;
+  // prefix-aware: weights of the scorers (each scores endpoints in [0,1]).
+  double prefix_weight = 3;  // defaults: endpoint_picker.h ScorerWeights
+  double queue_weight = 1;
+  double kv_cache_weight = 1;
+  double lora_weight = 1;
+  double session_weight = 1;
+  double latency_weight = 0;
+  uint32_t block_chars = 64;        // prompt characters per hashed block (~16 tokens)
+  uint32_t max_blocks = 256;        // blocks hashed per prompt (~4k tokens)
+  uint32_t index_capacity = 31250;  // blocks remembered per endpoint until it reports its KV size
+  // The model name the client asked for is a LoRA adapter (vLLM serves adapters as model names):
+  // skip servers whose lora_adapters lack it, prefer those that have it loaded.
+  bool lora = false;
+};
+
 // A model the gateway serves. `name` is matched exactly, then `aliases`, then wildcard entries
 // (names containing '*') in file order.
 struct Model {
@@ -163,6 +201,7 @@ struct Model {
   std::vector<std::string> aliases;
   std::vector<Target> targets;  // at least one; `provider:` in the file is the one-target form
   RetryPolicy retry;
+  ModelRouting routing;
 };
 
 // A client of the gateway, known by its API keys (sent as Authorization: Bearer, x-api-key or

@@ -1,6 +1,8 @@
 #include "config/config_loader.h"
 
 #include "core/sha256.h"
+#include "routing/endpoint_picker.h"
+#include "routing/server_metrics.h"
 
 #include <arpa/inet.h>
 #include <yaml-cpp/eventhandler.h>
@@ -288,6 +290,8 @@ class Loader {
   void ReadProviders(const Field& field, Config& config);
   void ReadProvider(const Field& item, Provider& provider);
   void ReadSim(const Field& field, SimSettings& sim);
+  void ReadMetricsScrape(const Field& field, MetricsScrape& metrics);
+  void ReadModelRouting(const Field& field, ModelRouting& routing);
   void ReadAws(const Field& field, AwsCredentials& aws);
   void ReadConsumers(const Field& field, std::vector<Consumer>& consumers);
   void ReadJwt(const Field& field, JwtSettings& jwt);
@@ -1125,7 +1129,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       item.value, item.path,
       {"name", "type", "base_url", "api_key", "api_keys", "key_dead_time", "key_rest_time", "api_version", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
-       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "vertex", "sim"});
+       "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "vertex", "sim",
+       "metrics", "lora_adapters"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -1186,6 +1191,11 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       ReadOutlier(f, provider.outlier);
     } else if (key == "health_check") {
       ReadHealthCheck(f, provider.health_check);
+    } else if (key == "metrics") {
+      ReadMetricsScrape(f, provider.metrics);
+    } else if (key == "lora_adapters") {
+      for (const auto& adapter : ReadList(f))
+        if (auto name = ReadNonEmptyString(adapter)) provider.lora_adapters.push_back(*name);
     } else if (key == "max_pending") {
       Assign(provider.max_pending, ReadInteger(f, 0, std::numeric_limits<uint32_t>::max()));
     } else if (key == "pending_timeout") {
@@ -1233,6 +1243,9 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       AddError(base_url->second.key, base_url->second.path + ": not allowed for type sim");
     if (auto check = fields->find("health_check"); check != fields->end())
       AddError(check->second.key, check->second.path + ": not for type sim");
+    if (auto metrics = fields->find("metrics"); metrics != fields->end())
+      AddError(metrics->second.key,
+               metrics->second.path + ": not for type sim (its gauges are read in-process)");
   }
 }
 
@@ -1301,10 +1314,18 @@ void Loader::ReadAws(const Field& field, AwsCredentials& aws) {
 }
 
 void Loader::ReadSim(const Field& field, SimSettings& sim) {
-  auto fields = ReadMap(field.value, field.path, {"tokens", "tokens_per_second", "embedding_dims"});
+  auto fields = ReadMap(field.value, field.path,
+                        {"tokens", "tokens_per_second", "embedding_dims", "kv_blocks", "base_ttft",
+                         "prefill_ms_per_token"});
   if (!fields) return BadValue(field, "expected a map");
   for (const auto& [key, f] : *fields) {
-    if (key == "tokens") {
+    if (key == "kv_blocks") {
+      Assign(sim.kv_blocks, ReadInteger(f, 0, 1u << 26));
+    } else if (key == "base_ttft") {
+      Assign(sim.base_ttft, ReadDuration(f));
+    } else if (key == "prefill_ms_per_token") {
+      Assign(sim.prefill_ms_per_token, ReadNumber(f, 0));
+    } else if (key == "tokens") {
       Assign(sim.tokens, ReadInteger(f, 1, std::numeric_limits<uint32_t>::max()));
     } else if (key == "tokens_per_second") {
       Assign(sim.tokens_per_second, ReadNumber(f, 0));
@@ -1338,6 +1359,76 @@ void Loader::ReadOutlier(const Field& field, OutlierDetection& outlier) {
   }
   if (outlier.max_ejection < outlier.base_ejection)
     BadValue(field, "max_ejection must be at least base_ejection");
+}
+
+void Loader::ReadMetricsScrape(const Field& field, MetricsScrape& metrics) {
+  auto fields = ReadMap(field.value, field.path, {"type", "path", "interval"});
+  if (!fields) return BadValue(field, "expected a map");
+  RequireKey(*fields, field.value, field.path, "type", "");
+  for (const auto& [key, f] : *fields) {
+    if (key == "type") {
+      auto type = ReadNonEmptyString(f);
+      if (type && !routing::ParseServerKind(*type))
+        BadValue(f, "expected vllm, sglang or llamacpp");
+      else
+        Assign(metrics.type, type);
+    } else if (key == "interval") {
+      auto interval = ReadDuration(f);
+      if (interval && interval->count() <= 0)
+        BadValue(f, "must be positive");
+      else
+        Assign(metrics.interval, interval);
+    } else if (key == "path") {
+      auto path = ReadNonEmptyString(f);
+      if (path &&
+          (path->front() != '/' || HasControlChar(*path) || path->find(' ') != std::string::npos))
+        BadValue(f, "must start with '/' and contain no spaces or control characters");
+      else
+        Assign(metrics.path, path);
+    }
+  }
+}
+
+void Loader::ReadModelRouting(const Field& field, ModelRouting& r) {
+  auto fields = ReadMap(field.value, field.path,
+                        {"policy", "weights", "block_chars", "max_blocks", "index_capacity",
+                         "lora"});
+  if (!fields) return BadValue(field, "expected a map");
+  RequireKey(*fields, field.value, field.path, "policy", "");
+  for (const auto& [key, f] : *fields) {
+    if (key == "policy") {
+      auto policy = ReadNonEmptyString(f);
+      if (policy && !routing::ParsePolicy(*policy))
+        BadValue(f,
+                 "expected prefix-aware, cost, least-request, power-of-two, round-robin or random");
+      else
+        Assign(r.policy, policy);
+    } else if (key == "weights") {
+      auto weights = ReadMap(f.value, f.path,
+                             {"prefix", "queue", "kv_cache", "lora", "session", "latency"});
+      if (!weights) {
+        BadValue(f, "expected a map of scorer name to weight");
+        continue;
+      }
+      for (const auto& [name, w] : *weights) {
+        double* slot = name == "prefix"     ? &r.prefix_weight
+                       : name == "queue"    ? &r.queue_weight
+                       : name == "kv_cache" ? &r.kv_cache_weight
+                       : name == "lora"     ? &r.lora_weight
+                       : name == "session"  ? &r.session_weight
+                                            : &r.latency_weight;
+        Assign(*slot, ReadNumber(w, 0));
+      }
+    } else if (key == "block_chars") {
+      Assign(r.block_chars, ReadInteger(f, 1, 1 << 20));
+    } else if (key == "max_blocks") {
+      Assign(r.max_blocks, ReadInteger(f, 1, 1 << 16));
+    } else if (key == "index_capacity") {
+      Assign(r.index_capacity, ReadInteger(f, 1, 1u << 30));
+    } else if (key == "lora") {
+      Assign(r.lora, ReadBool(f));
+    }
+  }
 }
 
 void Loader::ReadHealthCheck(const Field& field, HealthCheck& check) {
@@ -1416,7 +1507,8 @@ void Loader::ReadModels(const Field& field, Config& config) {
 
 void Loader::ReadModel(const Field& item, Model& model) {
   auto fields = ReadMap(item.value, item.path,
-                        {"name", "aliases", "provider", "upstream_model", "targets", "retry"});
+                        {"name", "aliases", "provider", "upstream_model", "targets", "retry",
+                         "routing"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'provider'");
   RequireKey(*fields, item.value, item.path, "name");
   bool has_provider = fields->count("provider") > 0;
@@ -1472,6 +1564,8 @@ void Loader::ReadModel(const Field& item, Model& model) {
       }
     } else if (key == "retry") {
       ReadRetry(f, model.retry);
+    } else if (key == "routing") {
+      ReadModelRouting(f, model.routing);
     }
   }
 }

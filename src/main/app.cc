@@ -69,6 +69,11 @@ class Server : public admin::AdminSource, public http::SessionEnvironment {
     return proxy::RenderProvidersJson(*snapshot_, std::chrono::steady_clock::now());
   }
   std::pair<int, std::string> UsageJson(std::string_view query) override;
+  std::optional<std::string> SimReplicaMetrics(std::string_view provider) override {
+    auto* replica = snapshot_->sim_replica(std::string(provider));
+    if (!replica) return std::nullopt;
+    return replica->RenderVllmMetrics(provider, std::chrono::steady_clock::now());
+  }
 
   // http::SessionEnvironment (the admin listener)
   http::SessionLimits limits() const override {

@@ -31,7 +31,9 @@ static uint64_t RandomSeed(int index) {
 Worker::Worker(int index, std::shared_ptr<const proxy::Snapshot> snapshot,
                core::AccessLogWriter* log)
     : context_(io_.get_executor(), std::move(snapshot), log, RandomSeed(index)),
-      gateway_(context_) {}
+      gateway_(context_) {
+  context_.scrapes_metrics = index == 0;
+}
 
 Worker::~Worker() { Join(); }
 

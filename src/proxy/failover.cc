@@ -9,6 +9,7 @@
 
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
+#include "proxy/llm_routing.h"
 #include "proxy/tracing.h"
 #include "routing/target_picker.h"
 
@@ -76,6 +77,55 @@ void WakeOneWaiter(WorkerContext& worker, const std::string& provider) {
   }
 }
 
+// LLM-aware pick (the model has routing.policy): among targets not tried yet that are available
+// (not ejected, circuit closed), by the pool's policy. In-process sim replicas report their
+// gauges first. -1 when none qualifies (the caller falls back to the plain picker).
+int PickLlm(RequestContext& ctx, LlmPool& pool, const routing::Route& route,
+            const std::vector<bool>& tried, Clock::time_point now,
+            routing::DispatchTicket& ticket) {
+  const config::Model& model = *route.model;
+  if (!ctx.prefix_hashed) {
+    ctx.prefix_hashed = true;
+    std::string canonical = CanonicalPrompt(
+        ctx.dialect == api::Dialect::kOpenAi ? &ctx.parsed : nullptr, ctx.unified.get());
+    std::string_view salt;
+    if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.doc.is_object())
+      if (const auto* s = ctx.parsed.doc.get_object().if_contains("cache_salt");
+          s && s->is_string())
+        salt = s->get_string();
+    PromptHashes(canonical, model.name, salt, model.routing.block_chars, model.routing.max_blocks,
+                 ctx.prefix_hashes);
+  }
+  std::vector<bool> candidates(route.targets.size(), false);
+  for (size_t k = 0; k < route.targets.size(); ++k) {
+    const config::Provider& p = *route.targets[k].provider;
+    routing::EndpointHealth& h = ctx.worker.health.at(p.name);
+    candidates[k] = !tried[k] && h.Available(p, now) && !h.circuit_open(p);
+    if (auto* replica = ctx.snapshot->sim_replica(p.name)) {
+      routing::EndpointMetrics m;
+      m.at = now;
+      m.valid = true;
+      uint32_t waiting = replica->waiting(now), running = replica->running();
+      m.waiting = waiting;
+      m.running = running - std::min(running, waiting);
+      m.kv_usage = replica->kv_usage();
+      m.block_size = 16;
+      m.num_blocks = replica->kv_blocks();
+      pool.UpdateMetrics(p.name, m);
+    }
+  }
+  routing::PickRequest request;
+  request.hashes = ctx.prefix_hashes;
+  request.prompt_tokens = api::EstimateTokens(ctx.dialect == api::Dialect::kOpenAi
+                                                  ? ctx.parsed.prompt_chars
+                                                  : (ctx.unified ? ctx.unified->prompt_chars : 0));
+  request.output_tokens = ctx.parsed.max_tokens > 0 ? uint32_t(ctx.parsed.max_tokens) : 256;
+  if (model.routing.lora) request.lora = ctx.route.requested;
+  std::string_view session = ctx.exchange.request()["x-sluice-session"];
+  if (!session.empty()) request.session = std::hash<std::string_view>{}(session) | 1;
+  return pool.Pick(request, candidates, now, ticket);
+}
+
 // OpenAI clients on OpenAI-compatible providers (and the sim) take the pass-through paths; any
 // other pairing translates through the unified model.
 awaitable<AttemptResult> Attempt(RequestContext& ctx) {
@@ -108,9 +158,12 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
   int first_index = -1, last_index = -1;
   bool have_failure = false;
   bool repeating = false;  // every target was tried once; now trying some again
+  LlmPool* llm_pool = ctx.snapshot->llm_pool(route.model->name);
   for (uint32_t attempt = 0; attempt < policy.attempts; ++attempt) {
     auto picked_at = Clock::now();
-    int index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
+    routing::DispatchTicket ticket;
+    int index = llm_pool ? PickLlm(ctx, *llm_pool, route, tried, picked_at, ticket) : -1;
+    if (index < 0) index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
     if (index < 0 && attempt > 0) {
       // Every target had its turn: start another round with the ones still worth trying.
       tried = excluded;
@@ -166,6 +219,7 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     BeginAttemptSpan(ctx, o.attempts);
     AttemptResult result = co_await Attempt(ctx);
     EndAttemptSpan(ctx, result);
+    if (llm_pool) llm_pool->Finish(ticket, o.ttft_ms);
     // A key-level refusal (one key's 401/403/429) says nothing about the endpoint.
     health.OnAttemptEnd(*target.provider,
                         CountsAsEndpointFailure(result.failure) && !result.key_set_aside,

@@ -2,12 +2,15 @@
 // it, GET base_path + path, and feeds the answers into its own endpoint health table, the same one
 // passive outlier detection uses. Workers probe independently (N workers: N probes per interval),
 // as they judge health independently.
+// The same loop scrapes model-server gauges (providers[].metrics) for LLM-aware routing: one worker
+// scrapes, every worker's picks read the result from the model's shared pool (llm_routing.h).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <unordered_map>
 
 #include "proxy/gateway.h"
+#include "routing/server_metrics.h"
 
 namespace sluice::proxy {
 
@@ -44,12 +47,51 @@ awaitable<bool> Probe(WorkerContext& worker, const config::Provider& provider,
   co_return ok;
 }
 
+// GET the provider's metrics path; true with the body on a 2xx answer.
+awaitable<bool> FetchMetrics(WorkerContext& worker, const config::Provider& provider,
+                             const http::UpstreamOrigin& origin, std::string& body) {
+  // Answers older than a few intervals would be stale anyway.
+  auto timeout = std::min(provider.connect_timeout,
+                          std::max(provider.metrics.interval * 4, config::Millis(200)));
+  http::UpstreamFailure failure;
+  auto conn = co_await worker.pool.Acquire(origin, timeout, failure);
+  if (!conn) co_return false;
+  std::string head = "GET " + provider.metrics.path + " HTTP/1.1\r\nhost: " + origin.host_header +
+                     "\r\naccept: text/plain\r\nuser-agent: sluice-metrics-scrape\r\n\r\n";
+  http::UpstreamCall call(*conn, timeout);
+  call.set_deadline(Clock::now() + timeout);
+  if (co_await call.Send(head, {}) != http::UpstreamFailure::kNone) co_return false;
+  bool ok = call.status() >= 200 && call.status() < 300;
+  for (bool done = false; !done;) {
+    std::string_view piece;
+    if (co_await call.ReadBody(piece, done) != http::UpstreamFailure::kNone) co_return false;
+    if (body.size() < (4u << 20)) body.append(piece);
+  }
+  if (call.reusable()) worker.pool.Release(origin, std::move(conn), provider.max_idle_connections);
+  co_return ok;
+}
+
+// Scrapes `provider` and hands the gauges to every LLM pool it serves; a failed scrape leaves the
+// previous gauges to go stale (the picker ignores them after a while).
+awaitable<void> ScrapeProvider(WorkerContext& worker, const Snapshot& snapshot,
+                               const config::Provider& provider,
+                               const http::UpstreamOrigin& origin) {
+  std::string body;
+  if (!co_await FetchMetrics(worker, provider, origin, body)) co_return;
+  auto kind = routing::ParseServerKind(provider.metrics.type);
+  routing::EndpointMetrics m;
+  m.at = Clock::now();
+  if (!kind || !routing::ParseServerMetrics(body, *kind, m)) co_return;
+  for (const auto& [model, pool] : snapshot.llm_pools) pool->UpdateMetrics(provider.name, m);
+}
+
 }  // namespace
 
 awaitable<void> RunHealthChecks(WorkerContext& worker) {
   boost::asio::steady_timer timer(worker.executor);
   worker.health_check_timer = &timer;
-  std::unordered_map<std::string, Clock::time_point> next_due;  // by provider name
+  std::unordered_map<std::string, Clock::time_point> next_due;     // by provider name
+  std::unordered_map<std::string, Clock::time_point> next_scrape;  // by provider name
   bool any_checks = true;
   while (!worker.stopping) {
     // Without any provider to probe, only look again now and then (a reload may add one).
@@ -59,6 +101,17 @@ awaitable<void> RunHealthChecks(WorkerContext& worker) {
     // Hold the snapshot: a reload during a probe must not free the provider being probed.
     std::shared_ptr<const Snapshot> snapshot = worker.snapshot;
     any_checks = false;
+    for (const auto& provider : snapshot->config->providers) {
+      if (!worker.scrapes_metrics || provider.metrics.type.empty()) continue;
+      any_checks = true;
+      const http::UpstreamOrigin* origin = snapshot->origin(provider.name);
+      auto now = Clock::now();
+      auto& due = next_scrape[provider.name];
+      if (!origin || now < due) continue;
+      due = now + provider.metrics.interval;
+      co_await ScrapeProvider(worker, *snapshot, provider, *origin);
+      if (worker.stopping) break;
+    }
     for (const auto& provider : snapshot->config->providers) {
       any_checks = any_checks || provider.health_check.interval.count() > 0;
       if (provider.health_check.interval.count() <= 0) continue;

@@ -68,6 +68,8 @@ struct WorkerContext {
   boost::asio::steady_timer* health_check_timer = nullptr;
   // This worker's connection to the shared store, made on first use (shared_limits.cc).
   std::shared_ptr<store::RedisClient> redis;
+  // The one worker that scrapes model-server gauges (providers[].metrics) for everyone.
+  bool scrapes_metrics = false;
 };
 
 // Shared by a request and the coroutine watching its client connection: lets a client that goes
@@ -116,6 +118,9 @@ struct RequestContext {
   telemetry::RequestOutcome outcome;
   telemetry::RequestTrace trace;  // proxy/tracing.h
   int upstream_status = 0;        // HTTP status of the current attempt's upstream answer; 0: none
+  // The prompt's block hashes for LLM-aware routing, computed on the first pick.
+  std::vector<uint64_t> prefix_hashes;
+  bool prefix_hashed = false;
   // Time spent waiting on the upstream (connect, write, wait for bytes); excluded from overhead.
   std::chrono::steady_clock::duration upstream_wait{};
 };

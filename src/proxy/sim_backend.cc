@@ -6,6 +6,7 @@
 #include "proxy/attempt.h"
 #include "proxy/gateway.h"
 #include "proxy/upstream_io.h"
+#include "routing/prefix_hash.h"
 
 namespace sluice::proxy {
 
@@ -24,6 +25,74 @@ awaitable<bool> Pace(RequestContext& ctx, std::chrono::nanoseconds delay) {
 // One SSE event around a chunk's JSON. Built into a named string before the co_await (never a
 // temporary argument of class type: see the GCC 12 note in http/server.cc).
 std::string Event(const std::string& json) { return "data: " + json + "\n\n"; }
+
+// The prompt's text as a model server would tokenize it: message contents, or the prompt.
+std::string PromptText(const RequestContext& ctx) {
+  std::string text;
+  auto append = [&](const boost::json::value& content) {
+    if (content.is_string()) {
+      text.append(content.get_string());
+    } else if (content.is_array()) {
+      for (const auto& part : content.get_array())
+        if (const auto* obj = part.if_object())
+          if (const auto* t = obj->if_contains("text"); t && t->is_string())
+            text.append(t->get_string());
+    }
+    text.push_back('\n');
+  };
+  if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.doc.is_object()) {
+    const auto& body = ctx.parsed.doc.get_object();
+    if (const auto* messages = body.if_contains("messages"); messages && messages->is_array()) {
+      for (const auto& m : messages->get_array())
+        if (const auto* obj = m.if_object())
+          if (const auto* content = obj->if_contains("content")) append(*content);
+    } else if (const auto* prompt = body.if_contains("prompt")) {
+      append(*prompt);
+    }
+  } else if (ctx.unified) {
+    for (const auto& part : ctx.unified->system) text.append(part.text).push_back('\n');
+    for (const auto& message : ctx.unified->messages) {
+      for (const auto& part : message.parts) text.append(part.text);
+      text.push_back('\n');
+    }
+  }
+  return text;
+}
+
+// A sim provider acting as a model-server replica (sim.kv_blocks): the prompt is looked up in its
+// prefix cache and holds a running slot until the attempt ends, whichever way it ends.
+struct ReplicaVisit {
+  providers::sim::SimReplica* replica = nullptr;
+  uint32_t prompt_tokens = 0;
+  std::chrono::nanoseconds prefill{0};  // time to the first token
+  ReplicaVisit() = default;
+  ReplicaVisit(const ReplicaVisit&) = delete;
+  ReplicaVisit& operator=(const ReplicaVisit&) = delete;
+  ~ReplicaVisit() {
+    if (replica) replica->Finish(prompt_tokens);
+  }
+};
+
+void VisitReplica(RequestContext& ctx, sim::SimAnswer& answer, ReplicaVisit& visit) {
+  const config::SimSettings& settings = ctx.target->provider->sim;
+  visit.replica = ctx.snapshot->sim_replica(ctx.target->provider->name);
+  if (!visit.replica) return;
+  std::string text = PromptText(ctx);
+  std::vector<uint64_t> hashes;
+  routing::PrefixHashOptions options;
+  options.max_blocks = 1 << 16;  // a server caches the whole prompt
+  routing::HashPrompt(routing::PrefixSeed(ctx.upstream_model, ""), text, options, hashes);
+  visit.prompt_tokens = answer.prompt_tokens;
+  answer.cached_tokens = visit.replica->Admit(hashes, answer.prompt_tokens, 16);
+  answer.report_cached = true;
+  ctx.outcome.usage.cached_input = answer.cached_tokens;
+  double ms = double(settings.base_ttft.count()) +
+              double(answer.prompt_tokens - answer.cached_tokens) * settings.prefill_ms_per_token;
+  auto now = std::chrono::steady_clock::now();
+  auto first_token = visit.replica->SchedulePrefill(
+      now, std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)));
+  visit.prefill = first_token - now;
+}
 
 std::string IdPrefix(api::ApiKind kind) {
   return kind == api::ApiKind::kChatCompletions ? "chatcmpl-"
@@ -54,13 +123,17 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
   sim::SimAnswer answer = sim::PlanAnswer(req, settings);
   o.usage.input = answer.prompt_tokens;
   o.usage.output = answer.tokens.size();
+  ReplicaVisit visit;
+  VisitReplica(ctx, answer, visit);
   std::chrono::nanoseconds per_token{0};
   if (settings.tokens_per_second > 0)
     per_token = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / settings.tokens_per_second));
   o.status = 200;
 
   if (!req.stream) {
-    if (!co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()))) {
+    std::chrono::nanoseconds total =
+        visit.prefill + per_token * static_cast<int64_t>(answer.tokens.size());
+    if (!co_await Pace(ctx, total)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
       co_return AttemptResult::Committed();
     }
@@ -76,9 +149,13 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
     event = Event(sim::RenderChunk(req.kind, ids, "", true, false, answer));
     if (!co_await ex.StreamChunk(event)) co_return AttemptResult::Committed();
   }
+  std::chrono::nanoseconds wait = visit.prefill;  // the first token also waits for the prefill
   uint64_t sent = 0;
   for (auto token : answer.tokens) {
-    if (!co_await Pace(ctx, per_token)) {
+    wait += per_token;
+    bool paced = co_await Pace(ctx, wait);
+    wait = std::chrono::nanoseconds{0};
+    if (!paced) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
       co_return AttemptResult::Committed();
     }
@@ -104,8 +181,8 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
   co_return AttemptResult::Committed();
 }
 
-// The sim for clients of another dialect (Anthropic, Responses): the same answer as unified deltas, rendered
-// by the client's encoder.
+// The sim for clients of another dialect (Anthropic, Responses): the same answer as unified deltas,
+// rendered by the client's encoder.
 awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
   core::GatewayError error;
   api::ChatRequest* request = UnifiedRequest(ctx, error);
@@ -118,13 +195,18 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
   o.usage.input = answer.prompt_tokens;
   o.usage.output = answer.tokens.size();
   o.status = 200;
+  ReplicaVisit visit;
+  VisitReplica(ctx, answer, visit);
   std::chrono::nanoseconds per_token{0};
   if (settings.tokens_per_second > 0)
     per_token = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / settings.tokens_per_second));
-  api::FinishReason finish = answer.truncated ? api::FinishReason::kLength : api::FinishReason::kStop;
+  api::FinishReason finish =
+      answer.truncated ? api::FinishReason::kLength : api::FinishReason::kStop;
 
   if (!request->stream) {
-    if (!co_await Pace(ctx, per_token * static_cast<int64_t>(answer.tokens.size()))) {
+    std::chrono::nanoseconds total =
+        visit.prefill + per_token * static_cast<int64_t>(answer.tokens.size());
+    if (!co_await Pace(ctx, total)) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
       co_return AttemptResult::Committed();
     }
@@ -147,9 +229,13 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
   delta.kind = api::StreamDelta::Kind::kUsage;  // input is known up front, as Anthropic reports it
   delta.usage.input = answer.prompt_tokens;
   encoder->OnDelta(delta, out);
+  std::chrono::nanoseconds wait = visit.prefill;  // the first token also waits for the prefill
   uint64_t sent = 0;
   for (auto token : answer.tokens) {
-    if (!co_await Pace(ctx, per_token)) {
+    wait += per_token;
+    bool paced = co_await Pace(ctx, wait);
+    wait = std::chrono::nanoseconds{0};
+    if (!paced) {
       o.error_code = core::ErrorCodeName(core::ErrorCode::kCallerCancelled);
       co_return AttemptResult::Committed();
     }

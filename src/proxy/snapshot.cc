@@ -78,6 +78,17 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     if (!snapshot->jwt) throw std::runtime_error("jwt.jwks_file: " + error);
   }
   for (const auto& provider : snapshot->config->providers) {
+    if (provider.type == config::ProviderType::kSim && provider.sim.kv_blocks > 0) {
+      std::shared_ptr<providers::sim::SimReplica> replica;
+      if (previous) {
+        auto old = previous->sim_replicas.find(provider.name);
+        if (old != previous->sim_replicas.end() &&
+            old->second->kv_blocks() == provider.sim.kv_blocks)
+          replica = old->second;
+      }
+      if (!replica) replica = std::make_shared<providers::sim::SimReplica>(provider.sim.kv_blocks);
+      snapshot->sim_replicas.emplace(provider.name, std::move(replica));
+    }
     if (!provider.api_keys.empty())
       snapshot->key_pools.emplace(provider.name, std::make_unique<routing::KeyPool>(provider));
     if (provider.type == config::ProviderType::kSim) continue;  // in-process, no origin
@@ -91,6 +102,21 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     } catch (const std::exception& e) {
       throw std::runtime_error("provider '" + provider.name + "': " + e.what());
     }
+  }
+  for (const auto& model : snapshot->config->models) {
+    if (model.routing.policy.empty()) continue;
+    routing::ResolvedRoute resolved = snapshot->routes.Resolve(model.name);
+    if (!resolved.route || resolved.route->model != &model) continue;
+    std::shared_ptr<LlmPool> pool;
+    if (previous) {
+      auto old = previous->llm_pools.find(model.name);
+      if (old != previous->llm_pools.end() && old->second->SameEndpoints(*resolved.route)) {
+        pool = old->second;
+        pool->Configure(model.routing, *resolved.route);
+      }
+    }
+    if (!pool) pool = std::make_shared<LlmPool>(model.routing, *resolved.route);
+    snapshot->llm_pools.emplace(model.name, std::move(pool));
   }
   return snapshot;
 }

@@ -13,6 +13,8 @@
 #include "policy/jwt.h"
 #include "policy/usage_ledger.h"
 #include "policy/rate_limiter.h"
+#include "providers/sim/sim_replica.h"
+#include "proxy/llm_routing.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
 #include "telemetry/span_exporter.h"
@@ -44,6 +46,12 @@ struct Snapshot {
   std::shared_ptr<policy::UsageLedger> ledger;
   // The span exporter (config.tracing), kept across reloads that keep its settings; null: off.
   std::shared_ptr<telemetry::SpanExporter> tracer;
+  // LLM-aware routing state by model name (models with routing.policy), shared by the workers and
+  // carried over reloads that keep a model's endpoints.
+  std::unordered_map<std::string, std::shared_ptr<LlmPool>> llm_pools;
+  // Sim providers acting as model-server replicas (sim.kv_blocks), by provider name; their caches
+  // survive reloads that keep kv_blocks.
+  std::unordered_map<std::string, std::shared_ptr<providers::sim::SimReplica>> sim_replicas;
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
@@ -52,6 +60,14 @@ struct Snapshot {
   const VertexAuth* vertex(const std::string& provider) const {
     auto it = vertex_auth.find(provider);
     return it == vertex_auth.end() ? nullptr : &it->second;
+  }
+  LlmPool* llm_pool(const std::string& model) const {
+    auto it = llm_pools.find(model);
+    return it == llm_pools.end() ? nullptr : it->second.get();
+  }
+  providers::sim::SimReplica* sim_replica(const std::string& provider) const {
+    auto it = sim_replicas.find(provider);
+    return it == sim_replicas.end() ? nullptr : it->second.get();
   }
   const routing::KeyPool* key_pool(const std::string& provider) const {
     auto it = key_pools.find(provider);

@@ -51,10 +51,15 @@ std::string AnswerText(const SimAnswer& answer) {
   return text;
 }
 
-json::object UsageObject(uint32_t prompt, uint32_t completion) {
-  return {{"prompt_tokens", prompt},
-          {"completion_tokens", completion},
-          {"total_tokens", prompt + completion}};
+json::object UsageObject(const SimAnswer& answer) {
+  uint32_t prompt = answer.prompt_tokens;
+  uint32_t completion = static_cast<uint32_t>(answer.tokens.size());
+  json::object usage{{"prompt_tokens", prompt},
+                     {"completion_tokens", completion},
+                     {"total_tokens", prompt + completion}};
+  if (answer.report_cached)
+    usage["prompt_tokens_details"] = json::object{{"cached_tokens", answer.cached_tokens}};
+  return usage;
 }
 
 json::object Envelope(ApiKind kind, const ResponseIds& ids, bool chunk) {
@@ -107,7 +112,7 @@ std::string RenderCompletion(ApiKind kind, const ResponseIds& ids, const SimAnsw
     choice["text"] = AnswerText(answer);
   }
   body["choices"] = json::array{std::move(choice)};
-  body["usage"] = UsageObject(answer.prompt_tokens, static_cast<uint32_t>(answer.tokens.size()));
+  body["usage"] = UsageObject(answer);
   return json::serialize(body);
 }
 
@@ -131,7 +136,7 @@ std::string RenderChunk(ApiKind kind, const ResponseIds& ids, std::string_view t
 std::string RenderUsageChunk(ApiKind kind, const ResponseIds& ids, const SimAnswer& answer) {
   json::object body = Envelope(kind, ids, true);
   body["choices"] = json::array{};
-  body["usage"] = UsageObject(answer.prompt_tokens, static_cast<uint32_t>(answer.tokens.size()));
+  body["usage"] = UsageObject(answer);
   return json::serialize(body);
 }
 

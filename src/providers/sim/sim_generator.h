@@ -17,6 +17,10 @@ struct SimAnswer {
   std::vector<std::string_view> tokens;  // each one completion token of text
   uint32_t prompt_tokens = 0;
   bool truncated = false;  // stopped by max_tokens: finish_reason "length"
+  // Acting as a model-server replica: prompt tokens served from its prefix cache, reported as
+  // usage.prompt_tokens_details.cached_tokens.
+  bool report_cached = false;
+  uint32_t cached_tokens = 0;
 };
 
 struct ResponseIds {

@@ -1,0 +1,48 @@
+#pragma once
+// The discrete-event fleet simulator: requests arrive, the gateway's routing code (the same
+// EndpointPicker and PoolState as the proxy, no sockets) picks a replica, replicas run
+// continuous-batching steps, and the router learns only what the gateway would: its own
+// dispatches and completions at once, the replicas' gauges every scrape interval.
+// Deterministic for a given seed (except decision_ns, wall-clock time of the picker).
+#include <cstdint>
+#include <vector>
+
+#include "routing/endpoint_picker.h"
+#include "sim/replica.h"
+#include "sim/request.h"
+
+namespace sluice::sim {
+
+struct FleetConfig {
+  size_t replicas = 8;
+  ReplicaConfig replica;
+  double scrape_interval = 0.05;  // seconds
+  routing::PickerConfig picker;
+  // Blocks of a prompt the router hashes (the gateway's max_blocks, 256 ≈ 4k tokens).
+  size_t router_max_blocks = 256;
+  // Pass multi-turn session ids to the picker (as an x-sluice-session header would); off by
+  // default so affinity comes from the prompt alone.
+  bool sessions = false;
+  uint64_t seed = 1;
+};
+
+struct RunResult {
+  size_t requests = 0;
+  size_t completed = 0;
+  size_t rejected = 0;
+  double ttft_p50 = 0, ttft_p90 = 0, ttft_p99 = 0, ttft_mean = 0;  // seconds
+  double output_tokens_per_s = 0;
+  double requests_per_s = 0;
+  double hit_rate = 0;        // cached prompt tokens / prompt tokens, fleet-wide
+  double ideal_hit_rate = 0;  // the same with one infinite cache
+  double imbalance = 0;       // busiest replica's busy time / mean busy time
+  double decision_ns_p50 = 0, decision_ns_p99 = 0;
+  double makespan = 0;  // seconds from first arrival to last completion
+};
+
+// Requests must be sorted by arrival; their hashes are filled in here.
+RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests);
+
+double Percentile(std::vector<double> values, double p);
+
+}  // namespace sluice::sim
