@@ -1,0 +1,108 @@
+#include "flow/fair_queue.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace sluice::flow {
+
+void FairQueue::Lift(const std::string& tenant) {
+  double least = std::numeric_limits<double>::infinity();
+  for (const auto& [other, n] : queued_)
+    if (n > 0 && other != tenant) least = std::min(least, counters_[other]);
+  if (least == std::numeric_limits<double>::infinity()) return;  // nobody else waits: keep it
+  double& c = counters_[tenant];
+  c = std::max(c, least);
+}
+
+std::optional<FairQueue::Id> FairQueue::Push(Item item) {
+  if (size() >= options_.max_queued) {
+    if (bands_.empty() || std::prev(bands_.end())->first >= item.priority) return item.id;
+    auto lowest = std::prev(bands_.end());
+    // The heaviest tenant of the lowest band gives up its newest request.
+    Band& band = lowest->second;
+    auto heaviest = std::max_element(band.begin(), band.end(), [&](const auto& a, const auto& b) {
+      return counters_[a.first] < counters_[b.first];
+    });
+    Id shed = heaviest->second.back().id;
+    Erase(lowest->first, heaviest->first, shed);
+    Push(std::move(item));
+    return shed;
+  }
+  if (queued_[item.tenant]++ == 0) Lift(item.tenant);
+  where_[item.id] = {item.priority, item.tenant};
+  std::string tenant = item.tenant;
+  bands_[item.priority][tenant].push_back(std::move(item));
+  return std::nullopt;
+}
+
+std::optional<FairQueue::Item> FairQueue::Pop() {
+  if (bands_.empty()) return std::nullopt;
+  auto band_it = bands_.begin();
+  Band& band = band_it->second;
+  // Least counter first; ties go to the first tenant by name (deterministic).
+  auto next = std::min_element(band.begin(), band.end(), [&](const auto& a, const auto& b) {
+    return counters_[a.first] < counters_[b.first];
+  });
+  Item item = std::move(next->second.front());
+  next->second.pop_front();
+  if (next->second.empty()) band.erase(next);
+  if (band.empty()) bands_.erase(band_it);
+  where_.erase(item.id);
+  --queued_[item.tenant];
+  counters_[item.tenant] +=
+      options_.input_weight * static_cast<double>(item.input_tokens) / std::max(item.weight, 1e-9);
+  return item;
+}
+
+void FairQueue::Erase(int priority, const std::string& tenant, Id id) {
+  auto band_it = bands_.find(priority);
+  if (band_it == bands_.end()) return;
+  auto queue_it = band_it->second.find(tenant);
+  if (queue_it == band_it->second.end()) return;
+  auto& q = queue_it->second;
+  auto it = std::find_if(q.begin(), q.end(), [&](const Item& i) { return i.id == id; });
+  if (it == q.end()) return;
+  q.erase(it);
+  if (q.empty()) band_it->second.erase(queue_it);
+  if (band_it->second.empty()) bands_.erase(band_it);
+  where_.erase(id);
+  --queued_[tenant];
+}
+
+bool FairQueue::Remove(Id id) {
+  auto it = where_.find(id);
+  if (it == where_.end()) return false;
+  Where w = it->second;
+  Erase(w.priority, w.tenant, id);
+  return true;
+}
+
+std::vector<FairQueue::Id> FairQueue::Expire(Time now) {
+  std::vector<Id> expired;
+  for (const auto& [priority, band] : bands_)
+    for (const auto& [tenant, q] : band)
+      for (const Item& i : q)
+        if (i.deadline <= now) expired.push_back(i.id);
+  for (Id id : expired) Remove(id);
+  return expired;
+}
+
+void FairQueue::ChargeOutput(std::string_view tenant, uint64_t tokens, double weight) {
+  counters_[std::string(tenant)] +=
+      options_.output_weight * static_cast<double>(tokens) / std::max(weight, 1e-9);
+}
+
+double FairQueue::counter(std::string_view tenant) const {
+  auto it = counters_.find(std::string(tenant));
+  return it == counters_.end() ? 0 : it->second;
+}
+
+size_t FairQueue::size(int priority) const {
+  auto it = bands_.find(priority);
+  if (it == bands_.end()) return 0;
+  size_t n = 0;
+  for (const auto& [tenant, q] : it->second) n += q.size();
+  return n;
+}
+
+}  // namespace sluice::flow
