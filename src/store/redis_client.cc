@@ -161,13 +161,7 @@ awaitable<void> RedisClient::Read(std::shared_ptr<RedisClient> /*keep_alive*/,
       if (conn_ != conn) co_return;  // a refused AUTH/SELECT dropped it
     }
     if (draining_ && pending_.empty()) {
-      // Quietly: a drain is not an outage. The next command reconnects at once.
-      boost::system::error_code ignored;
-      conn->socket.close(ignored);
-      conn_.reset();
-      state_ = State::kDown;
-      writing_ = false;
-      retry_at_ = {};
+      CloseIdle();
       co_return;
     }
   }
@@ -190,13 +184,7 @@ void RedisClient::Deliver(RedisReply reply) {
 }
 
 void RedisClient::Drop(const std::string& why) {
-  if (conn_) {
-    boost::system::error_code ignored;
-    conn_->socket.close(ignored);
-    conn_.reset();
-  }
-  state_ = State::kDown;
-  writing_ = false;
+  Disconnect();
   out_.clear();
   auto failed = std::move(pending_);
   pending_.clear();
@@ -214,14 +202,23 @@ void RedisClient::Drop(const std::string& why) {
 
 void RedisClient::Drain() {
   draining_ = true;
-  if (state_ == State::kReady && pending_.empty() && conn_) {
+  if (state_ == State::kReady && pending_.empty()) CloseIdle();
+}
+
+void RedisClient::Disconnect() {
+  if (conn_) {
     boost::system::error_code ignored;
     conn_->socket.close(ignored);
     conn_.reset();
-    state_ = State::kDown;
-    writing_ = false;
-    retry_at_ = {};
   }
+  state_ = State::kDown;
+  writing_ = false;
+}
+
+void RedisClient::CloseIdle() {
+  // Quietly: a drain is not an outage, and the next command reconnects at once.
+  Disconnect();
+  retry_at_ = {};
 }
 
 void RedisClient::SetUp(bool up, const std::string& why) {

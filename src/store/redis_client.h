@@ -80,6 +80,10 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   void Deliver(RedisReply reply);
   // Fails every pending command with `why`, closes the connection and backs off.
   void Drop(const std::string& why);
+  // Closes the connection (its coroutines notice and stop); no command may be pending for it.
+  void Disconnect();
+  // Disconnect with nothing pending, without backing off (draining).
+  void CloseIdle();
   void SetUp(bool up, const std::string& why);
 
   boost::asio::any_io_executor executor_;
