@@ -126,11 +126,12 @@ struct RequestContext {
 };
 
 // True once a stream has relayed more output than a hard limit left it (RequestContext::
-// output_allowance); the relay then ends it with BudgetSpentError.
+// output_allowance); the relay then ends it with the error of BudgetSpent.
 inline bool OverBudget(const RequestContext& ctx, uint64_t output_tokens) {
   return ctx.output_allowance >= 0 && output_tokens > static_cast<uint64_t>(ctx.output_allowance);
 }
-core::GatewayError BudgetSpentError(const RequestContext& ctx);
+// The policy_budget_exceeded error that ends such a stream, also noted in the request's outcome.
+core::GatewayError BudgetSpent(RequestContext& ctx);
 
 // Adds up time spent awaiting the upstream into RequestContext::upstream_wait.
 class UpstreamWaitTimer {

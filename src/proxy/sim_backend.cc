@@ -245,9 +245,7 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
                       .count();
     if (OverBudget(ctx, ++sent)) {
       o.usage.output = sent - 1;
-      core::GatewayError spent = BudgetSpentError(ctx);
-      o.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
-      o.error_code = core::ErrorCodeName(spent.code);
+      core::GatewayError spent = BudgetSpent(ctx);
       encoder->Fail(spent, out);
       co_await ex.StreamChunk(out, /*last=*/true);
       ex.set_keep_alive(false);

@@ -315,10 +315,8 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
       result = AttemptResult::Committed(FailureClass::kTransient);
       done = true;
     } else if (over_budget) {
-      GatewayError spent = BudgetSpentError(ctx);
+      GatewayError spent = BudgetSpent(ctx);
       committed = true;
-      ctx.outcome.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
-      ctx.outcome.error_code = core::ErrorCodeName(spent.code);
       encoder->Fail(spent, out);
       ex.set_keep_alive(false);
       done = true;

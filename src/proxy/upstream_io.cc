@@ -224,15 +224,17 @@ awaitable<AttemptResult> FailCommittedStream(RequestContext& ctx, UpstreamFailur
   co_return AttemptResult::Committed(FailureClass::kTransient);
 }
 
-GatewayError BudgetSpentError(const RequestContext& ctx) {
-  return GatewayError(ErrorCode::kPolicyBudgetExceeded,
-                      "budget '" + ctx.hard_rule + "' spent: the answer was cut after " +
-                          std::to_string(ctx.output_allowance) + " output tokens");
+GatewayError BudgetSpent(RequestContext& ctx) {
+  GatewayError error(ErrorCode::kPolicyBudgetExceeded,
+                     "budget '" + ctx.hard_rule + "' spent: the answer was cut after " +
+                         std::to_string(ctx.output_allowance) + " output tokens");
+  ctx.outcome.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
+  ctx.outcome.error_code = core::ErrorCodeName(error.code);
+  return error;
 }
 
 awaitable<AttemptResult> EndStreamOverBudget(RequestContext& ctx) {
-  ctx.outcome.error_detail = "hard limit " + ctx.hard_rule + " reached mid-stream";
-  GatewayError error = BudgetSpentError(ctx);
+  GatewayError error = BudgetSpent(ctx);
   co_await ReplyError(ctx, error);
   co_return AttemptResult::Committed();
 }
