@@ -269,6 +269,8 @@ class Loader {
   std::optional<Scalar> ReadScalar(const Field& field, const char* expected);
   std::optional<std::string> ReadString(const Field& field);
   std::optional<std::string> ReadNonEmptyString(const Field& field);
+  // A URL path the gateway requests (health check, metrics scrape): '/' first, no spaces.
+  std::optional<std::string> ReadRequestPath(const Field& field);
   std::optional<uint64_t> ReadInteger(const Field& field, uint64_t min, uint64_t max);
   std::optional<double> ReadNumber(const Field& field, double min);
   std::optional<bool> ReadBool(const Field& field);
@@ -498,6 +500,16 @@ std::optional<std::string> Loader::ReadString(const Field& field) {
   auto scalar = ReadScalar(field, "a string");
   if (!scalar) return std::nullopt;
   return std::move(scalar->value);
+}
+
+std::optional<std::string> Loader::ReadRequestPath(const Field& field) {
+  auto path = ReadNonEmptyString(field);
+  if (path &&
+      (path->front() != '/' || HasControlChar(*path) || path->find(' ') != std::string::npos)) {
+    BadValue(field, "must start with '/' and contain no spaces or control characters");
+    return std::nullopt;
+  }
+  return path;
 }
 
 std::optional<std::string> Loader::ReadNonEmptyString(const Field& field) {
@@ -1379,12 +1391,7 @@ void Loader::ReadMetricsScrape(const Field& field, MetricsScrape& metrics) {
       else
         Assign(metrics.interval, interval);
     } else if (key == "path") {
-      auto path = ReadNonEmptyString(f);
-      if (path &&
-          (path->front() != '/' || HasControlChar(*path) || path->find(' ') != std::string::npos))
-        BadValue(f, "must start with '/' and contain no spaces or control characters");
-      else
-        Assign(metrics.path, path);
+      Assign(metrics.path, ReadRequestPath(f));
     }
   }
 }
@@ -1440,12 +1447,7 @@ void Loader::ReadHealthCheck(const Field& field, HealthCheck& check) {
     } else if (key == "timeout") {
       Assign(check.timeout, ReadDuration(f));
     } else if (key == "path") {
-      auto path = ReadNonEmptyString(f);
-      if (path &&
-          (path->front() != '/' || HasControlChar(*path) || path->find(' ') != std::string::npos))
-        BadValue(f, "must start with '/' and contain no spaces or control characters");
-      else
-        Assign(check.path, path);
+      Assign(check.path, ReadRequestPath(f));
     }
   }
 }

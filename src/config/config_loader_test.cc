@@ -720,12 +720,6 @@ models:
             "test.yaml:5:41: providers[0].api_keys[1].id: duplicate key id 'a'");
 }
 
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
 TEST(ConfigLoaderTest, SharedStoreInRedis) {
   auto config = LoadOk(TopLevel(R"(store:
   type: redis
@@ -767,12 +761,6 @@ TEST(ConfigLoaderTest, SharedStoreErrorsNeverQuoteTheUrl) {
             std::string::npos);
 }
 
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
 TEST(ConfigLoaderTest, HardLimitNeedsSomethingAStreamCanOutgrow) {
   auto config = LoadOk(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 5, hard: true}\n"));
   EXPECT_TRUE(config->rate_limits[0].hard);
@@ -780,12 +768,6 @@ TEST(ConfigLoaderTest, HardLimitNeedsSomethingAStreamCanOutgrow) {
                 .find("hard needs output_tokens, total_tokens or cost_usd"),
             std::string::npos);
 }
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
 
 TEST(ConfigLoaderTest, MonthlyBudgetWindow) {
   auto config = LoadOk(TopLevel("rate_limits:\n  - {name: spend, cost_usd: 50, window: month}\n"));

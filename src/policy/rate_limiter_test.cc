@@ -121,12 +121,6 @@ TEST(RateLimiter, CostBudget) {
   EXPECT_TRUE(limiter.Admit({{&rule, "b|x", 10, 10, 600'000}}, At(2), c).admitted);
 }
 
-}  // namespace
-}  // namespace sluice::policy
-
-namespace sluice::policy {
-namespace {
-
 TEST(RateLimiter, HardRulesGiveAStreamItsOutputAllowance) {
   config::RateLimitRule out;
   out.name = "out";
@@ -158,12 +152,6 @@ TEST(RateLimiter, HardRulesGiveAStreamItsOutputAllowance) {
   d = limiter.Admit({{&soft, "soft|y", 0, 1}}, RateLimiter::Time(std::chrono::seconds(62)), e);
   EXPECT_EQ(d.output_allowance, -1);  // no hard rule applies
 }
-
-}  // namespace
-}  // namespace sluice::policy
-
-namespace sluice::policy {
-namespace {
 
 int64_t Ms(std::chrono::sys_days d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d.time_since_epoch()).count();
