@@ -557,6 +557,8 @@ std::string_view AnthropicErrorType(ErrorCode code) {
       return "request_too_large";
     case ErrorCode::kPolicyRateLimited:
     case ErrorCode::kPolicyBudgetExceeded:
+    case ErrorCode::kPolicyQueueFull:
+    case ErrorCode::kPolicyQueueTimeout:
     case ErrorCode::kProviderRateLimited:
       return "rate_limit_error";
     case ErrorCode::kPolicyBlocked:

@@ -155,6 +155,10 @@ struct Provider {
   MetricsScrape metrics;
   // LoRA adapters this model server can serve, for LLM-aware routing's filter; empty: any.
   std::vector<std::string> lora_adapters;
+  // The provider's quota, for fair queueing (models[].queue): a model whose every target has used
+  // its quota is saturated. Corrected by the x-ratelimit-remaining-* headers. 0: not limited.
+  uint64_t quota_requests_per_minute = 0;
+  uint64_t quota_tokens_per_minute = 0;
 };
 
 // One backend of a model. Targets are tried by priority (0 first); within a priority group the
@@ -194,6 +198,23 @@ struct ModelRouting {
   bool lora = false;
 };
 
+// Fair queueing (docs/fairness.md): while the model's pool is saturated, requests wait in the
+// gateway in strict priority bands, tenants (consumers) served by Virtual Token Counter fairness
+// inside a band. Off unless `queue` is given.
+struct ModelQueue {
+  bool enabled = false;
+  bool fair = true;             // policy: vtc (true) or fcfs (one queue for every tenant)
+  uint32_t max_queued = 1024;   // beyond this the lowest band's newest request is shed
+  Millis timeout{30'000};       // longest wait: then 429 policy_queue_timeout
+  double input_weight = 1;      // VTC w_in: per prompt token, charged at dispatch
+  double output_weight = 2;     // VTC w_out: per output token, charged as streams progress
+  // Saturation (src/flow/saturation.h): scraped gauges (targets with metrics, sim replicas),
+  // per-endpoint concurrency and provider quotas.
+  double queue_depth = 5;        // waiting requests per endpoint
+  double kv_cache = 0.8;         // KV-cache use per endpoint
+  uint32_t max_concurrency = 0;  // the gateway's requests in flight per endpoint; 0: no cap
+};
+
 // A model the gateway serves. `name` is matched exactly, then `aliases`, then wildcard entries
 // (names containing '*') in file order.
 struct Model {
@@ -202,6 +223,7 @@ struct Model {
   std::vector<Target> targets;  // at least one; `provider:` in the file is the one-target form
   RetryPolicy retry;
   ModelRouting routing;
+  ModelQueue queue;
 };
 
 // A client of the gateway, known by its API keys (sent as Authorization: Bearer, x-api-key or
@@ -215,6 +237,11 @@ struct Consumer {
   std::vector<std::string> key_prefixes;
   std::vector<std::string> models;   // model names or wildcard patterns allowed; empty: all
   std::vector<std::pair<std::string, std::string>> metadata;
+  // Fair queueing: the band this consumer's requests wait in (higher first; negative ones are
+  // sheddable, refused at once when saturated; x-sluice-priority may only lower it) and its share
+  // of a band relative to other consumers.
+  int priority = 0;
+  double weight = 1;
 };
 
 // One rate-limit rule: budgets per fixed window for every distinct value of `by` (e.g. per

@@ -294,6 +294,10 @@ class Loader {
   void ReadSim(const Field& field, SimSettings& sim);
   void ReadMetricsScrape(const Field& field, MetricsScrape& metrics);
   void ReadModelRouting(const Field& field, ModelRouting& routing);
+  void ReadModelQueue(const Field& field, ModelQueue& queue);
+  void ReadQuota(const Field& field, Provider& provider);
+  // A queue needs something that can say its pool is saturated.
+  void CheckModelQueues(const Config& config);
   void ReadAws(const Field& field, AwsCredentials& aws);
   void ReadConsumers(const Field& field, std::vector<Consumer>& consumers);
   void ReadJwt(const Field& field, JwtSettings& jwt);
@@ -785,12 +789,14 @@ void Loader::ReadTopLevel(const YAML::Node& root, Config& config) {
   CheckProviderNames(config);
   CheckModelNames(config);
   CheckModelProviders(config);
+  CheckModelQueues(config);
   if (addresses_ok) CheckAddresses(config);
 }
 
 void Loader::ReadConsumers(const Field& field, std::vector<Consumer>& consumers) {
   for (const auto& item : ReadList(field)) {
-    auto fields = ReadMap(item.value, item.path, {"name", "team", "keys", "models", "metadata"});
+    auto fields = ReadMap(item.value, item.path,
+                          {"name", "team", "keys", "models", "metadata", "priority", "weight"});
     if (!fields) {
       BadValue(item, "expected a map {name, team, keys, models, metadata}");
       continue;
@@ -832,6 +838,18 @@ void Loader::ReadConsumers(const Field& field, std::vector<Consumer>& consumers)
         }
         for (const auto& kv : f.value)
           c.metadata.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>(""));
+      } else if (key == "priority") {
+        auto p = ReadNumber(f, -1000);
+        if (p && (*p > 1000 || *p != std::floor(*p)))
+          BadValue(f, "expected an integer from -1000 to 1000");
+        else if (p)
+          c.priority = static_cast<int>(*p);
+      } else if (key == "weight") {
+        auto w = ReadNumber(f, 0);
+        if (w && *w <= 0)
+          BadValue(f, "expected a number above 0");
+        else
+          Assign(c.weight, w);
       }
     }
     consumers.push_back(std::move(c));
@@ -1142,7 +1160,7 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       {"name", "type", "base_url", "api_key", "api_keys", "key_dead_time", "key_rest_time", "api_version", "ca_file", "tls_verify", "connect_timeout",
        "read_timeout", "ttft_timeout", "total_timeout", "outlier", "health_check", "max_concurrent",
        "max_pending", "pending_timeout", "max_idle_connections", "forward_headers", "aws", "vertex", "sim",
-       "metrics", "lora_adapters"});
+       "metrics", "lora_adapters", "quota"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'type'");
   RequireKey(*fields, item.value, item.path, "name");
   RequireKey(*fields, item.value, item.path, "type");
@@ -1205,6 +1223,8 @@ void Loader::ReadProvider(const Field& item, Provider& provider) {
       ReadHealthCheck(f, provider.health_check);
     } else if (key == "metrics") {
       ReadMetricsScrape(f, provider.metrics);
+    } else if (key == "quota") {
+      ReadQuota(f, provider);
     } else if (key == "lora_adapters") {
       for (const auto& adapter : ReadList(f))
         if (auto name = ReadNonEmptyString(adapter)) provider.lora_adapters.push_back(*name);
@@ -1438,6 +1458,51 @@ void Loader::ReadModelRouting(const Field& field, ModelRouting& r) {
   }
 }
 
+void Loader::ReadModelQueue(const Field& field, ModelQueue& q) {
+  auto fields = ReadMap(field.value, field.path,
+                        {"policy", "max_queued", "timeout", "input_weight", "output_weight",
+                         "queue_depth", "kv_cache", "max_concurrency"});
+  if (!fields) return BadValue(field, "expected a map");
+  q.enabled = true;
+  for (const auto& [key, f] : *fields) {
+    if (key == "policy") {
+      auto policy = ReadNonEmptyString(f);
+      if (policy && *policy != "vtc" && *policy != "fcfs")
+        BadValue(f, "expected vtc or fcfs");
+      else if (policy)
+        q.fair = *policy == "vtc";
+    } else if (key == "max_queued") {
+      Assign(q.max_queued, ReadInteger(f, 1, 1u << 20));
+    } else if (key == "timeout") {
+      Assign(q.timeout, ReadDuration(f));
+    } else if (key == "input_weight") {
+      Assign(q.input_weight, ReadNumber(f, 0));
+    } else if (key == "output_weight") {
+      Assign(q.output_weight, ReadNumber(f, 0));
+    } else if (key == "queue_depth") {
+      Assign(q.queue_depth, ReadNumber(f, 0));
+    } else if (key == "kv_cache") {
+      auto kv = ReadNumber(f, 0);
+      if (kv && *kv > 1)
+        BadValue(f, "expected a share of the KV cache between 0 and 1");
+      else
+        Assign(q.kv_cache, kv);
+    } else if (key == "max_concurrency") {
+      Assign(q.max_concurrency, ReadInteger(f, 0, 1u << 20));
+    }
+  }
+}
+
+void Loader::ReadQuota(const Field& field, Provider& provider) {
+  auto fields = ReadMap(field.value, field.path, {"requests_per_minute", "tokens_per_minute"});
+  if (!fields) return BadValue(field, "expected a map {requests_per_minute, tokens_per_minute}");
+  for (const auto& [key, f] : *fields) {
+    uint64_t& slot = key == "requests_per_minute" ? provider.quota_requests_per_minute
+                                                  : provider.quota_tokens_per_minute;
+    Assign(slot, ReadInteger(f, 1, uint64_t(1) << 40));
+  }
+}
+
 void Loader::ReadHealthCheck(const Field& field, HealthCheck& check) {
   auto fields = ReadMap(field.value, field.path, {"interval", "path", "timeout"});
   if (!fields) return BadValue(field, "expected a map");
@@ -1510,7 +1575,7 @@ void Loader::ReadModels(const Field& field, Config& config) {
 void Loader::ReadModel(const Field& item, Model& model) {
   auto fields = ReadMap(item.value, item.path,
                         {"name", "aliases", "provider", "upstream_model", "targets", "retry",
-                         "routing"});
+                         "routing", "queue"});
   if (!fields) return BadValue(item, "expected a map with 'name' and 'provider'");
   RequireKey(*fields, item.value, item.path, "name");
   bool has_provider = fields->count("provider") > 0;
@@ -1568,6 +1633,8 @@ void Loader::ReadModel(const Field& item, Model& model) {
       ReadRetry(f, model.retry);
     } else if (key == "routing") {
       ReadModelRouting(f, model.routing);
+    } else if (key == "queue") {
+      ReadModelQueue(f, model.queue);
     }
   }
 }
@@ -1602,6 +1669,26 @@ void Loader::CheckModelNames(const Config& config) {
     for (size_t j = 0; j < model.aliases.size(); ++j) {
       check(model.aliases[j], marks.aliases[j].first, marks.aliases[j].second);
     }
+  }
+}
+
+void Loader::CheckModelQueues(const Config& config) {
+  for (size_t i = 0; i < config.models.size(); ++i) {
+    const Model& model = config.models[i];
+    if (!model.queue.enabled || model.queue.max_concurrency > 0) continue;
+    bool signal = false;
+    for (const Target& target : model.targets) {
+      const Provider* p = config.FindProvider(target.provider);
+      if (!p) return;  // reported already
+      signal = signal || !p->metrics.type.empty() || p->sim.kv_blocks > 0 ||
+               p->quota_requests_per_minute > 0 || p->quota_tokens_per_minute > 0;
+    }
+    std::string path = model_marks_[i].name_path;
+    if (path.ends_with(".name")) path.resize(path.size() - 5);
+    if (!signal)
+      AddError(model_marks_[i].name,
+               path + ".queue: the queue can never fill: set queue.max_concurrency, or give a target "
+                   "metrics to scrape (or sim.kv_blocks) or a quota");
   }
 }
 

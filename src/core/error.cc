@@ -32,6 +32,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "policy_budget_exceeded";
     case ErrorCode::kPolicyBlocked:
       return "policy_blocked";
+    case ErrorCode::kPolicyQueueFull:
+      return "policy_queue_full";
+    case ErrorCode::kPolicyQueueTimeout:
+      return "policy_queue_timeout";
     case ErrorCode::kProviderInvalidRequest:
       return "provider_invalid_request";
     case ErrorCode::kProviderAuthFailed:
@@ -81,6 +85,8 @@ int ErrorCodeStatus(ErrorCode code) {
       return 499;  // never sent; logged for client aborts
     case ErrorCode::kPolicyRateLimited:
     case ErrorCode::kPolicyBudgetExceeded:
+    case ErrorCode::kPolicyQueueFull:
+    case ErrorCode::kPolicyQueueTimeout:
       return 429;
     case ErrorCode::kPolicyBlocked:
       return 403;
@@ -116,6 +122,8 @@ std::string_view OpenAiErrorType(ErrorCode code) {
       return "not_found_error";
     case ErrorCode::kPolicyRateLimited:
     case ErrorCode::kPolicyBudgetExceeded:
+    case ErrorCode::kPolicyQueueFull:
+    case ErrorCode::kPolicyQueueTimeout:
     case ErrorCode::kProviderRateLimited:
       return "rate_limit_error";
     case ErrorCode::kPolicyBlocked:

@@ -24,6 +24,8 @@ enum class ErrorCode {
   kPolicyRateLimited,
   kPolicyBudgetExceeded,
   kPolicyBlocked,
+  kPolicyQueueFull,     // the pool is saturated and its fair queue full (or the request sheddable)
+  kPolicyQueueTimeout,  // waited in the fair queue past its deadline
   // provider_*: the upstream failed or refused.
   kProviderInvalidRequest,
   kProviderAuthFailed,
