@@ -41,6 +41,8 @@ class FairQueue {
   };
 
   explicit FairQueue(FairQueueOptions options = {}) : options_(options) {}
+  // New weights and bound (a reload); what is queued and the counters stay.
+  void set_options(FairQueueOptions options) { options_ = options; }
 
   // Queues `item` (its id must be unused). When the queue is full, returns the id of the request
   // that must leave instead: the newest of the heaviest tenant in the lowest band below the

@@ -327,6 +327,9 @@ asio::awaitable<std::string> Server::ScrapeMetrics() {
   text += "# TYPE sluice_access_log_dropped_total counter\n";
   text += "sluice_access_log_dropped_total " +
           std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
+  std::map<std::string, proxy::QueueStats> queues;
+  for (const auto& [model, pool] : snapshot_->flow_pools) queues.emplace(model, pool->Stats());
+  proxy::RenderQueueMetrics(text, queues);
   if (const auto& tracer = snapshot_->tracer) {
     auto counter = [&](std::string_view name, std::string_view help, uint64_t value) {
       text.append("# HELP ").append(name).append(" ").append(help).append("\n");

@@ -159,11 +159,21 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
   bool have_failure = false;
   bool repeating = false;  // every target was tried once; now trying some again
   LlmPool* llm_pool = ctx.snapshot->llm_pool(route.model->name);
+  FlowPool* flow = ctx.flow.pool;
   for (uint32_t attempt = 0; attempt < policy.attempts; ++attempt) {
     auto picked_at = Clock::now();
     routing::DispatchTicket ticket;
-    int index = llm_pool ? PickLlm(ctx, *llm_pool, route, tried, picked_at, ticket) : -1;
-    if (index < 0) index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
+    // With a queue, endpoints at their concurrency cap or out of quota are passed over; the grant
+    // means one has room, unless health changed since (then any will do).
+    std::vector<bool> skip = tried;
+    if (flow)
+      for (size_t k = 0; k < skip.size(); ++k) skip[k] = skip[k] || flow->EndpointFull(k, picked_at);
+    int index = llm_pool ? PickLlm(ctx, *llm_pool, route, skip, picked_at, ticket) : -1;
+    if (index < 0) index = routing::PickTarget(route, worker.health, skip, picked_at, worker.rng);
+    if (index < 0 && flow && llm_pool)
+      index = PickLlm(ctx, *llm_pool, route, tried, picked_at, ticket);
+    if (index < 0 && flow)
+      index = routing::PickTarget(route, worker.health, tried, picked_at, worker.rng);
     if (index < 0 && attempt > 0) {
       // Every target had its turn: start another round with the ones still worth trying.
       tried = excluded;
@@ -217,7 +227,18 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     uint32_t ejections_before = health.ejections();
     health.OnAttemptStart(picked_at);
     BeginAttemptSpan(ctx, o.attempts);
+    if (flow) {
+      flow->AttemptStarted(static_cast<size_t>(index), !ctx.flow.started);
+      flow->QuotaDispatched(static_cast<size_t>(index), ctx.flow.expected_tokens, picked_at);
+      ctx.flow.started = true;
+    }
     AttemptResult result = co_await Attempt(ctx);
+    if (flow) {
+      flow->AttemptEnded(static_cast<size_t>(index));
+      if (o.has_usage)
+        flow->QuotaReconcile(static_cast<size_t>(index), ctx.flow.expected_tokens,
+                             o.usage.input + o.usage.output);
+    }
     EndAttemptSpan(ctx, result);
     if (llm_pool) llm_pool->Finish(ticket, o.ttft_ms);
     // A key-level refusal (one key's 401/403/429) says nothing about the endpoint.

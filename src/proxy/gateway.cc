@@ -415,7 +415,15 @@ awaitable<void> GatewayHandler::ServeModel(RequestContext& ctx) {
     worker_.sweeper_running = true;
     boost::asio::co_spawn(worker_.executor, WatchSlowRequests(worker_), boost::asio::detached);
   }
-  co_await ServeWithFailover(ctx);
+  // With a queue the request may wait here for its turn (it is in `in_flight` already, so a client
+  // that hangs up while it waits is noticed).
+  // The grant goes back however the request ends, an exception included.
+  struct GrantRelease {
+    RequestContext& ctx;
+    ~GrantRelease() { ReleaseFlowGrant(ctx); }
+  } release_grant{ctx};
+  FlowPool* flow = ctx.snapshot->flow_pool(route.model->name);
+  if (!flow || co_await AwaitFlowGrant(ctx, *flow)) co_await ServeWithFailover(ctx);
   worker_.in_flight.erase(in_flight);
   ctx.watch->finished = true;
   boost::system::error_code ignored;

@@ -39,6 +39,13 @@ boost::asio::awaitable<void> ReplyError(RequestContext& ctx, const core::Gateway
 boost::asio::awaitable<bool> PauseUnlessClientGone(RequestContext& ctx,
                                                    std::chrono::steady_clock::duration delay);
 
+// Fair queueing (flow_wait.cc): waits until the model's FlowPool grants the request (at once when
+// it has room). False when the request was answered instead (429 policy_queue_full or
+// policy_queue_timeout, 400 for a bad x-sluice-priority) or its client left.
+boost::asio::awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool);
+// The request ended: charges the output not charged yet and gives its grant back (no-op without).
+void ReleaseFlowGrant(RequestContext& ctx);
+
 // Attempts, retries and failover over the route's targets (failover.cc); answers the client.
 boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);
 

@@ -71,7 +71,7 @@ awaitable<bool> FetchMetrics(WorkerContext& worker, const config::Provider& prov
   co_return ok;
 }
 
-// Scrapes `provider` and hands the gauges to every LLM pool it serves; a failed scrape leaves the
+// Scrapes `provider` and hands the gauges to every LLM pool and fair queue it serves; a failed scrape leaves the
 // previous gauges to go stale (the picker ignores them after a while).
 awaitable<void> ScrapeProvider(WorkerContext& worker, const Snapshot& snapshot,
                                const config::Provider& provider,
@@ -83,6 +83,7 @@ awaitable<void> ScrapeProvider(WorkerContext& worker, const Snapshot& snapshot,
   m.at = Clock::now();
   if (!kind || !routing::ParseServerMetrics(body, *kind, m)) co_return;
   for (const auto& [model, pool] : snapshot.llm_pools) pool->UpdateMetrics(provider.name, m);
+  for (const auto& [model, pool] : snapshot.flow_pools) pool->UpdateGauges(provider.name, m);
 }
 
 }  // namespace

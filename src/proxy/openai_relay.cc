@@ -132,7 +132,7 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
         }
         if (in_band_error) return;
         // A hard limit's allowance spent (about one token per data event): relay nothing more.
-        if (over_budget || OverBudget(ctx, inspector.data_events() + 1)) {
+        if (over_budget || CountStreamOutput(ctx, inspector.data_events() + 1)) {
           over_budget = true;
           dropped = true;
           return;
@@ -247,6 +247,7 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
   } else {
     NoteKeyResult(ctx, ux.call->status(), std::nullopt);
+    NoteQuotaHeaders(ctx, *ux.call);
     if (ctx.parsed.stream && ux.call->header("content-type").starts_with("text/event-stream")) {
       result = co_await RelayStream(ctx, *ux.call, provider, ux.total_deadline);
     } else {

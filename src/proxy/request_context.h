@@ -34,6 +34,7 @@ class RedisClient;
 namespace sluice::proxy {
 
 struct RequestContext;
+class FlowPool;
 
 // Owned by one worker thread; everything here is touched only from that thread.
 struct WorkerContext {
@@ -123,11 +124,26 @@ struct RequestContext {
   bool prefix_hashed = false;
   // Time spent waiting on the upstream (connect, write, wait for bytes); excluded from overhead.
   std::chrono::steady_clock::duration upstream_wait{};
+  // Fair queueing (flow_wait.cc): the grant this request holds in its model's FlowPool.
+  struct FlowGrant {
+    FlowPool* pool = nullptr;  // null: the model has no queue, or no grant is held
+    std::string tenant;
+    double weight = 1;
+    uint64_t expected_tokens = 0;  // charged to a provider quota per attempt
+    uint64_t charged_output = 0;   // output tokens charged to the tenant's counter so far
+    bool started = false;          // an attempt reached an endpoint
+  } flow;
 };
 
-// True once a stream has relayed more output than a hard limit left it (RequestContext::
-// output_allowance); the relay then ends it with the error of BudgetSpent.
-inline bool OverBudget(const RequestContext& ctx, uint64_t output_tokens) {
+// Charges a stream's output so far to its tenant in the fair queue, every 16 tokens.
+void ChargeStreamOutput(RequestContext& ctx, uint64_t output_tokens);
+
+// A stream has relayed `output_tokens` so far: true once that is more than a hard limit left it
+// (RequestContext::output_allowance; the relay then ends it with the error of BudgetSpent). Fair
+// queueing learns the stream's progress here too.
+inline bool CountStreamOutput(RequestContext& ctx, uint64_t output_tokens) {
+  if (ctx.flow.pool && output_tokens >= ctx.flow.charged_output + 16)
+    ChargeStreamOutput(ctx, output_tokens);
   return ctx.output_allowance >= 0 && output_tokens > static_cast<uint64_t>(ctx.output_allowance);
 }
 // The policy_budget_exceeded error that ends such a stream, also noted in the request's outcome.

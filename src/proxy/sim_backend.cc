@@ -163,7 +163,7 @@ awaitable<AttemptResult> AttemptSim(RequestContext& ctx) {
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
                       .count();
-    if (OverBudget(ctx, ++sent)) {
+    if (CountStreamOutput(ctx, ++sent)) {
       o.usage.output = sent - 1;
       co_return co_await EndStreamOverBudget(ctx);
     }
@@ -243,7 +243,7 @@ awaitable<AttemptResult> AttemptSimTranslated(RequestContext& ctx) {
       o.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             ex.started_at())
                       .count();
-    if (OverBudget(ctx, ++sent)) {
+    if (CountStreamOutput(ctx, ++sent)) {
       o.usage.output = sent - 1;
       core::GatewayError spent = BudgetSpent(ctx);
       encoder->Fail(spent, out);

@@ -118,6 +118,26 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     if (!pool) pool = std::make_shared<LlmPool>(model.routing, *resolved.route);
     snapshot->llm_pools.emplace(model.name, std::move(pool));
   }
+  for (const auto& model : snapshot->config->models) {
+    if (!model.queue.enabled) continue;
+    routing::ResolvedRoute resolved = snapshot->routes.Resolve(model.name);
+    if (!resolved.route || resolved.route->model != &model) continue;
+    std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas;
+    for (const auto& target : resolved.route->targets) {
+      auto it = snapshot->sim_replicas.find(target.provider->name);
+      replicas.push_back(it == snapshot->sim_replicas.end() ? nullptr : it->second);
+    }
+    std::shared_ptr<FlowPool> pool;
+    if (previous) {
+      auto old = previous->flow_pools.find(model.name);
+      if (old != previous->flow_pools.end() && old->second->SameEndpoints(*resolved.route)) {
+        pool = old->second;  // waiters, grants and counters carry over
+        pool->Configure(model, std::move(replicas));
+      }
+    }
+    if (!pool) pool = std::make_shared<FlowPool>(model, *resolved.route, std::move(replicas));
+    snapshot->flow_pools.emplace(model.name, std::move(pool));
+  }
   return snapshot;
 }
 

@@ -14,6 +14,7 @@
 #include "policy/usage_ledger.h"
 #include "policy/rate_limiter.h"
 #include "providers/sim/sim_replica.h"
+#include "proxy/flow_pool.h"
 #include "proxy/llm_routing.h"
 #include "routing/key_pool.h"
 #include "routing/route_table.h"
@@ -52,6 +53,9 @@ struct Snapshot {
   // Sim providers acting as model-server replicas (sim.kv_blocks), by provider name; their caches
   // survive reloads that keep kv_blocks.
   std::unordered_map<std::string, std::shared_ptr<providers::sim::SimReplica>> sim_replicas;
+  // Fair queueing by model name (models with queue), shared by the workers and carried over
+  // reloads that keep a model's endpoints, with whatever waits in them.
+  std::unordered_map<std::string, std::shared_ptr<FlowPool>> flow_pools;
 
   const http::UpstreamOrigin* origin(const std::string& provider) const {
     auto it = origins.find(provider);
@@ -64,6 +68,10 @@ struct Snapshot {
   LlmPool* llm_pool(const std::string& model) const {
     auto it = llm_pools.find(model);
     return it == llm_pools.end() ? nullptr : it->second.get();
+  }
+  FlowPool* flow_pool(const std::string& model) const {
+    auto it = flow_pools.find(model);
+    return it == flow_pools.end() ? nullptr : it->second.get();
   }
   providers::sim::SimReplica* sim_replica(const std::string& provider) const {
     auto it = sim_replicas.find(provider);

@@ -247,7 +247,7 @@ awaitable<AttemptResult> RelayTranslatedStream(RequestContext& ctx, http::Upstre
   providers::DeltaSink sink = [&](const api::StreamDelta& d) {
     if (over_budget) return;
     if (d.is_content()) {
-      if (OverBudget(ctx, content_deltas + 1)) {
+      if (CountStreamOutput(ctx, content_deltas + 1)) {
         over_budget = true;
         return;
       }
@@ -427,6 +427,7 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
   } else {
     NoteKeyResult(ctx, ux.call->status(), std::nullopt);
+    NoteQuotaHeaders(ctx, *ux.call);
     if (request->stream && IsStreamBody(provider, ux.call->header("content-type"))) {
       result = co_await RelayTranslatedStream(ctx, *ux.call, provider, ux.total_deadline);
     } else {
@@ -494,6 +495,7 @@ awaitable<AttemptResult> AttemptEmbeddingsTranslated(RequestContext& ctx) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
   } else {
     NoteKeyResult(ctx, ux.call->status(), std::nullopt);
+    NoteQuotaHeaders(ctx, *ux.call);
     ux.call->set_deadline(ux.total_deadline);
     std::string answer;
     failure = co_await ReadWholeBody(ctx, *ux.call, answer, kMaxJsonBody);

@@ -39,6 +39,10 @@ std::string_view AttemptKey(const RequestContext& ctx);
 void NoteKeyResult(const RequestContext& ctx, int status,
                    std::optional<std::chrono::milliseconds> retry_after);
 
+// Hands the provider's x-ratelimit-remaining/reset headers (or a 429) to the fair queue's quota
+// for the attempt's endpoint, when the model has a queue.
+void NoteQuotaHeaders(RequestContext& ctx, const http::UpstreamCall& call);
+
 core::GatewayError FailureError(http::UpstreamFailure f, const std::string& provider,
                                 bool mid_stream);
 AttemptResult FailedBeforeCommit(RequestContext& ctx, http::UpstreamFailure f,

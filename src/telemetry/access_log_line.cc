@@ -147,6 +147,7 @@ std::string RenderAccessLogLine(const RequestOutcome& o) {
     else
       w.Millis("ttft_ms", o.ttft_ms);
     w.Millis("duration_ms", o.duration_ms);
+    if (o.queue_ms >= 0) w.Millis("queue_ms", o.queue_ms);
     w.Int("overhead_us", static_cast<int64_t>(o.overhead_us));
     w.Int("attempts", o.attempts);
     // There is no response cache yet: every request is "none" until one exists (then hit, miss,

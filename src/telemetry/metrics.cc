@@ -375,4 +375,9 @@ std::string MetricsShard::RenderPrometheus(const LabelPolicy& policy) const {
   return out;
 }
 
+void AppendHistogramSeries(std::string& out, std::string_view name, std::string_view labels,
+                           const Histogram& h) {
+  RenderHistogramSeries(out, name, labels, h);
+}
+
 }  // namespace sluice::telemetry

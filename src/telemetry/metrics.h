@@ -86,5 +86,9 @@ class MetricsShard {
 
 // Escapes a Prometheus label value (backslash, quote, newline).
 std::string EscapeLabel(std::string_view value);
+// One histogram series in Prometheus text, for families rendered outside a shard (the fair
+// queues'); `labels` is empty or a rendered label list ending in ','.
+void AppendHistogramSeries(std::string& out, std::string_view name, std::string_view labels,
+                           const Histogram& h);
 
 }  // namespace sluice::telemetry

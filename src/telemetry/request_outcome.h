@@ -30,6 +30,7 @@ struct RequestOutcome {
   core::TokenUsage usage;
   double cost_usd = -1;  // priced with config.pricing; -1: the model has no price
   double ttft_ms = -1;  // first response byte to the client; -1: none sent
+  double queue_ms = -1;  // time waited in the model's fair queue; -1: did not wait
   double duration_ms = 0;
   double overhead_us = 0;  // duration minus time spent waiting on the upstream
   int attempts = 0;

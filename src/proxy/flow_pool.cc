@@ -1,0 +1,330 @@
+#include "proxy/flow_pool.h"
+
+#include <boost/asio/post.hpp>
+#include <cstdio>
+
+#include "telemetry/metrics.h"
+
+namespace sluice::proxy {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+flow::FairQueueOptions QueueOptions(const config::ModelQueue& q) {
+  flow::FairQueueOptions o;
+  o.input_weight = q.input_weight;
+  o.output_weight = q.output_weight;
+  o.max_queued = q.max_queued;
+  return o;
+}
+
+}  // namespace
+
+FlowPool::FlowPool(const config::Model& model, const routing::Route& route,
+                   std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas)
+    : model_(model.name), queue_(QueueOptions(model.queue)) {
+  for (const auto& t : route.targets) {
+    names_.push_back(t.provider->name);
+    const config::Provider& p = *t.provider;
+    quotas_.push_back(p.quota_requests_per_minute || p.quota_tokens_per_minute
+                          ? std::make_unique<flow::ProviderQuota>(p.quota_requests_per_minute,
+                                                                  p.quota_tokens_per_minute)
+                          : nullptr);
+    scraped_.push_back(!p.metrics.type.empty());
+  }
+  attempts_.assign(names_.size(), 0);
+  gauges_.assign(names_.size(), {});
+  ConfigureLocked(model, std::move(replicas));
+}
+
+bool FlowPool::SameEndpoints(const routing::Route& route) const {
+  if (route.targets.size() != names_.size()) return false;
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (route.targets[i].provider->name != names_[i]) return false;
+  return true;
+}
+
+void FlowPool::Configure(const config::Model& model,
+                         std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas) {
+  std::lock_guard lock(mutex_);
+  ConfigureLocked(model, std::move(replicas));
+}
+
+void FlowPool::ConfigureLocked(const config::Model& model,
+                               std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas) {
+  thresholds_.queue_depth = model.queue.queue_depth;
+  thresholds_.kv_cache = model.queue.kv_cache;
+  thresholds_.max_concurrency = model.queue.max_concurrency;
+  fair_ = model.queue.fair;
+  replicas_ = std::move(replicas);
+  replicas_.resize(names_.size());
+  // The fair queue keeps its waiters and counters; a reload changes only what comes next.
+  queue_.set_options(QueueOptions(model.queue));
+}
+
+std::vector<flow::EndpointSignals> FlowPool::SignalsLocked(const std::vector<bool>& available,
+                                                           Time now) {
+  std::vector<flow::EndpointSignals> s(names_.size());
+  for (size_t e = 0; e < s.size(); ++e) {
+    s[e].available = e >= available.size() || available[e];
+    s[e].in_flight = attempts_[e];
+    if (quotas_[e]) s[e].quota_exhausted = quotas_[e]->Exhausted(now);
+    if (const auto& replica = replicas_[e]) {  // in-process: read live
+      s[e].scraped = true;
+      s[e].gauges_at = now;
+      s[e].waiting = replica->waiting(now);
+      s[e].kv_usage = replica->kv_usage();
+    } else if (scraped_[e]) {
+      s[e].scraped = true;
+      s[e].gauges_at = gauges_[e].valid ? gauges_[e].at : Time{};
+      s[e].waiting = gauges_[e].waiting;
+      s[e].kv_usage = gauges_[e].kv_usage;
+    }
+  }
+  // Grants not yet on an endpoint will land on the least loaded ones: count them there, so a burst
+  // of grants cannot overfill the pool before its attempts start (or its gauges are scraped).
+  for (int64_t p = 0; p < pending_; ++p) {
+    flow::EndpointSignals* least = nullptr;
+    for (auto& e : s)
+      if (e.available && !e.quota_exhausted && (!least || e.in_flight < least->in_flight))
+        least = &e;
+    if (!least) break;
+    ++least->in_flight;
+    least->waiting += 1;
+  }
+  return s;
+}
+
+bool FlowPool::SaturatedLocked(const std::vector<bool>& available, Time now) {
+  auto signals = SignalsLocked(available, now);
+  stats_.saturation = flow::PoolSaturation(signals, thresholds_, now);
+  return stats_.saturation >= 1.0;
+}
+
+FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
+                                std::shared_ptr<QueueWaiter> waiter,
+                                const std::vector<bool>& available, Time now) {
+  flow::FairQueue::Item item;
+  item.id = id;
+  item.tenant = fair_ ? request.tenant : std::string();
+  item.priority = request.priority;
+  item.weight = request.weight;
+  item.input_tokens = request.input_tokens;
+  item.deadline = request.deadline;
+  std::vector<std::shared_ptr<QueueWaiter>> wake;
+  Entry entry;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() == 0 && !SaturatedLocked(available, now)) {
+      // Through the queue all the same, so the tenant's counter is charged and lifted as VTC says.
+      queue_.Push(std::move(item));
+      queue_.Pop();
+      ++granted_;
+      ++pending_;
+      ++stats_.results["direct"];
+      return Entry::kGranted;
+    }
+    if (request.priority < 0) {
+      ++stats_.results["refused"];
+      return Entry::kRefused;
+    }
+    std::optional<Id> shed = queue_.Push(std::move(item));
+    if (shed && *shed == id) {
+      ++stats_.results["refused"];
+      return Entry::kRefused;
+    }
+    waiting_[id] = {std::move(waiter), request.priority, now};
+    ++stats_.depth[request.priority];
+    entry = Entry::kQueued;
+    if (shed) {
+      auto it = waiting_.find(*shed);
+      if (it != waiting_.end()) {
+        it->second.waiter->state = QueueWaiter::kShed;
+        --stats_.depth[it->second.priority];
+        wake.push_back(std::move(it->second.waiter));
+        waiting_.erase(it);
+        ++stats_.results["shed"];
+      }
+    }
+    // A request may arrive just as the pool frees up: dispatch what fits now.
+    auto granted = DispatchLocked(available, now);
+    wake.insert(wake.end(), granted.begin(), granted.end());
+  }
+  Wake(wake);
+  return entry;
+}
+
+bool FlowPool::Leave(Id id, bool timed_out) {
+  std::lock_guard lock(mutex_);
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) return false;
+  queue_.Remove(id);
+  --stats_.depth[it->second.priority];
+  waiting_.erase(it);
+  ++stats_.results[timed_out ? "timeout" : "cancelled"];
+  return true;
+}
+
+void FlowPool::Poll(const std::vector<bool>& available, Time now) {
+  std::vector<std::shared_ptr<QueueWaiter>> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (now - last_poll_ < 5ms) return;
+    last_poll_ = now;
+    wake = DispatchLocked(available, now);
+  }
+  Wake(wake);
+}
+
+void FlowPool::Release(bool started, const std::vector<bool>& available, Time now) {
+  std::vector<std::shared_ptr<QueueWaiter>> wake;
+  {
+    std::lock_guard lock(mutex_);
+    --granted_;
+    if (!started) --pending_;
+    wake = DispatchLocked(available, now);
+  }
+  Wake(wake);
+}
+
+std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
+    const std::vector<bool>& available, Time now) {
+  std::vector<std::shared_ptr<QueueWaiter>> wake;
+  while (queue_.size() > 0 && !SaturatedLocked(available, now)) {
+    std::optional<flow::FairQueue::Item> item = queue_.Pop();
+    auto it = waiting_.find(item->id);
+    if (it == waiting_.end()) continue;  // cannot happen: every queued id has a waiter
+    it->second.waiter->state = QueueWaiter::kGranted;
+    --stats_.depth[it->second.priority];
+    stats_.wait.Observe(std::chrono::duration<double>(now - it->second.since).count());
+    ++stats_.results["dispatched"];
+    wake.push_back(std::move(it->second.waiter));
+    waiting_.erase(it);
+    ++granted_;
+    ++pending_;
+  }
+  return wake;
+}
+
+void FlowPool::Wake(const std::vector<std::shared_ptr<QueueWaiter>>& waiters) {
+  // The timer belongs to the waiter's worker: cancel it there.
+  for (const auto& w : waiters)
+    boost::asio::post(w->executor, [w] { w->timer.cancel(); });
+}
+
+void FlowPool::AttemptStarted(size_t e, bool first_of_grant) {
+  std::lock_guard lock(mutex_);
+  if (e < attempts_.size()) ++attempts_[e];
+  if (first_of_grant && pending_ > 0) --pending_;
+}
+
+void FlowPool::AttemptEnded(size_t e) {
+  std::lock_guard lock(mutex_);
+  if (e < attempts_.size() && attempts_[e] > 0) --attempts_[e];
+}
+
+bool FlowPool::EndpointFull(size_t e, Time now) {
+  std::lock_guard lock(mutex_);
+  if (e >= names_.size()) return false;
+  flow::EndpointSignals s;
+  s.in_flight = attempts_[e];
+  if (quotas_[e]) s.quota_exhausted = quotas_[e]->Exhausted(now);
+  return flow::EndpointFull(s, thresholds_);
+}
+
+void FlowPool::ChargeOutput(const std::string& tenant, uint64_t tokens, double weight) {
+  if (tokens == 0) return;
+  std::lock_guard lock(mutex_);
+  queue_.ChargeOutput(fair_ ? tenant : std::string(), tokens, weight);
+}
+
+void FlowPool::QuotaDispatched(size_t e, uint64_t tokens, Time now) {
+  std::lock_guard lock(mutex_);
+  if (e < quotas_.size() && quotas_[e]) quotas_[e]->OnDispatch(tokens, now);
+}
+
+void FlowPool::QuotaReconcile(size_t e, uint64_t expected, uint64_t actual) {
+  std::lock_guard lock(mutex_);
+  if (e < quotas_.size() && quotas_[e]) quotas_[e]->Reconcile(expected, actual);
+}
+
+void FlowPool::QuotaReport(size_t e, const flow::ProviderQuota::Report& report, Time now) {
+  std::lock_guard lock(mutex_);
+  if (e < quotas_.size() && quotas_[e]) quotas_[e]->OnReport(report, now);
+}
+
+FlowPool::Time FlowPool::RetryAt(Time now) {
+  std::lock_guard lock(mutex_);
+  Time at = Time::max();
+  for (const auto& q : quotas_) {
+    if (!q) continue;
+    if (!q->Exhausted(now)) return now + 1s;  // some quota is left: capacity, not quota, is short
+    at = std::min(at, q->RefillsAt(now));
+  }
+  return at == Time::max() ? now + 1s : std::max(at, now + 1s);
+}
+
+void FlowPool::UpdateGauges(std::string_view provider, const routing::EndpointMetrics& metrics) {
+  std::lock_guard lock(mutex_);
+  for (size_t e = 0; e < names_.size(); ++e)
+    if (names_[e] == provider) gauges_[e] = metrics;
+}
+
+QueueStats FlowPool::Stats() {
+  std::lock_guard lock(mutex_);
+  QueueStats s = stats_;
+  s.granted = granted_;
+  return s;
+}
+
+void RenderQueueMetrics(std::string& out, const std::map<std::string, QueueStats>& by_model) {
+  if (by_model.empty()) return;
+  auto head = [&](std::string_view name, std::string_view type, std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  };
+  auto model_label = [](const std::string& model) {
+    return "model=\"" + telemetry::EscapeLabel(model) + "\"";
+  };
+  head("sluice_queue_depth", "gauge", "Requests waiting in a model's fair queue, by priority band.");
+  for (const auto& [model, s] : by_model)
+    for (const auto& [priority, n] : s.depth)
+      out.append("sluice_queue_depth{")
+          .append(model_label(model))
+          .append(",priority=\"")
+          .append(std::to_string(priority))
+          .append("\"} ")
+          .append(std::to_string(n))
+          .append("\n");
+  head("sluice_queue_granted", "gauge", "Requests of a queued model being served (holding a grant).");
+  for (const auto& [model, s] : by_model)
+    out.append("sluice_queue_granted{").append(model_label(model)).append("} ").append(
+        std::to_string(s.granted)).append("\n");
+  head("sluice_queue_saturation", "gauge",
+       "Mean endpoint utilisation of a queued model's pool at its last check (1 = saturated).");
+  for (const auto& [model, s] : by_model) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.4g", s.saturation);
+    out.append("sluice_queue_saturation{").append(model_label(model)).append("} ").append(value).append(
+        "\n");
+  }
+  head("sluice_queue_requests_total", "counter",
+       "Requests through a fair queue by result: direct (no wait), dispatched (after waiting), "
+       "shed, refused, timeout, cancelled.");
+  for (const auto& [model, s] : by_model)
+    for (const auto& [result, n] : s.results)
+      out.append("sluice_queue_requests_total{")
+          .append(model_label(model))
+          .append(",result=\"")
+          .append(result)
+          .append("\"} ")
+          .append(std::to_string(n))
+          .append("\n");
+  head("sluice_queue_wait_seconds", "histogram", "Time dispatched requests waited in the queue.");
+  for (const auto& [model, s] : by_model)
+    telemetry::AppendHistogramSeries(out, "sluice_queue_wait_seconds", model_label(model) + ",",
+                                     s.wait);
+}
+
+}  // namespace sluice::proxy
