@@ -13,11 +13,6 @@ namespace {
 
 using routing::SteadyTime;
 
-SteadyTime At(double seconds) {
-  return SteadyTime{} +
-         std::chrono::duration_cast<SteadyTime::duration>(std::chrono::duration<double>(seconds));
-}
-
 struct Event {
   enum Kind { kStepEnd, kScrape, kArrival } kind;  // at equal times, in this order
   double time;
@@ -29,6 +24,22 @@ struct Event {
     return seq > o.seq;
   }
 };
+
+// Longest run of leading full prompt blocks in `seen`, in tokens, capped at prompt - 1.
+uint64_t IdealHit(const SimRequest& r, const std::unordered_set<uint64_t>& seen) {
+  uint32_t full = std::min<uint32_t>(r.prompt_tokens / kBlockTokens, r.hashes.size());
+  uint32_t hit = 0;
+  while (hit < full && seen.count(r.hashes[hit])) ++hit;
+  if (hit * kBlockTokens >= r.prompt_tokens && hit > 0) --hit;
+  return uint64_t{hit} * kBlockTokens;
+}
+
+}  // namespace
+
+SteadyTime At(double seconds) {
+  return SteadyTime{} +
+         std::chrono::duration_cast<SteadyTime::duration>(std::chrono::duration<double>(seconds));
+}
 
 void FillHashes(std::vector<SimRequest>& requests) {
   const uint64_t seed = routing::PrefixSeed("sim-model", "");
@@ -42,17 +53,6 @@ void FillHashes(std::vector<SimRequest>& requests) {
     }
   }
 }
-
-// Longest run of leading full prompt blocks in `seen`, in tokens, capped at prompt - 1.
-uint64_t IdealHit(const SimRequest& r, const std::unordered_set<uint64_t>& seen) {
-  uint32_t full = std::min<uint32_t>(r.prompt_tokens / kBlockTokens, r.hashes.size());
-  uint32_t hit = 0;
-  while (hit < full && seen.count(r.hashes[hit])) ++hit;
-  if (hit * kBlockTokens >= r.prompt_tokens && hit > 0) --hit;
-  return uint64_t{hit} * kBlockTokens;
-}
-
-}  // namespace
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;

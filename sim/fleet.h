@@ -44,5 +44,9 @@ struct RunResult {
 RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests);
 
 double Percentile(std::vector<double> values, double p);
+// Simulated seconds as the routing code's clock.
+routing::SteadyTime At(double seconds);
+// Fills each request's chained prompt and answer hashes from its block ids.
+void FillHashes(std::vector<SimRequest>& requests);
 
 }  // namespace sluice::sim

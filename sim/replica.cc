@@ -103,7 +103,7 @@ void Replica::Prefill(Running& run, uint32_t& budget, uint32_t& prefilled,
   }
 }
 
-double Replica::Step(std::vector<StepEvent>& events) {
+double Replica::Step(std::vector<StepEvent>& events, std::vector<uint32_t>* decoded) {
   uint32_t budget = config_.step_tokens;
   uint32_t decoding = 0, prefilled = 0;
   uint64_t context = 0;
@@ -111,6 +111,7 @@ double Replica::Step(std::vector<StepEvent>& events) {
     if (run.prefill_left > 0 || run.generated >= run.req->output_tokens) continue;
     ++run.generated;
     ++decoding;
+    if (decoded) decoded->push_back(run.id);
     context += run.req->prompt_tokens + run.generated;
   }
   budget -= std::min(budget, decoding);

@@ -49,7 +49,10 @@ class Replica {
   void Enqueue(uint32_t id, const SimRequest* request);
   bool busy() const { return !waiting_.empty() || !running_.empty(); }
   // Runs one step: returns its duration in seconds and appends what happened (at its end).
-  double Step(std::vector<StepEvent>& events);
+  // `decoded`, when given, gets the id of every request that produced a decode token in the step
+  // (the first token is reported as kFirstToken instead), so a gateway can charge output as it
+  // streams.
+  double Step(std::vector<StepEvent>& events, std::vector<uint32_t>* decoded = nullptr);
 
   ReplicaGauges gauges() const;
   uint64_t prompt_tokens_total() const { return prompt_tokens_; }

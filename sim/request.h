@@ -16,6 +16,7 @@ struct SimRequest {
   // only meaningful when prompt_tokens is a multiple of kBlockTokens.
   std::vector<uint64_t> output_blocks;
   uint64_t session = 0;
+  uint32_t tenant = 0;  // index into the fairness workload's tenants (sim/tenants.h)
   // Filled by the fleet: chained hashes of prompt_blocks, then of output_blocks.
   std::vector<uint64_t> hashes;
   std::vector<uint64_t> output_hashes;

@@ -43,15 +43,56 @@ std::optional<FairQueue::Item> FairQueue::Pop() {
   auto next = std::min_element(band.begin(), band.end(), [&](const auto& a, const auto& b) {
     return counters_[a.first] < counters_[b.first];
   });
-  Item item = std::move(next->second.front());
-  next->second.pop_front();
-  if (next->second.empty()) band.erase(next);
+  return Take(next, 0, next->second.front().input_tokens);
+}
+
+FairQueue::Item FairQueue::Take(Band::iterator tenant, size_t pos, uint64_t charged_tokens) {
+  auto band_it = bands_.begin();  // callers take from the highest band
+  Band& band = band_it->second;
+  auto& q = tenant->second;
+  Item item = std::move(q[pos]);
+  q.erase(q.begin() + static_cast<std::ptrdiff_t>(pos));
+  if (q.empty()) band.erase(tenant);
   if (band.empty()) bands_.erase(band_it);
   where_.erase(item.id);
   --queued_[item.tenant];
   counters_[item.tenant] +=
-      options_.input_weight * static_cast<double>(item.input_tokens) / std::max(item.weight, 1e-9);
+      options_.input_weight * static_cast<double>(charged_tokens) / std::max(item.weight, 1e-9);
   return item;
+}
+
+std::optional<FairQueue::Item> FairQueue::PopLocal(const CachedTokens& cached, double quantum,
+                                                   size_t lookahead) {
+  if (bands_.empty()) return std::nullopt;
+  Band& band = bands_.begin()->second;
+  double least = std::numeric_limits<double>::infinity();
+  for (const auto& [tenant, q] : band) least = std::min(least, counters_[tenant]);
+  // Eligible tenants in the order Pop would serve them (least counter, then name).
+  std::vector<Band::iterator> eligible;
+  for (auto it = band.begin(); it != band.end(); ++it)
+    if (counters_[it->first] == least || counters_[it->first] < least + quantum)
+      eligible.push_back(it);
+  std::stable_sort(eligible.begin(), eligible.end(), [&](const auto& a, const auto& b) {
+    return counters_[a->first] < counters_[b->first];
+  });
+  Band::iterator best = eligible.front();
+  size_t best_pos = 0;
+  uint64_t best_cached = 0;
+  bool found = false;
+  for (auto it : eligible) {
+    size_t n = std::min(it->second.size(), lookahead);
+    for (size_t i = 0; i < n; ++i) {
+      const Item& item = it->second[i];
+      uint64_t c = cached ? std::min(cached(item), item.input_tokens) : 0;
+      if (!found || c > best_cached) {
+        best = it;
+        best_pos = i;
+        best_cached = c;
+        found = true;
+      }
+    }
+  }
+  return Take(best, best_pos, best->second[best_pos].input_tokens - best_cached);
 }
 
 void FairQueue::Erase(int priority, const std::string& tenant, Id id) {

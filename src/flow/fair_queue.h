@@ -50,6 +50,16 @@ class FairQueue {
   std::optional<Id> Push(Item item);
   // The next request to dispatch, charged to its tenant; nullopt when empty.
   std::optional<Item> Pop();
+  // Prompt tokens of a queued item the pool probably caches (the prefix index's longest match).
+  using CachedTokens = std::function<uint64_t(const Item&)>;
+  // DLPM-style locality (Cao et al., arXiv 2501.14312; llm-scheduling.md §5.2), in counter form:
+  // a tenant's deficit is how far its counter is below the least counter of the band plus
+  // `quantum`. Among the tenants of the highest band with a positive deficit, the request with
+  // the most cached prompt tokens goes first (looking at the first `lookahead` of each tenant),
+  // ties to the tenant Pop would choose, then to that tenant's older request; it is charged w_in
+  // x its uncached tokens (what the server computes). A tenant's cache hits are thus served
+  // together until it is `quantum` ahead of the least-served; with no hits this is Pop.
+  std::optional<Item> PopLocal(const CachedTokens& cached, double quantum, size_t lookahead = 16);
   // Takes a request out (its client left, or it was dispatched elsewhere). False if not queued.
   bool Remove(Id id);
   // Takes out and returns every request whose deadline has passed.
@@ -64,6 +74,7 @@ class FairQueue {
  private:
   using Band = std::map<std::string, std::deque<Item>, std::less<>>;  // tenants with items
   void Lift(const std::string& tenant);
+  Item Take(Band::iterator tenant, size_t pos, uint64_t charged_tokens);
   void Erase(int priority, const std::string& tenant, Id id);
 
   FairQueueOptions options_;

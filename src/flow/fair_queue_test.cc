@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 namespace sluice::flow {
@@ -106,6 +107,57 @@ TEST(FairQueue, RemoveAndDeadlines) {
   EXPECT_EQ(q.size(), 1u);
   EXPECT_EQ(q.Pop()->id, 2u);
   EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(FairQueue, PopLocalServesATenantsCacheHitsFirstWithinItsQuantum) {
+  FairQueue q;
+  for (FairQueue::Id id = 1; id <= 8; ++id) q.Push(Req(id, "a"));
+  for (FairQueue::Id id = 11; id <= 14; ++id) q.Push(Req(id, "b"));
+  // a's even requests have 80 of their 100 prompt tokens cached; b's nothing.
+  auto cached = [](const FairQueue::Item& i) -> uint64_t {
+    return i.tenant == "a" && i.id % 2 == 0 ? 80 : 0;
+  };
+  std::vector<FairQueue::Id> order;
+  for (int i = 0; i < 4; ++i) order.push_back(q.PopLocal(cached, 1000)->id);
+  EXPECT_EQ(order, (std::vector<FairQueue::Id>{2, 4, 6, 8}));  // out of FIFO and VTC order
+  EXPECT_EQ(q.counter("a"), 4 * 20);  // charged the uncached tokens only
+  // No hits left: VTC order (b has the least counter).
+  EXPECT_EQ(q.PopLocal(cached, 1000)->id, 11u);
+}
+
+TEST(FairQueue, PopLocalLetsNoTenantGetMoreThanAQuantumAhead) {
+  FairQueue q;
+  FairQueue::Id id = 1;
+  for (int i = 0; i < 300; ++i) {
+    q.Push(Req(id++, "a", 400));
+    q.Push(Req(id++, "b", 100));
+  }
+  // Every request of b hits the cache: locality alone would serve b only.
+  auto cached = [](const FairQueue::Item& i) -> uint64_t { return i.tenant == "b" ? 50 : 0; };
+  for (int i = 0; i < 300; ++i) {
+    auto item = q.PopLocal(cached, 500);
+    ASSERT_TRUE(item);
+    q.ChargeOutput(item->tenant, 20);
+    EXPECT_LE(std::abs(q.counter("a") - q.counter("b")), 500 + 440);  // quantum + one request
+  }
+}
+
+TEST(FairQueue, PopLocalWithoutHitsIsPop) {
+  FairQueue a, b;
+  FairQueue::Id id = 1;
+  for (int i = 0; i < 50; ++i)
+    for (const char* t : {"x", "y", "z"}) {
+      a.Push(Req(id, t, 10 + id % 7, 0, t[0] == 'x' ? 2 : 1));
+      b.Push(Req(id, t, 10 + id % 7, 0, t[0] == 'x' ? 2 : 1));
+      ++id;
+    }
+  for (int i = 0; i < 150; ++i) {
+    auto pa = a.Pop();
+    auto pb = b.PopLocal(nullptr, 1000);
+    ASSERT_TRUE(pa && pb);
+    EXPECT_EQ(pa->id, pb->id);
+  }
+  EXPECT_FALSE(b.PopLocal(nullptr, 1000));
 }
 
 }  // namespace
