@@ -35,6 +35,7 @@ FlowPool::FlowPool(const config::Model& model, const routing::Route& route,
   }
   attempts_.assign(names_.size(), 0);
   gauges_.assign(names_.size(), {});
+  since_scrape_.assign(names_.size(), 0);
   ConfigureLocked(model, std::move(replicas));
 }
 
@@ -78,7 +79,7 @@ std::vector<flow::EndpointSignals> FlowPool::SignalsLocked(const std::vector<boo
     } else if (scraped_[e]) {
       s[e].scraped = true;
       s[e].gauges_at = gauges_[e].valid ? gauges_[e].at : Time{};
-      s[e].waiting = gauges_[e].waiting;
+      s[e].waiting = gauges_[e].waiting + since_scrape_[e];
       s[e].kv_usage = gauges_[e].kv_usage;
     }
   }
@@ -215,7 +216,10 @@ void FlowPool::Wake(const std::vector<std::shared_ptr<QueueWaiter>>& waiters) {
 
 void FlowPool::AttemptStarted(size_t e, bool first_of_grant) {
   std::lock_guard lock(mutex_);
-  if (e < attempts_.size()) ++attempts_[e];
+  if (e < attempts_.size()) {
+    ++attempts_[e];
+    ++since_scrape_[e];
+  }
   if (first_of_grant && pending_ > 0) --pending_;
 }
 
@@ -268,7 +272,10 @@ FlowPool::Time FlowPool::RetryAt(Time now) {
 void FlowPool::UpdateGauges(std::string_view provider, const routing::EndpointMetrics& metrics) {
   std::lock_guard lock(mutex_);
   for (size_t e = 0; e < names_.size(); ++e)
-    if (names_[e] == provider) gauges_[e] = metrics;
+    if (names_[e] == provider) {
+      gauges_[e] = metrics;
+      since_scrape_[e] = 0;
+    }
 }
 
 QueueStats FlowPool::Stats() {

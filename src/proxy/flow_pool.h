@@ -141,6 +141,9 @@ class FlowPool {
   int64_t pending_ = 0;  // grants not yet on an endpoint
   std::vector<uint32_t> attempts_;  // in flight per endpoint
   std::vector<routing::EndpointMetrics> gauges_;
+  // Attempts started on each endpoint since its last scrape: its gauges cannot show them yet, so
+  // they count as waiting (else every scrape that shows room would let the whole queue through).
+  std::vector<uint32_t> since_scrape_;
   std::vector<bool> scraped_;
   std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas_;
   std::vector<std::unique_ptr<flow::ProviderQuota>> quotas_;

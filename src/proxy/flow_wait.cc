@@ -49,7 +49,8 @@ bool RequestPriority(const RequestContext& ctx, int& priority) {
 
 awaitable<void> RefuseFromQueue(RequestContext& ctx, FlowPool& pool, core::ErrorCode code,
                                 std::string message) {
-  auto retry = pool.RetryAt(Clock::now()) - Clock::now();
+  auto now = Clock::now();
+  auto retry = pool.RetryAt(now) - now;
   auto seconds = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(retry).count());
   ctx.response_headers.push_back({"retry-after", std::to_string(seconds)});
   core::GatewayError error(code, message + "; retry in " + std::to_string(seconds) + " s");
