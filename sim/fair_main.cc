@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   double load = 1, horizon = 0, scrape_ms = 50, window = 10;
   size_t replicas = 0;
   int max_concurrency = -1;
+  uint32_t max_seqs = 0, kv_blocks = 0;
   bool calibrate = false, no_filter = false;
   app.add_option("--workloads", workloads_spec,
                  "comma list: overload,proportional,on-off,short-long,heavy-light,locality");
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
   app.add_option("--replicas", replicas, "replicas (0 = 4)");
   app.add_option("--max-concurrency", max_concurrency,
                  "gateway in-flight cap per replica (saturation; default 32 = max_seqs, 0 = none)");
+  app.add_option("--max-seqs", max_seqs,
+                 "sequences per replica batch (0 = 32); also the default max-concurrency");
+  app.add_option("--kv-blocks", kv_blocks, "KV-cache blocks of 16 tokens per replica (0 = 4096)");
   app.add_option("--scrape-ms", scrape_ms, "metrics scrape interval");
   app.add_option("--window", window, "seconds per Jain window");
   app.add_option("--format", format, "md | csv");
@@ -80,6 +84,8 @@ int main(int argc, char** argv) {
 
   sim::FairConfig base = sim::DefaultFairConfig();
   if (replicas) base.fleet.replicas = std::min<size_t>(replicas, 64);
+  if (max_seqs) base.fleet.replica.max_seqs = base.saturation.max_concurrency = max_seqs;
+  if (kv_blocks) base.fleet.replica.num_blocks = kv_blocks;
   if (max_concurrency >= 0) base.saturation.max_concurrency = uint32_t(max_concurrency);
   base.fleet.scrape_interval = scrape_ms / 1000.0;
   base.window = window;
