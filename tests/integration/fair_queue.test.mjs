@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, closeAll, waitFor } from '../lib/gateway.mjs';
-import { postJson, metricValue, streamSSE, assertOpenAiError } from '../lib/http.mjs';
+import { postJson, getJson, metricValue, streamSSE, assertOpenAiError } from '../lib/http.mjs';
 
 const T = { timeout: 30_000 };
 const LOW = 'low-key-0123456789abcdef';
@@ -14,8 +14,8 @@ const slow = { tokens: 40, tokens_per_second: 20 };  // a 2 s stream
 
 let gw;
 
-before(async () => {
-  gw = await startGateway({
+function config(extraModels = []) {
+  return {
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
     workers: 2,
@@ -27,12 +27,17 @@ before(async () => {
     models: [
       { name: 'short', provider: 'slow-a', queue: { max_concurrency: 1, max_queued: 1, timeout: '400ms' } },
       { name: 'long', provider: 'slow-b', queue: { max_concurrency: 1, timeout: '20s' } },
+      ...extraModels,
     ],
     consumers: [
       { name: 'low', keys: [LOW] },
       { name: 'high', keys: [HIGH], priority: 5 },
     ],
-  });
+  };
+}
+
+before(async () => {
+  gw = await startGateway(config());
 }, T);
 
 after(() => closeAll(gw), T);
@@ -125,5 +130,19 @@ describe('fair queue edges', () => {
     for (const model of ['short', 'long'])
       await waitFor(async () => (await metricValue(gw.adminUrl, 'sluice_queue_granted', { model })) === 0,
         5_000, { what: `grants on ${model} released` });
+  });
+
+  it('keeps what waits in the queue across a reload that keeps the targets', T, async () => {
+    const { stream: holder } = await holdSlot('long');
+    const waiting = postJson(`${gw.url}/v1/chat/completions`, chat('long'), auth(LOW));
+    await waitFor(async () => (await queued('long')) === 1, 5_000, { what: 'the request queued' });
+    await gw.reload(config([{ name: 'added', provider: 'slow-a' }]));
+    const models = async () => (await getJson(`${gw.url}/v1/models`, auth(LOW))).json.data.map((m) => m.id);
+    await waitFor(async () => (await models()).includes('added'), 10_000, { what: 'the reload' });
+    assert.equal(await queued('long'), 1, 'still waiting after the reload');
+    const res = await waiting;  // served once the holder, started before the reload, is done
+    assert.equal(res.status, 200, res.text);
+    assert.ok((await holder).done);
+    assert.equal(await metricValue(gw.adminUrl, 'sluice_queue_granted', { model: 'long' }), 0);
   });
 });
