@@ -218,20 +218,12 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
         break;
       }
       case Event::kScrape: {
-        auto g = replicas[ev.index].gauges();
-        routing::EndpointMetrics m;
-        m.at = At(now);
-        m.valid = true;
-        m.waiting = g.waiting;
-        m.running = g.running;
-        m.kv_usage = g.kv_usage;
-        m.block_size = kBlockTokens;
-        m.num_blocks = fc.replica.num_blocks;
+        routing::EndpointMetrics m = Scrape(replicas[ev.index], fc.replica.num_blocks, now);
         pool.UpdateMetrics(ev.index, m);
         flow::EndpointSignals& s = signals[ev.index];
-        s.gauges_at = At(now);
-        s.waiting = g.waiting;
-        s.kv_usage = g.kv_usage;
+        s.gauges_at = m.at;
+        s.waiting = m.waiting;
+        s.kv_usage = m.kv_usage;
         events.push({Event::kScrape, now + fc.scrape_interval, seq++, ev.index});
         try_dispatch(now);
         break;

@@ -15,14 +15,6 @@ namespace {
 
 using namespace sluice;
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 // One policy's numbers, summed over seeds.
 struct Row {
   double jain = 0, jain_seeds = 0, jain_min = 1, gap = 0, gap_max = 0, tok = 0, req = 0, hit = 0;
@@ -91,13 +83,13 @@ int main(int argc, char** argv) {
   base.window = window;
   base.fleet.picker.saturation_filter = !no_filter;
   std::vector<uint64_t> seeds;
-  for (const auto& s : Split(seeds_spec)) seeds.push_back(std::stoull(s));
+  for (const auto& s : sim::SplitList(seeds_spec)) seeds.push_back(std::stoull(s));
   if (calibrate) {
     PrintCalibration(base, seeds);
     return 0;
   }
   std::vector<sim::PolicySpec> policies;
-  for (const auto& p : Split(policies_spec)) {
+  for (const auto& p : sim::SplitList(policies_spec)) {
     auto spec = sim::ParsePolicySpec(p);
     if (!spec) {
       std::cerr << "unknown policy " << p << "\n";
@@ -106,7 +98,7 @@ int main(int argc, char** argv) {
     policies.push_back(*spec);
   }
   std::vector<std::string> names =
-      workloads_spec.empty() ? sim::WorkloadNames() : Split(workloads_spec);
+      workloads_spec.empty() ? sim::WorkloadNames() : sim::SplitList(workloads_spec);
   const sim::PolicySpec fcfs = *sim::ParsePolicySpec("fcfs");
 
   if (format == "csv")

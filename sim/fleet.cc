@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <queue>
+#include <sstream>
 #include <random>
 #include <unordered_set>
 
@@ -155,16 +156,7 @@ RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) 
         break;
       }
       case Event::kScrape: {
-        auto g = replicas[ev.index].gauges();
-        routing::EndpointMetrics m;
-        m.at = At(now);
-        m.valid = true;
-        m.waiting = g.waiting;
-        m.running = g.running;
-        m.kv_usage = g.kv_usage;
-        m.block_size = kBlockTokens;
-        m.num_blocks = config.replica.num_blocks;
-        pool.UpdateMetrics(ev.index, m);
+        pool.UpdateMetrics(ev.index, Scrape(replicas[ev.index], config.replica.num_blocks, now));
         events.push({Event::kScrape, now + config.scrape_interval, seq++, ev.index});
         break;
       }
@@ -196,6 +188,27 @@ RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) 
   result.decision_ns_p50 = Percentile(decision_ns, 0.50);
   result.decision_ns_p99 = Percentile(decision_ns, 0.99);
   return result;
+}
+
+routing::EndpointMetrics Scrape(const Replica& replica, uint32_t num_blocks, double now) {
+  ReplicaGauges g = replica.gauges();
+  routing::EndpointMetrics m;
+  m.at = At(now);
+  m.valid = true;
+  m.waiting = g.waiting;
+  m.running = g.running;
+  m.kv_usage = g.kv_usage;
+  m.block_size = kBlockTokens;
+  m.num_blocks = num_blocks;
+  return m;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
 }
 
 }  // namespace sluice::sim

@@ -5,6 +5,7 @@
 // dispatches and completions at once, the replicas' gauges every scrape interval.
 // Deterministic for a given seed (except decision_ns, wall-clock time of the picker).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "routing/endpoint_picker.h"
@@ -48,5 +49,9 @@ double Percentile(std::vector<double> values, double p);
 routing::SteadyTime At(double seconds);
 // Fills each request's chained prompt and answer hashes from its block ids.
 void FillHashes(std::vector<SimRequest>& requests);
+// A replica's gauges as the gateway scrapes them at `now` (vLLM's cache_config_info included).
+routing::EndpointMetrics Scrape(const Replica& replica, uint32_t num_blocks, double now);
+// "a,b,,c" -> {a, b, c}: the simulators' comma-list options.
+std::vector<std::string> SplitList(const std::string& s);
 
 }  // namespace sluice::sim

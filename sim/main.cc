@@ -13,19 +13,11 @@ namespace {
 
 using namespace sluice;
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 bool ParseWeights(const std::string& spec, routing::ScorerWeights& w) {
   std::map<std::string, double*> fields{{"prefix", &w.prefix},   {"queue", &w.queue},
                                         {"kv", &w.kv_cache},     {"lora", &w.lora},
                                         {"session", &w.session}, {"latency", &w.latency}};
-  for (const auto& item : Split(spec)) {
+  for (const auto& item : sim::SplitList(spec)) {
     auto eq = item.find('=');
     if (eq == std::string::npos || !fields.count(item.substr(0, eq))) return false;
     *fields[item.substr(0, eq)] = std::stod(item.substr(eq + 1));
@@ -114,10 +106,10 @@ int main(int argc, char** argv) {
   if (cost_decode >= 0) base.picker.cost_decode_weight = cost_decode;
 
   std::vector<std::string> names =
-      Split(policies.empty() ? "random,round-robin,least-request,power-of-two,prefix-aware,cost"
+      sim::SplitList(policies.empty() ? "random,round-robin,least-request,power-of-two,prefix-aware,cost"
                              : policies);
   std::vector<uint64_t> seeds;
-  for (const auto& s : Split(seeds_spec)) seeds.push_back(std::stoull(s));
+  for (const auto& s : sim::SplitList(seeds_spec)) seeds.push_back(std::stoull(s));
 
   auto make = [&](uint64_t seed, std::vector<sim::SimRequest>& out) -> bool {
     if (workload == "shared-prefix") {
