@@ -104,10 +104,11 @@ void FairQueue::Erase(int priority, const std::string& tenant, Id id) {
   auto it = std::find_if(q.begin(), q.end(), [&](const Item& i) { return i.id == id; });
   if (it == q.end()) return;
   q.erase(it);
+  where_.erase(id);
+  // Before the tenant's entry goes: `tenant` may be a reference to its key.
+  --queued_[tenant];
   if (q.empty()) band_it->second.erase(queue_it);
   if (band_it->second.empty()) bands_.erase(band_it);
-  where_.erase(id);
-  --queued_[tenant];
 }
 
 bool FairQueue::Remove(Id id) {
