@@ -1687,8 +1687,9 @@ void Loader::CheckModelQueues(const Config& config) {
     if (path.ends_with(".name")) path.resize(path.size() - 5);
     if (!signal)
       AddError(model_marks_[i].name,
-               path + ".queue: the queue can never fill: set queue.max_concurrency, or give a target "
-                   "metrics to scrape (or sim.kv_blocks) or a quota");
+               path +
+                   ".queue: the queue can never fill: set queue.max_concurrency, or give a "
+                   "target metrics to scrape (or sim.kv_blocks) or a quota");
   }
 }
 

@@ -28,8 +28,8 @@ struct EndpointSignals {
   bool scraped = false;   // the endpoint reports gauges (providers[].metrics or a sim replica)
   SteadyTime gauges_at{};
   double waiting = 0;
-  double kv_usage = 0;         // 0..1
-  uint32_t in_flight = 0;      // the gateway's own requests on it
+  double kv_usage = 0;     // 0..1
+  uint32_t in_flight = 0;  // the gateway's own requests on it
   bool quota_exhausted = false;
 };
 

@@ -167,7 +167,8 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     // means one has room, unless health changed since (then any will do).
     std::vector<bool> skip = tried;
     if (flow)
-      for (size_t k = 0; k < skip.size(); ++k) skip[k] = skip[k] || flow->EndpointFull(k, picked_at);
+      for (size_t k = 0; k < skip.size(); ++k)
+        skip[k] = skip[k] || flow->EndpointFull(k, picked_at);
     int index = llm_pool ? PickLlm(ctx, *llm_pool, route, skip, picked_at, ticket) : -1;
     if (index < 0) index = routing::PickTarget(route, worker.health, skip, picked_at, worker.rng);
     if (index < 0 && flow && llm_pool)

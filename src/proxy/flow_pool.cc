@@ -210,8 +210,7 @@ std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
 
 void FlowPool::Wake(const std::vector<std::shared_ptr<QueueWaiter>>& waiters) {
   // The timer belongs to the waiter's worker: cancel it there.
-  for (const auto& w : waiters)
-    boost::asio::post(w->executor, [w] { w->timer.cancel(); });
+  for (const auto& w : waiters) boost::asio::post(w->executor, [w] { w->timer.cancel(); });
 }
 
 void FlowPool::AttemptStarted(size_t e, bool first_of_grant) {
@@ -294,7 +293,8 @@ void RenderQueueMetrics(std::string& out, const std::map<std::string, QueueStats
   auto model_label = [](const std::string& model) {
     return "model=\"" + telemetry::EscapeLabel(model) + "\"";
   };
-  head("sluice_queue_depth", "gauge", "Requests waiting in a model's fair queue, by priority band.");
+  head("sluice_queue_depth", "gauge",
+       "Requests waiting in a model's fair queue, by priority band.");
   for (const auto& [model, s] : by_model)
     for (const auto& [priority, n] : s.depth)
       out.append("sluice_queue_depth{")
@@ -304,17 +304,24 @@ void RenderQueueMetrics(std::string& out, const std::map<std::string, QueueStats
           .append("\"} ")
           .append(std::to_string(n))
           .append("\n");
-  head("sluice_queue_granted", "gauge", "Requests of a queued model being served (holding a grant).");
+  head("sluice_queue_granted", "gauge",
+       "Requests of a queued model being served (holding a grant).");
   for (const auto& [model, s] : by_model)
-    out.append("sluice_queue_granted{").append(model_label(model)).append("} ").append(
-        std::to_string(s.granted)).append("\n");
+    out.append("sluice_queue_granted{")
+        .append(model_label(model))
+        .append("} ")
+        .append(std::to_string(s.granted))
+        .append("\n");
   head("sluice_queue_saturation", "gauge",
        "Mean endpoint utilisation of a queued model's pool at its last check (1 = saturated).");
   for (const auto& [model, s] : by_model) {
     char value[32];
     std::snprintf(value, sizeof value, "%.4g", s.saturation);
-    out.append("sluice_queue_saturation{").append(model_label(model)).append("} ").append(value).append(
-        "\n");
+    out.append("sluice_queue_saturation{")
+        .append(model_label(model))
+        .append("} ")
+        .append(value)
+        .append("\n");
   }
   head("sluice_queue_requests_total", "counter",
        "Requests through a fair queue by result: direct (no wait), dispatched (after waiting), "

@@ -6,9 +6,9 @@
 // finishing request, a poll or a refilled quota lets it go. A grant is held until the request
 // ends; its attempts are counted per endpoint for the concurrency cap. Everything takes one short
 // lock; waiters on other workers are woken by posting to their executor.
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,13 +51,13 @@ struct FlowRequest {
 
 // Counters and gauges for /metrics.
 struct QueueStats {
-  std::map<int, int64_t> depth;  // waiting requests by priority band
-  int64_t granted = 0;           // requests holding a grant (being served)
-  double saturation = 0;         // mean endpoint utilisation at the last check
+  std::map<int, int64_t> depth;             // waiting requests by priority band
+  int64_t granted = 0;                      // requests holding a grant (being served)
+  double saturation = 0;                    // mean endpoint utilisation at the last check
   std::map<std::string, uint64_t> results;  // direct, dispatched, shed, timeout, refused, cancelled
   telemetry::Histogram wait{kWaitBucketsS};  // queue wait of dispatched requests, seconds
   static constexpr double kWaitBucketsS[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                             0.5,   1,     2.5,  5,     10,  30,  60};
+                                             0.5,   1,     2.5,  5,     10,   30,  60};
 };
 
 // The fair queues' metric families (sluice_queue_*), one series per model (and band).
@@ -137,8 +137,8 @@ class FlowPool {
   flow::FairQueue queue_;
   bool fair_ = true;
   std::unordered_map<Id, Waiting> waiting_;
-  int64_t granted_ = 0;  // grants held
-  int64_t pending_ = 0;  // grants not yet on an endpoint
+  int64_t granted_ = 0;             // grants held
+  int64_t pending_ = 0;             // grants not yet on an endpoint
   std::vector<uint32_t> attempts_;  // in flight per endpoint
   std::vector<routing::EndpointMetrics> gauges_;
   // Attempts started on each endpoint since its last scrape: its gauges cannot show them yet, so

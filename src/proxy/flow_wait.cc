@@ -1,8 +1,8 @@
 // Fair queueing in the request path (docs/fairness.md): a request of a model with `queue` waits
 // here for its FlowPool's grant before its first attempt, and gives the grant back when it ends.
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <charconv>
 
 #include "proxy/flow_pool.h"
@@ -77,7 +77,8 @@ void NoteQuotaHeaders(RequestContext& ctx, const http::UpstreamCall& call) {
     // Refused without saying what is left: nothing is, until retry-after (or a second).
     auto wait = ParseRetryAfter(call.header("retry-after"), call.header("retry-after-ms"));
     report.remaining_requests = report.remaining_tokens = 0;
-    report.reset_requests = report.reset_tokens = wait ? Clock::duration(*wait) : Clock::duration(1s);
+    report.reset_requests = report.reset_tokens =
+        wait ? Clock::duration(*wait) : Clock::duration(1s);
   }
   auto endpoint = static_cast<size_t>(ctx.target - ctx.route.route->targets.data());
   ctx.flow.pool->QuotaReport(endpoint, report, Clock::now());
@@ -110,19 +111,19 @@ awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool) {
   uint32_t prompt_chars = ctx.unified ? ctx.unified->prompt_chars : ctx.parsed.prompt_chars;
   int64_t max_tokens = ctx.unified ? ctx.unified->max_tokens.value_or(-1) : ctx.parsed.max_tokens;
   request.input_tokens = api::EstimateTokens(prompt_chars);
-  request.expected_tokens = request.input_tokens + static_cast<uint64_t>(std::max<int64_t>(
-                                                       max_tokens, 0));
+  request.expected_tokens =
+      request.input_tokens + static_cast<uint64_t>(std::max<int64_t>(max_tokens, 0));
   request.deadline = now + model.queue.timeout;
 
   uint64_t id = next_flow_id.fetch_add(1, std::memory_order_relaxed);
   auto waiter = std::make_shared<QueueWaiter>(ctx.worker.executor);
   FlowPool::Entry entry = pool.Enter(id, request, waiter, EndpointAvailability(ctx, now), now);
   if (entry == FlowPool::Entry::kRefused) {
-    co_await RefuseFromQueue(ctx, pool, core::ErrorCode::kPolicyQueueFull,
-                             request.priority < 0
-                                 ? "model '" + model.name +
-                                       "' is saturated and this request's priority is sheddable"
-                                 : "model '" + model.name + "' is saturated and its queue is full");
+    co_await RefuseFromQueue(
+        ctx, pool, core::ErrorCode::kPolicyQueueFull,
+        request.priority < 0
+            ? "model '" + model.name + "' is saturated and this request's priority is sheddable"
+            : "model '" + model.name + "' is saturated and its queue is full");
     co_return false;
   }
   if (entry == FlowPool::Entry::kQueued) {

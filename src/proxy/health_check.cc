@@ -71,8 +71,8 @@ awaitable<bool> FetchMetrics(WorkerContext& worker, const config::Provider& prov
   co_return ok;
 }
 
-// Scrapes `provider` and hands the gauges to every LLM pool and fair queue it serves; a failed scrape leaves the
-// previous gauges to go stale (the picker ignores them after a while).
+// Scrapes `provider` and hands the gauges to every LLM pool and fair queue it serves; a failed
+// scrape leaves the previous gauges to go stale (the picker ignores them after a while).
 awaitable<void> ScrapeProvider(WorkerContext& worker, const Snapshot& snapshot,
                                const config::Provider& provider,
                                const http::UpstreamOrigin& origin) {
