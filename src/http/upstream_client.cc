@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -20,7 +21,11 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;  // body bytes handed out per ReadBody at most
+// A socket read takes up to the connection buffer's spare room (it reserves 64 KiB, so a burst of
+// stream events comes in with one read), at least kMinRead and at most kMaxRead.
+constexpr size_t kMinRead = 4 * 1024;
+constexpr size_t kMaxRead = 64 * 1024;
 constexpr uint64_t kMaxResponseBody = 64ULL << 20;
 
 std::string_view UpstreamFailureName(UpstreamFailure f) {
@@ -259,6 +264,7 @@ awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head
     failed_ = true;
     co_return ClassifyReadError(rec);
   }
+  StartBody();
   co_return UpstreamFailure::kNone;
 }
 
@@ -273,46 +279,56 @@ std::string_view UpstreamCall::header(std::string_view name) const {
   return {it->value().data(), it->value().size()};
 }
 
+void UpstreamCall::StartBody() {
+  using Framing = BodyDecoder::Framing;
+  if (parser_->is_done())  // no body: 1xx, 204, 304, Content-Length: 0
+    body_.Reset(Framing::kNone, 0, kMaxResponseBody);
+  else if (parser_->chunked())
+    body_.Reset(Framing::kChunked, 0, kMaxResponseBody);
+  else if (auto length = parser_->content_length())
+    body_.Reset(Framing::kLength, *length, kMaxResponseBody);
+  else
+    body_.Reset(Framing::kUntilClose, 0, kMaxResponseBody);
+}
+
 template <class Stream>
 awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out, bool& done) {
   auto& read_buffer_ = conn_.body_buffer_;
   if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
   size_t got = 0;
-  // One socket read at most per loop turn; chunk headers alone may yield no body bytes.
-  while (got == 0 && !parser_->is_done()) {
-    auto& body = parser_->get().body();
-    body.data = read_buffer_.get();
-    body.size = kReadChunk;
-    conn_.BeginOperation(NextDue());
-    auto [ec, n] = co_await bhttp::async_read_some(s, conn_.buffer_, *parser_, kTuple);
-    if (conn_.EndOperation()) ec = beast::error::timeout;
-    got = kReadChunk - parser_->get().body().size;
-    if (ec && ec != bhttp::error::need_buffer) {
+  // What is buffered is decoded first, all of it that fits (a burst of SSE events in many HTTP
+  // chunks leaves in one client write); the socket is read only when that yields nothing, and at
+  // most once per loop turn.
+  for (;;) {
+    auto buffered = conn_.buffer_.data();
+    std::string_view in(static_cast<const char*>(buffered.data()), buffered.size());
+    conn_.buffer_.consume(body_.Decode(in, read_buffer_.get(), kReadChunk, got));
+    if (body_.status() != BodyDecoder::Status::kOk) {
       failed_ = true;
       out = std::string_view(read_buffer_.get(), got);
+      done = false;
+      co_return UpstreamFailure::kBadResponse;
+    }
+    if (got > 0 || body_.done()) break;
+    size_t room = conn_.buffer_.capacity() - conn_.buffer_.size();
+    auto space = conn_.buffer_.prepare(std::clamp(room, kMinRead, kMaxRead));
+    conn_.BeginOperation(NextDue());
+    auto [ec, n] = co_await s.async_read_some(space, kTuple);
+    if (conn_.EndOperation()) ec = beast::error::timeout;
+    conn_.buffer_.commit(n);
+    if (ec == asio::error::eof && body_.until_close()) {
+      body_.OnEof();
+      break;
+    }
+    if (ec) {
+      failed_ = true;
+      out = {};
       done = false;
       co_return ClassifyReadError(ec);
     }
   }
-  // Take whatever else is already buffered, without waiting for the socket: a burst of SSE events
-  // in many HTTP chunks then leaves in one client write. (The parser's "eager" mode is no good
-  // here: it makes read_some wait for more input at the end of the buffer, holding events back.)
-  while (!parser_->is_done() && conn_.buffer_.size() > 0 && parser_->get().body().size > 0) {
-    beast::error_code ec;
-    size_t used = parser_->put(conn_.buffer_.data(), ec);
-    conn_.buffer_.consume(used);
-    if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) break;
-    if (ec) {
-      failed_ = true;
-      out = std::string_view(read_buffer_.get(), kReadChunk - parser_->get().body().size);
-      done = false;
-      co_return UpstreamFailure::kBadResponse;
-    }
-    if (used == 0) break;
-  }
-  got = kReadChunk - parser_->get().body().size;
   out = std::string_view(read_buffer_.get(), got);
-  done = parser_->is_done();
+  done = body_.done();
   co_return UpstreamFailure::kNone;
 }
 
@@ -322,7 +338,7 @@ awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& d
 }
 
 bool UpstreamCall::reusable() const {
-  return !failed_ && parser_ && parser_->is_done() && parser_->keep_alive();
+  return !failed_ && parser_ && body_.done() && !body_.until_close() && parser_->keep_alive();
 }
 
 }  // namespace sluice::http

@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/body_decoder.h"
+
 namespace sluice::http {
 
 // Where a provider lives, parsed once per config snapshot.
@@ -122,7 +124,7 @@ class UpstreamCall {
   int status() const { return parser_->get().result_int(); }
   std::string_view header(std::string_view name) const;
   // Next piece of the body; `out` stays valid until the next call. `done` when the body is
-  // complete.
+  // complete. Returns as soon as some body bytes are there: never waits for more.
   boost::asio::awaitable<UpstreamFailure> ReadBody(std::string_view& out, bool& done);
   // The connection can go back to the pool: the whole response was read and keep-alive holds.
   bool reusable() const;
@@ -138,11 +140,15 @@ class UpstreamCall {
 
   // When the next operation times out: read_timeout from now, or the deadline if earlier.
   TimePoint NextDue() const;
+  // Sets the body decoder up from the response head.
+  void StartBody();
 
   UpstreamConnection& conn_;
   std::chrono::milliseconds read_timeout_;
   TimePoint deadline_ = TimePoint::max();
+  // Beast parses the head only; the body is decoded by `body_` straight from the read buffer.
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  BodyDecoder body_;
   bool failed_ = false;
 };
 
