@@ -1,6 +1,7 @@
 #include "http/body_decoder.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace sluice::http {
@@ -10,11 +11,24 @@ namespace {
 // A chunk-size line (size and extensions) or trailer field longer than this is not HTTP we serve.
 constexpr size_t kMaxLine = 8 * 1024;
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// Value of each byte as a hex digit, -1 if it is none: one load per digit of every chunk size.
+constexpr std::array<int8_t, 256> kHexDigit = [] {
+  std::array<int8_t, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
+           : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
+           : c >= 'A' && c <= 'F' ? static_cast<int8_t>(c - 'A' + 10)
+                                  : int8_t{-1};
+  return t;
+}();
+
+// Reads the hex digits of a chunk-size line at p (at most 16); returns where they stop.
+const char* ParseHex(const char* p, const char* end, uint64_t& size) {
+  const char* q = p;
+  size = 0;
+  for (int d; q < end && q - p < 16 && (d = kHexDigit[static_cast<unsigned char>(*q)]) >= 0; ++q)
+    size = size << 4 | static_cast<uint64_t>(d);
+  return q;
 }
 
 }  // namespace
@@ -59,17 +73,12 @@ size_t BodyDecoder::Line(std::string_view in) {
     if (line.empty()) state_ = State::kDone;  // trailer fields are not used
     return used;
   }
-  // chunk-size [ chunk-ext ]: hex digits, then optional whitespace and ";name=value..." (ignored)
+  // chunk-size [ chunk-ext ]: hex digits, then optional whitespace and ";name=value..." (ignored).
+  // A 17th digit (an overflow) is neither.
   uint64_t size = 0;
-  size_t i = 0;
-  for (int d; i < line.size() && (d = HexDigit(line[i])) >= 0; ++i) {
-    if (size >> 60) {  // one more digit would overflow
-      Fail(Status::kBad);
-      return 0;
-    }
-    size = size << 4 | static_cast<uint64_t>(d);
-  }
-  size_t digits = i;
+  size_t digits =
+      static_cast<size_t>(ParseHex(line.data(), line.data() + line.size(), size) - line.data());
+  size_t i = digits;
   while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
   if (digits == 0 || (i < line.size() && line[i] != ';')) {
     Fail(Status::kBad);
@@ -88,15 +97,37 @@ void BodyDecoder::StartChunk(uint64_t size) {
   }
 }
 
+size_t BodyDecoder::WholeChunks(const char* p, const char* end, char* out, size_t out_cap,
+                                size_t& out_len) {
+  const char* const start = p;
+  while (state_ == State::kSize) {
+    uint64_t size = 0;
+    const char* data = ParseHex(p, end, size);
+    if (data == p || size == 0 || end - data < 2 || data[0] != '\r' || data[1] != '\n') break;
+    data += 2;
+    auto avail = static_cast<uint64_t>(end - data);  // the data and its CRLF must be there
+    if (avail < 2 || size > avail - 2 || size > out_cap - out_len || size > limit_ - total_ ||
+        data[size] != '\r' || data[size + 1] != '\n')
+      break;
+    std::memcpy(out + out_len, data, size);
+    out_len += size;
+    total_ += size;
+    p = data + size + 2;
+  }
+  return static_cast<size_t>(p - start);
+}
+
 size_t BodyDecoder::Decode(std::string_view in, char* out, size_t out_cap, size_t& out_len) {
   const char* p = in.data();
   const char* const end = p + in.size();
   auto used = [&] { return static_cast<size_t>(p - in.data()); };
+  if (p < end) p += WholeChunks(p, end, out, out_cap, out_len);
   while (state_ != State::kDone && p < end) {
     switch (state_) {
       case State::kData: {
         size_t n = std::min(static_cast<size_t>(end - p), out_cap - out_len);
-        if (framing_ != Framing::kUntilClose) n = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
+        if (framing_ != Framing::kUntilClose)
+          n = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
         if (n == 0) return used();  // the output is full
         if (total_ + n > limit_) {
           Fail(Status::kTooLarge);
@@ -108,7 +139,8 @@ size_t BodyDecoder::Decode(std::string_view in, char* out, size_t out_cap, size_
         p += n;
         if (framing_ == Framing::kUntilClose) break;
         remaining_ -= n;
-        if (remaining_ == 0) state_ = framing_ == Framing::kChunked ? State::kDataEnd : State::kDone;
+        if (remaining_ == 0)
+          state_ = framing_ == Framing::kChunked ? State::kDataEnd : State::kDone;
         break;
       }
       case State::kDataEnd:
@@ -124,9 +156,7 @@ size_t BodyDecoder::Decode(std::string_view in, char* out, size_t out_cap, size_
         // The usual line, hex digits and CRLF, read in place; anything else (extensions,
         // whitespace, a line cut by the read, junk) goes the long way through Line.
         uint64_t size = 0;
-        const char* q = p;
-        for (int d; q < end && q - p < 16 && (d = HexDigit(*q)) >= 0; ++q)
-          size = size << 4 | static_cast<uint64_t>(d);
+        const char* q = ParseHex(p, end, size);
         if (q > p && end - q >= 2 && q[0] == '\r' && q[1] == '\n') {
           StartChunk(size);
           p = q + 2;

@@ -43,6 +43,11 @@ class BodyDecoder {
   // Handles one whole line at the front of `in` (kSize or kTrailer); returns the bytes used, 0 if
   // the line is not complete yet.
   size_t Line(std::string_view in);
+  // The common case of a chunked body, at the start of a chunk: decodes the whole chunks (size
+  // line, data, CRLF) that are in [p, end) and fit the output in one tight loop; returns the bytes
+  // used. Whatever it leaves (a cut chunk, the last chunk, anything unusual) goes through the state
+  // machine.
+  size_t WholeChunks(const char* p, const char* end, char* out, size_t out_cap, size_t& out_len);
   // A chunk-size line was read: its data follows, or the trailer for the last chunk.
   void StartChunk(uint64_t size);
   void Fail(Status s) {

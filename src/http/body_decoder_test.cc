@@ -65,9 +65,9 @@ TEST(BodyDecoder, ChunkedTrailersAndWhatFollows) {
 }
 
 TEST(BodyDecoder, MalformedChunks) {
-  const std::vector<std::string> malformed = {"zz\r\nabc\r\n",    "3\r\nabcX\r\n",
-                                             "3\nabc\r\n",         "3 x\r\nabc\r\n",
-                                             "11111111111111111\r\n", std::string(9000, '1')};
+  const std::vector<std::string> malformed = {
+      "zz\r\nabc\r\n",  "3\r\nabcX\r\n",         "3\nabc\r\n",
+      "3 x\r\nabc\r\n", "11111111111111111\r\n", std::string(9000, '1')};
   for (const std::string& wire : malformed) {
     BodyDecoder d;
     d.Reset(Framing::kChunked, 0, 1 << 20);
@@ -93,6 +93,13 @@ TEST(BodyDecoder, LimitOnDecodedBytes) {
   EXPECT_EQ(d.status(), BodyDecoder::Status::kTooLarge);
   d.Reset(Framing::kLength, 5, 4);
   EXPECT_TRUE(d.done());
+  EXPECT_EQ(d.status(), BodyDecoder::Status::kTooLarge);
+}
+
+TEST(BodyDecoder, HugeChunkSizeIsBoundedByTheLimit) {
+  BodyDecoder d;
+  d.Reset(Framing::kChunked, 0, 4);
+  DecodeAll(d, "ffffffffffffffff\r\nabcdefgh", 64);
   EXPECT_EQ(d.status(), BodyDecoder::Status::kTooLarge);
 }
 
