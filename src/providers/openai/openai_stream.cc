@@ -134,8 +134,9 @@ bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
 namespace {
 
 // SAX handler for ScanBodyUsage: tracks depth and where the current container sits on the path
-// root -> "usage" -> "*_tokens_details"; only values on that path are looked at. Every key repeat
-// resets what it names, so the last duplicate wins as in the DOM.
+// root -> "usage" -> "*_tokens_details"; only values on that path are looked at. It also notes
+// whether the root's "choices" is absent or an empty array (a usage-only stream chunk). Every key
+// repeat resets what it names, so the last duplicate wins as in the DOM.
 class UsageScan {
  public:
   static constexpr std::size_t max_object_size = json::object::max_size();
@@ -149,14 +150,17 @@ class UsageScan {
     has_usage_ = false;
     pending_ = kNone;
     usage_ = {};
+    choices_ = kChoicesAbsent;
   }
   bool root_object() const { return root_object_; }
   bool has_usage() const { return has_usage_; }
+  bool no_choices() const { return choices_ != kChoicesOther; }
   const core::TokenUsage& usage() const { return usage_; }
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
   bool on_object_begin(json::error_code&) {
+    Value();
     Where w = kOther;
     if (depth_ == 0) {
       root_object_ = true;
@@ -174,6 +178,12 @@ class UsageScan {
     return true;
   }
   bool on_array_begin(json::error_code&) {
+    Value();
+    if (pending_ == kChoices) {
+      choices_ = kChoicesEmpty;  // until an element turns up
+      Push(kChoicesArray);
+      return true;
+    }
     Push(kOther);  // a "usage" array leaves has_usage_ false, set when its key was seen
     return true;
   }
@@ -195,9 +205,15 @@ class UsageScan {
     }
     return true;
   }
-  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) {
+    Value();
+    return true;
+  }
   bool on_string(json::string_view, std::size_t, json::error_code&) { return Scalar(); }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_number_part(json::string_view, json::error_code&) {
+    Value();
+    return true;
+  }
   bool on_int64(int64_t v, json::string_view, json::error_code&) {
     if (v > 0) Store(static_cast<uint64_t>(v));  // as UintField: negatives count as 0
     return Scalar();
@@ -214,10 +230,11 @@ class UsageScan {
 
  private:
   enum Where : uint8_t { kOther, kRoot, kUsageObject, kPromptDetailsObject,
-                         kCompletionDetailsObject };
+                         kCompletionDetailsObject, kChoicesArray };
   // What the value after the last key is, if it is on the path.
   enum Pending : uint8_t { kNone, kUsage, kInput, kOutput, kPromptDetails, kCompletionDetails,
-                           kCached, kReasoning };
+                           kCached, kReasoning, kChoices };
+  enum Choices : uint8_t { kChoicesAbsent, kChoicesEmpty, kChoicesOther };
   static constexpr int kTracked = 4;  // root, usage, details: deeper is always kOther
 
   Where Current() const { return depth_ >= 1 && depth_ < kTracked ? where_[depth_] : kOther; }
@@ -231,7 +248,13 @@ class UsageScan {
     pending_ = kNone;
     return true;
   }
+  // A value begins (possibly called again for its later parts): one in the root's "choices"
+  // array makes it non-empty.
+  void Value() {
+    if (Current() == kChoicesArray) choices_ = kChoicesOther;
+  }
   bool Scalar() {
+    Value();
     pending_ = kNone;
     return true;
   }
@@ -253,6 +276,9 @@ class UsageScan {
           pending_ = kUsage;
           has_usage_ = false;  // until its value turns out to be an object
           usage_ = {};
+        } else if (key == "choices") {
+          pending_ = kChoices;
+          choices_ = kChoicesOther;  // until its value turns out to be an array
         }
         break;
       case kUsageObject:
@@ -283,6 +309,7 @@ class UsageScan {
         }
         break;
       case kOther:
+      case kChoicesArray:  // holds no keys of its own
         break;
     }
   }
@@ -292,13 +319,15 @@ class UsageScan {
   Pending pending_ = kNone;
   bool root_object_ = false;
   bool has_usage_ = false;
+  Choices choices_ = kChoicesAbsent;
   core::TokenUsage usage_;
   std::string key_;  // a key that came in parts
 };
 
 }  // namespace
 
-bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage) {
+bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage,
+                   bool* no_choices) {
   // One parser per thread: its state stack is kept between bodies.
   thread_local json::basic_parser<UsageScan> scanner(core::JsonParseOptions());
   scanner.reset();
@@ -308,6 +337,7 @@ bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usa
   size_t n = scanner.write_some(false, body.data(), body.size(), ec);
   if (ec || n != body.size() || !h.root_object()) return false;
   has_usage = h.has_usage();
+  if (no_choices) *no_choices = h.no_choices();
   if (has_usage) {
     usage.input = h.usage().input;
     usage.output = h.usage().output;
@@ -331,16 +361,11 @@ StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {
   bool has_usage = MentionsNonNull(data, kUsageKey);
   if (!has_usage) return Action::kForward;
 
-  boost::system::error_code ec;
-  json::value chunk = core::ParseJson(data, EventStorage(), ec);
-  if (ec || !chunk.is_object()) return Action::kForward;  // not ours to judge; the client decides
-  const json::object& obj = chunk.get_object();
-  if (ExtractUsage(chunk, usage_)) {
-    usage_reported_ = true;
-    const json::value* choices = obj.if_contains("choices");
-    bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());
-    if (drop_usage_chunk_ && usage_only) return Action::kDrop;
-  }
+  // Read without a DOM. Not a JSON object: not ours to judge, the client decides.
+  bool usage_only = false;
+  if (!ScanBodyUsage(data, usage_, has_usage, &usage_only) || !has_usage) return Action::kForward;
+  usage_reported_ = true;
+  if (drop_usage_chunk_ && usage_only) return Action::kDrop;
   return Action::kForward;
 }
 

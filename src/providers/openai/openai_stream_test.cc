@@ -90,13 +90,16 @@ TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
 }
 
 
-// The DOM path ScanBodyUsage replaces: parse, require an object, ExtractUsage.
+// The DOM path ScanBodyUsage replaces: parse, require an object, ExtractUsage, and the stream
+// inspector's test for a usage-only chunk (no "choices", or an empty array).
 struct BodyResult {
   bool valid = false;
   bool has_usage = false;
+  bool no_choices = false;
   core::TokenUsage usage;
   bool operator==(const BodyResult& o) const {
-    return valid == o.valid && has_usage == o.has_usage && usage.input == o.usage.input &&
+    return valid == o.valid && has_usage == o.has_usage && no_choices == o.no_choices &&
+           usage.input == o.usage.input &&
            usage.output == o.usage.output && usage.cached_input == o.usage.cached_input &&
            usage.reasoning == o.usage.reasoning && usage.estimated == o.usage.estimated;
   }
@@ -108,21 +111,26 @@ BodyResult ByDom(std::string_view body) {
   boost::system::error_code ec;
   boost::json::value doc = core::ParseJson(body, {}, ec);
   r.valid = !ec && doc.is_object();
-  if (r.valid) r.has_usage = ExtractUsage(doc, r.usage);
+  if (r.valid) {
+    r.has_usage = ExtractUsage(doc, r.usage);
+    const boost::json::value* choices = doc.get_object().if_contains("choices");
+    r.no_choices = !choices || (choices->is_array() && choices->get_array().empty());
+  }
   return r;
 }
 
 BodyResult ByScan(std::string_view body) {
   BodyResult r;
   r.usage.input = 777;
-  r.valid = ScanBodyUsage(body, r.usage, r.has_usage);
-  if (!r.valid) r.has_usage = false;
+  r.valid = ScanBodyUsage(body, r.usage, r.has_usage, &r.no_choices);
+  if (!r.valid) r.has_usage = r.no_choices = false;
   return r;
 }
 
 void ExpectSame(std::string_view body) {
   BodyResult dom = ByDom(body), scan = ByScan(body);
   EXPECT_TRUE(dom == scan) << body << "\n dom: valid=" << dom.valid << " usage=" << dom.has_usage
+                           << " no_choices=" << dom.no_choices << " scan: " << scan.no_choices
                            << " " << dom.usage.input << "/" << dom.usage.output << "/"
                            << dom.usage.cached_input << "/" << dom.usage.reasoning
                            << "\n scan: valid=" << scan.valid << " usage=" << scan.has_usage << " "
@@ -174,6 +182,25 @@ TEST(ScanBodyUsage, AgreesWithTheDomPath) {
       R"({"usage":{"x":{"prompt_tokens_details":{"cached_tokens":2}}}})",
       R"({"usage":{"prompt_tokens_details":[{"cached_tokens":2}]}})",
       R"({"usage":{"prompt_tokens_details":null,"completion_tokens_details":7}})",
+      // "choices": absent, empty, with elements of every kind, not an array, deeper, repeated
+      R"({"choices":[],"usage":{"prompt_tokens":5}})",
+      R"({"choices":[{}]})",
+      R"({"choices":[[]]})",
+      R"({"choices":[0]})",
+      R"({"choices":[""]})",
+      R"({"choices":["a\nb"]})",
+      R"({"choices":[null]})",
+      R"({"choices":[false]})",
+      R"({"choices":[-1.5e3]})",
+      R"({"choices":null})",
+      R"({"choices":{}})",
+      R"({"choices":0})",
+      R"({"x":{"choices":[1]},"choices":[]})",
+      R"({"usage":{"choices":[1]}})",
+      R"({"choices":[],"choices":[1]})",
+      R"({"choices":[1],"choices":[]})",
+      R"({"choices":[1],"choices":null})",
+      R"({"ch\u006fices":[1]})",
       // duplicate keys: the last wins, at every level
       R"({"usage":{"prompt_tokens":5},"usage":{"completion_tokens":2}})",
       R"({"usage":{"prompt_tokens":5},"usage":null})",
