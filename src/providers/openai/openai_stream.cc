@@ -89,35 +89,6 @@ bool IsInBandError(std::string_view data) {
   return !ec && v.is_object() && v.get_object().contains("error");
 }
 
-static bool NonEmptyString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() && !v->get_string().empty();
-}
-
-bool IsContentFree(std::string_view data) {
-  if (data.empty()) return true;
-  boost::system::error_code ec;
-  json::value v = core::ParseJson(data, EventStorage(), ec);
-  if (ec || !v.is_object()) return false;  // [DONE] or something unknown: let it through
-  const json::value* choices = v.get_object().if_contains("choices");
-  if (!choices || !choices->is_array()) return true;
-  for (const auto& choice : choices->get_array()) {
-    if (!choice.is_object()) return false;
-    const json::object& c = choice.get_object();
-    if (const json::value* finish = c.if_contains("finish_reason"); finish && !finish->is_null())
-      return false;
-    if (NonEmptyString(c, "text")) return false;
-    const json::value* delta = c.if_contains("delta");
-    if (!delta || !delta->is_object()) continue;
-    const json::object& d = delta->get_object();
-    if (NonEmptyString(d, "content") || NonEmptyString(d, "refusal") ||
-        NonEmptyString(d, "reasoning_content") || d.contains("tool_calls") ||
-        d.contains("function_call"))
-      return false;
-  }
-  return true;
-}
-
 bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
   if (!body.is_object()) return false;
   const json::value* u = body.get_object().if_contains("usage");
@@ -346,6 +317,192 @@ bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usa
     usage.estimated = false;
   }
   return true;
+}
+
+namespace {
+
+// SAX handler for IsContentFree: follows root -> "choices" array -> each choice object -> its
+// "delta" object, and keeps for each key what its last duplicate says, as the DOM would.
+class ContentScan {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  void Reset() {
+    depth_ = 0;
+    root_object_ = false;
+    pending_ = kNone;
+    choices_free_ = true;
+  }
+  // A valid object whose "choices" (if an array) holds only objects without content.
+  bool content_free() const { return root_object_ && choices_free_; }
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return Begin(kObject); }
+  bool on_array_begin(json::error_code&) { return Begin(kArray); }
+  bool on_object_end(std::size_t, json::error_code&) {
+    if (Current() == kChoice && choice_.HasContent()) choices_free_ = false;
+    return Pop();
+  }
+  bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
+  bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
+    if (Current() == kOther) return true;
+    if (n == s.size()) key_.clear();  // the first part
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t n, json::error_code&) {
+    if (Current() == kOther) return true;
+    if (n == s.size()) {
+      OnKey(std::string_view(s.data(), s.size()));  // one piece
+    } else {
+      key_.append(s.data(), s.size());
+      OnKey(key_);
+    }
+    return true;
+  }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t n, json::error_code&) {
+    return Scalar(n > 0 ? kNonEmptyString : kEmptyString);
+  }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(int64_t, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_uint64(uint64_t, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_double(double, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_bool(bool, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_null(json::error_code&) { return Scalar(kNull); }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  enum Where : uint8_t { kOther, kRoot, kChoicesArray, kChoice, kDelta };
+  // What the value after the last key is, if it matters.
+  enum Pending : uint8_t { kNone, kChoices, kFinish, kText, kDeltaValue, kContent, kRefusal,
+                           kReasoning };
+  enum Kind : uint8_t { kObject, kArray, kNull, kEmptyString, kNonEmptyString, kOtherScalar };
+  static constexpr int kTracked = 5;  // root, choices, choice, delta: deeper is always kOther
+
+  // What the choice being read says so far (the last duplicate of each key wins).
+  struct Choice {
+    bool finish = false;  // finish_reason is not null
+    bool text = false;    // non-empty "text"
+    bool content = false, refusal = false, reasoning = false;  // non-empty, in the delta
+    bool tool_call = false;  // delta has tool_calls or function_call, whatever their value
+    bool HasContent() const {
+      return finish || text || content || refusal || reasoning || tool_call;
+    }
+  };
+
+  Where Current() const { return depth_ >= 1 && depth_ < kTracked ? where_[depth_] : kOther; }
+  // A value begins: it may be an element of the choices array or the value of a tracked key.
+  void OnValue(Kind kind) {
+    if (Current() == kChoicesArray && kind != kObject) choices_free_ = false;  // not an object
+    bool non_empty = kind == kNonEmptyString;
+    switch (pending_) {
+      case kFinish: choice_.finish = kind != kNull; break;
+      case kText: choice_.text = non_empty; break;
+      case kContent: choice_.content = non_empty; break;
+      case kRefusal: choice_.refusal = non_empty; break;
+      case kReasoning: choice_.reasoning = non_empty; break;
+      default: break;
+    }
+  }
+  bool Begin(Kind kind) {
+    OnValue(kind);
+    Where w = kOther;
+    if (depth_ == 0 && kind == kObject) {
+      root_object_ = true;
+      w = kRoot;
+    } else if (pending_ == kChoices && kind == kArray) {
+      w = kChoicesArray;
+    } else if (Current() == kChoicesArray && kind == kObject) {
+      w = kChoice;
+      choice_ = {};
+    } else if (pending_ == kDeltaValue && kind == kObject) {
+      w = kDelta;
+    }
+    ++depth_;
+    if (depth_ < kTracked) where_[depth_] = w;
+    pending_ = kNone;
+    return true;
+  }
+  bool Pop() {
+    --depth_;
+    pending_ = kNone;
+    return true;
+  }
+  bool Scalar(Kind kind) {
+    OnValue(kind);
+    pending_ = kNone;
+    return true;
+  }
+  // A key of a tracked object: what it names is reset (a later duplicate replaces it).
+  void OnKey(std::string_view key) {
+    pending_ = kNone;
+    switch (Current()) {
+      case kRoot:
+        if (key == "choices") {
+          pending_ = kChoices;
+          choices_free_ = true;  // until its array turns out to hold content
+        }
+        break;
+      case kChoice:
+        if (key == "finish_reason") {
+          pending_ = kFinish;
+          choice_.finish = false;
+        } else if (key == "text") {
+          pending_ = kText;
+          choice_.text = false;
+        } else if (key == "delta") {
+          pending_ = kDeltaValue;
+          choice_.content = choice_.refusal = choice_.reasoning = choice_.tool_call = false;
+        }
+        break;
+      case kDelta:
+        if (key == "content") {
+          pending_ = kContent;
+          choice_.content = false;
+        } else if (key == "refusal") {
+          pending_ = kRefusal;
+          choice_.refusal = false;
+        } else if (key == "reasoning_content") {
+          pending_ = kReasoning;
+          choice_.reasoning = false;
+        } else if (key == "tool_calls" || key == "function_call") {
+          choice_.tool_call = true;
+        }
+        break;
+      case kOther:
+      case kChoicesArray:  // holds no keys of its own
+        break;
+    }
+  }
+
+  int depth_ = 0;
+  Where where_[kTracked] = {};
+  Pending pending_ = kNone;
+  bool root_object_ = false;
+  bool choices_free_ = true;
+  Choice choice_;
+  std::string key_;  // a key that came in parts
+};
+
+}  // namespace
+
+bool IsContentFree(std::string_view data) {
+  if (data.empty()) return true;
+  // Read without a DOM, once or twice per stream before it commits. One parser per thread.
+  thread_local json::basic_parser<ContentScan> scanner(core::JsonParseOptions());
+  scanner.reset();
+  ContentScan& h = scanner.handler();
+  h.Reset();
+  json::error_code ec;
+  size_t n = scanner.write_some(false, data.data(), data.size(), ec);
+  // [DONE] or something unknown (not one JSON object) is let through as content.
+  return !ec && n == data.size() && h.content_free();
 }
 
 StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {

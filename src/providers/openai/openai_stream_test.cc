@@ -79,6 +79,129 @@ TEST(StreamEvents, ContentFreeAndInBandErrors) {
   EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"the \"error\": field"}}]})"));
 }
 
+// The DOM version IsContentFree replaced: the reference its SAX scan must agree with.
+bool NonEmptyString(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v && v->is_string() && !v->get_string().empty();
+}
+
+bool ContentFreeByDom(std::string_view data) {
+  if (data.empty()) return true;
+  boost::system::error_code ec;
+  boost::json::value v = core::ParseJson(data, {}, ec);
+  if (ec || !v.is_object()) return false;
+  const boost::json::value* choices = v.get_object().if_contains("choices");
+  if (!choices || !choices->is_array()) return true;
+  for (const auto& choice : choices->get_array()) {
+    if (!choice.is_object()) return false;
+    const boost::json::object& c = choice.get_object();
+    if (const boost::json::value* finish = c.if_contains("finish_reason");
+        finish && !finish->is_null())
+      return false;
+    if (NonEmptyString(c, "text")) return false;
+    const boost::json::value* delta = c.if_contains("delta");
+    if (!delta || !delta->is_object()) continue;
+    const boost::json::object& d = delta->get_object();
+    if (NonEmptyString(d, "content") || NonEmptyString(d, "refusal") ||
+        NonEmptyString(d, "reasoning_content") || d.contains("tool_calls") ||
+        d.contains("function_call"))
+      return false;
+  }
+  return true;
+}
+
+TEST(StreamEvents, ContentFreeAgreesWithTheDomPath) {
+  const char* events[] = {
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"content":"tok000 "},"finish_reason":null}]})",
+      R"({"choices":[{"delta":{"role":"assistant"}},{"delta":{"content":"x"}}]})",
+      R"({"choices":[{"delta":{}},{"delta":{}}]})",
+      R"({"choices":[{"delta":{}}, 1]})",
+      R"({"choices":[{"delta":{}}, []]})",
+      R"({"choices":[{"delta":{}}, null]})",
+      R"({"choices":[{"delta":{"content":null,"refusal":"","reasoning_content":""}}]})",
+      R"({"choices":[{"delta":{"refusal":"no"}}]})",
+      R"({"choices":[{"delta":{"reasoning_content":"hmm"}}]})",
+      R"({"choices":[{"delta":{"tool_calls":null}}]})",
+      R"({"choices":[{"delta":{"function_call":{}}}]})",
+      R"({"choices":[{"delta":{"content":"x","content":""}}]})",
+      R"({"choices":[{"delta":{"content":"","content":"x"}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[1]},"delta":{}}]})",
+      R"({"choices":[{"delta":{},"delta":{"tool_calls":[1]}}]})",
+      R"({"choices":[{"delta":"text"}]})",
+      R"({"choices":[{"delta":{"x":{"content":"deep"}}}]})",
+      R"({"choices":[{"finish_reason":"stop","finish_reason":null}]})",
+      R"({"choices":[{"finish_reason":null,"finish_reason":0}]})",
+      R"({"choices":[{"finish_reason":{}}]})",
+      R"({"choices":[{"text":""},{"text":"a"}]})",
+      R"({"choices":[{"text":"a","text":""}]})",
+      R"({"choices":[{"text":5}]})",
+      R"({"choices":[{"message":{"content":"not a delta"}}]})",
+      R"({"choices":[{"delta":{"content":"x"}}],"choices":[]})",
+      R"({"choices":[],"choices":[{"delta":{"content":"x"}}]})",
+      R"({"choices":[{"delta":{"content":"x"}}],"choices":null})",
+      R"({"choices":{"delta":{"content":"x"}}})",
+      R"({"x":{"choices":[{"delta":{"content":"x"}}]}})",
+      R"({"usage":{"prompt_tokens":1},"choices":[]})",
+      R"({"ch\u006fices":[{"delta":{"c\u006fntent":"x"}}]})",
+      R"({"choices":[{"delta":{"content":"\u0000"}}]})",
+      R"({})",
+      R"([])",
+      R"([DONE])",
+      "[DONE]",
+      "",
+      R"({"choices":[{"delta":{"content":"x"}})",
+      R"({"choices":[]} x)",
+      R"({"choices":[{"delta":{"content":"x"}}]}})",
+  };
+  for (const char* e : events)
+    EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
+  // Random chunks built from the keys that matter, whole and damaged.
+  std::mt19937 rng(424242);
+  auto pick = [&](std::initializer_list<const char*> xs) {
+    return std::string(*(xs.begin() + rng() % xs.size()));
+  };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    switch (depth > 4 ? rng() % 3 : rng() % 6) {
+      case 0:
+        return pick({"0", "-1.5", "true", "false", "null"});
+      case 1:
+        return pick({"\"\"", "\"x\"", "\"\\u0041\"", "\"content\""});
+      case 2:
+        return "[]";
+      case 3: {
+        std::string a = "[";
+        for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
+          a += (i ? "," : "") + value(depth + 1);
+        return a + "]";
+      }
+      default: {
+        std::string o = "{";
+        for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) {
+          o += i ? "," : "";
+          o += pick({"\"choices\"", "\"delta\"", "\"content\"", "\"refusal\"",
+                     "\"reasoning_content\"", "\"tool_calls\"", "\"function_call\"",
+                     "\"finish_reason\"", "\"text\"", "\"role\"", "\"c\\u006fntent\""});
+          o += ":" + value(depth + 1);
+        }
+        return o + "}";
+      }
+    }
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string e = "{\"choices\":" + value(1) + "}";
+    if (rng() % 2) e = value(0);
+    EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
+    std::string damaged = e;
+    damaged.resize(rng() % (e.size() + 1));
+    EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
+    damaged = e;
+    damaged[rng() % damaged.size()] = "{}[]\",:x0 \\"[rng() % 12];
+    EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
+    if (HasFailure()) break;
+  }
+}
+
 TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
   StreamInspector inspector(false);
   inspector.OnEvent(Data(R"({"u":"uuu usage \"usag","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}})"));
