@@ -94,6 +94,9 @@ class ConnectionPool {
  public:
   explicit ConnectionPool(boost::asio::any_io_executor executor) : executor_(executor) {}
 
+  // An idle connection to `origin` that still looks alive, or null. Not a coroutine: the usual
+  // case costs no frame.
+  std::unique_ptr<UpstreamConnection> TakeIdle(const UpstreamOrigin& origin);
   // An idle connection to `origin`, or a new one. On failure returns null and sets `failure`.
   boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> Acquire(
       const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,
@@ -126,18 +129,15 @@ class UpstreamCall {
   // Next piece of the body; `out` stays valid until the next call. `done` when the body is
   // complete. Returns as soon as some body bytes are there: never waits for more.
   boost::asio::awaitable<UpstreamFailure> ReadBody(std::string_view& out, bool& done);
+  // The same without waiting: true if what is already buffered gives a piece, the end of the body
+  // or an error (in `failure`); false if the socket must be read (ReadBody).
+  bool TakeBuffered(std::string_view& out, bool& done, UpstreamFailure& failure);
   // The connection can go back to the pool: the whole response was read and keep-alive holds.
   bool reusable() const;
   // Whether any response byte arrived (a reused connection that failed before is safe to retry).
   bool got_response_bytes() const { return parser_ && parser_->got_some(); }
 
  private:
-  template <class Stream>
-  boost::asio::awaitable<UpstreamFailure> SendOn(Stream& s, std::string_view head,
-                                                 std::string_view body);
-  template <class Stream>
-  boost::asio::awaitable<UpstreamFailure> ReadOn(Stream& s, std::string_view& out, bool& done);
-
   // When the next operation times out: read_timeout from now, or the deadline if earlier.
   TimePoint NextDue() const;
   // Sets the body decoder up from the response head.
