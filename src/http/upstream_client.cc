@@ -91,52 +91,13 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
 }
 
 UpstreamConnection::UpstreamConnection(beast::tcp_stream tcp, std::unique_ptr<TlsStream> tls)
-    : tcp_(std::move(tcp)), tls_(std::move(tls)) {
+    : tcp_(std::move(tcp)), tls_(std::move(tls)), watchdog_(this->tcp()) {
   // Beast sizes each socket read by the buffer's spare capacity (512 bytes at first): reserve
   // enough that a burst of stream events comes in with one read.
   buffer_.reserve(64 * 1024);
-  // Connect and handshake used the stream's own timer; from here on the watchdog times operations.
-  this->tcp().expires_never();
-  watchdog_ = std::make_shared<Watchdog>(this->tcp().get_executor());
-  watchdog_->stream = &this->tcp();
 }
 
-UpstreamConnection::~UpstreamConnection() {
-  watchdog_->stream = nullptr;
-  watchdog_->timer.cancel();
-}
-
-void UpstreamConnection::Arm(const std::shared_ptr<Watchdog>& w,
-                             std::chrono::steady_clock::time_point at) {
-  w->armed = at;
-  w->timer.expires_at(at);  // cancels a later wait, if any (its handler sees operation_aborted)
-  w->timer.async_wait([w](const boost::system::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;  // rearmed or the connection went away
-    w->armed = std::chrono::steady_clock::time_point::max();
-    if (!w->stream || w->due == std::chrono::steady_clock::time_point::max()) return;  // idle
-    if (std::chrono::steady_clock::now() < w->due) {
-      Arm(w, w->due);  // armed for an earlier operation, or this one's due time moved
-      return;
-    }
-    // Closed, not just cancelled: a composed operation between two socket calls would miss a
-    // cancel and go on waiting.
-    w->fired = true;
-    w->due = std::chrono::steady_clock::time_point::max();
-    beast::error_code ignored;
-    w->stream->socket().close(ignored);
-  });
-}
-
-void UpstreamConnection::BeginOperation(std::chrono::steady_clock::time_point due) {
-  watchdog_->fired = false;
-  watchdog_->due = due;
-  if (due < watchdog_->armed) Arm(watchdog_, due);
-}
-
-bool UpstreamConnection::EndOperation() {
-  watchdog_->due = std::chrono::steady_clock::time_point::max();  // the pending wait stays armed
-  return watchdog_->fired;
-}
+UpstreamConnection::~UpstreamConnection() = default;
 
 namespace {
 
@@ -251,7 +212,7 @@ UpstreamCall::TimePoint UpstreamCall::NextDue() const {
 awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string_view body) {
   // TLS or not, in place rather than through a template per stream type: one coroutine frame
   // less per request.
-  conn_.BeginOperation(NextDue());
+  conn_.watchdog_.Begin(NextDue());
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   beast::error_code wec;
   size_t n = 0;
@@ -259,7 +220,7 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
     std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
   else
     std::tie(wec, n) = co_await asio::async_write(conn_.tcp_, buffers, kTuple);
-  if (conn_.EndOperation()) wec = beast::error::timeout;
+  if (conn_.watchdog_.End()) wec = beast::error::timeout;
   if (wec) {
     failed_ = true;
     co_return wec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kReset;
@@ -267,7 +228,7 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
   parser_.emplace();
   parser_->body_limit(kMaxResponseBody);
   parser_->header_limit(64 * 1024);
-  conn_.BeginOperation(NextDue());
+  conn_.watchdog_.Begin(NextDue());
   beast::error_code rec;
   if (conn_.tls_)
     std::tie(rec, n) =
@@ -275,7 +236,7 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
   else
     std::tie(rec, n) =
         co_await bhttp::async_read_header(conn_.tcp_, conn_.buffer_, *parser_, kTuple);
-  if (conn_.EndOperation()) rec = beast::error::timeout;
+  if (conn_.watchdog_.End()) rec = beast::error::timeout;
   if (rec) {
     failed_ = true;
     co_return ClassifyReadError(rec);
@@ -329,14 +290,14 @@ awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& d
   while (!TakeBuffered(out, done, failure)) {
     size_t room = conn_.buffer_.capacity() - conn_.buffer_.size();
     auto space = conn_.buffer_.prepare(std::clamp(room, kMinRead, kMaxRead));
-    conn_.BeginOperation(NextDue());
+    conn_.watchdog_.Begin(NextDue());
     beast::error_code ec;
     size_t n = 0;
     if (conn_.tls_)
       std::tie(ec, n) = co_await conn_.tls_->async_read_some(space, kTuple);
     else
       std::tie(ec, n) = co_await conn_.tcp_.async_read_some(space, kTuple);
-    if (conn_.EndOperation()) ec = beast::error::timeout;
+    if (conn_.watchdog_.End()) ec = beast::error::timeout;
     conn_.buffer_.commit(n);
     if (ec == asio::error::eof && body_.until_close()) {
       body_.OnEof();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "http/body_decoder.h"
+#include "http/watchdog.h"
 
 namespace sluice::http {
 
@@ -64,30 +65,12 @@ class UpstreamConnection {
 
  private:
   friend class UpstreamCall;
-  // Read/write timeouts without Beast's per-operation timer (an async_wait, a cancel and a
-  // completion per socket operation): one timer per connection that is only (re)armed when an
-  // operation is due earlier than it will fire; when it fires early it rearms for the current due
-  // time, and when an operation is overdue it closes the socket. Shared with the pending wait so a
-  // connection may go away while it is queued.
-  struct Watchdog {
-    explicit Watchdog(const boost::asio::any_io_executor& ex) : timer(ex) {}
-    boost::asio::steady_timer timer;
-    std::chrono::steady_clock::time_point armed = std::chrono::steady_clock::time_point::max();
-    std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
-    boost::beast::tcp_stream* stream = nullptr;  // null once the connection is gone
-    bool fired = false;                           // the operation in flight timed out
-  };
-  // Brackets one socket operation (possibly composed) that must finish by `due`.
-  void BeginOperation(std::chrono::steady_clock::time_point due);
-  // True if the operation timed out.
-  bool EndOperation();
-  static void Arm(const std::shared_ptr<Watchdog>& w, std::chrono::steady_clock::time_point at);
 
   boost::beast::tcp_stream tcp_;
   std::unique_ptr<TlsStream> tls_;
   boost::beast::flat_buffer buffer_;
   std::unique_ptr<char[]> body_buffer_;  // body bytes handed out by ReadBody; reused per request
-  std::shared_ptr<Watchdog> watchdog_;
+  OperationWatchdog watchdog_;  // read and write timeouts (connect and handshake had their own)
 };
 
 class ConnectionPool {
