@@ -182,7 +182,8 @@ awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall
   for (;;) {
     std::string_view piece;
     bool done = false;
-    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
+    UpstreamFailure f = UpstreamFailure::kNone;
+    if (!call.TakeBuffered(piece, done, f)) f = co_await ReadPiece(ctx, call, piece, done);
     out.append(piece);
     if (f != UpstreamFailure::kNone) co_return f;
     if (out.size() > limit) co_return UpstreamFailure::kBadResponse;
