@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/watchdog.h"
+
 namespace sluice::http {
 
 using Clock = std::chrono::steady_clock;
@@ -27,10 +29,12 @@ inline const std::vector<HeaderLine> kNoHeaders;
 class Exchange {
  public:
   // `draining` (may be null) is read when the response head is written: a drain that began while
-  // the request was in flight still tells the client to close.
-  Exchange(boost::beast::tcp_stream& stream, Request& request,
+  // the request was in flight still tells the client to close. Writes must finish within
+  // `write_timeout`, timed by the connection's `watchdog`.
+  Exchange(boost::beast::tcp_stream& stream, OperationWatchdog& watchdog, Request& request,
            std::chrono::milliseconds write_timeout, bool keep_alive, const bool* draining = nullptr)
       : stream_(stream),
+        watchdog_(watchdog),
         request_(request),
         write_timeout_(write_timeout),
         keep_alive_(keep_alive),
@@ -66,6 +70,7 @@ class Exchange {
                   const std::vector<HeaderLine>& headers);
 
   boost::beast::tcp_stream& stream_;
+  OperationWatchdog& watchdog_;
   Request& request_;
   std::chrono::milliseconds write_timeout_;
   bool keep_alive_;

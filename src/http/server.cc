@@ -81,8 +81,9 @@ awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::
   response_started_ = true;
   first_byte_at_ = Clock::now();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
-  stream_.expires_at(first_byte_at_ + write_timeout_);  // one clock read for both
+  watchdog_.Begin(first_byte_at_ + write_timeout_);  // one clock read for both
   auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+  if (watchdog_.End()) ec = beast::error::timeout;
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -114,8 +115,9 @@ awaitable<bool> Exchange::StreamChunk(std::string_view data, bool last) {
     first_byte_at_ = Clock::now();
   }
   head_pending_ = false;
-  stream_.expires_after(write_timeout_);
+  watchdog_.Begin(Clock::now() + write_timeout_);
   auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+  if (watchdog_.End()) ec = beast::error::timeout;
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -138,14 +140,15 @@ void SessionRegistry::Drain() {
 namespace {
 
 // Answers a request that failed at the HTTP layer and closes the connection.
-awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, SessionEnvironment& env,
-                                   const core::GatewayError& error, bool anthropic) {
+awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, OperationWatchdog& watchdog,
+                                   SessionEnvironment& env, const core::GatewayError& error,
+                                   bool anthropic) {
   std::string request_id =
       env.OnProtocolError(error.http_status(), core::ErrorCodeName(error.code));
   std::vector<HeaderLine> headers{{"x-sluice-request-id", request_id}};
   std::string body = anthropic ? api::RenderAnthropicError(error) : api::RenderOpenAiError(error);
   Request dummy;
-  Exchange exchange(stream, dummy, std::chrono::seconds(5), /*keep_alive=*/false);
+  Exchange exchange(stream, watchdog, dummy, std::chrono::seconds(5), /*keep_alive=*/false);
   co_await exchange.Reply(error.http_status(), "application/json", body, headers);
 }
 
@@ -167,6 +170,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
   SessionRegistry& registry = env.registry();
   env.OnConnectionOpen();
   RegistryGuard guard{registry, registry.Add(&stream), env};
+  OperationWatchdog watchdog(stream);  // idle, request and write timeouts
   beast::flat_buffer buffer;
   buffer.reserve(8 * 1024);  // Beast reads only as much as the spare capacity: one read per request
   try {
@@ -177,18 +181,21 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
       parser.body_limit(limits.max_body_bytes);
 
       guard.it->idle = true;
-      stream.expires_after(limits.idle_timeout);
+      watchdog.Begin(Clock::now() + limits.idle_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      if (watchdog.End()) ec = beast::error::timeout;
       guard.it->idle = false;
       if (!ec) {
         const auto& req = parser.get();
         if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
-          stream.expires_after(limits.request_timeout);
+          watchdog.Begin(Clock::now() + limits.request_timeout);
           co_await asio::async_write(stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25),
                                      kTuple);
+          watchdog.End();  // a failed write shows in the read that follows
         }
-        stream.expires_after(limits.request_timeout);
+        watchdog.Begin(Clock::now() + limits.request_timeout);
         std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+        if (watchdog.End()) ec = beast::error::timeout;
       }
       if (ec) {
         // GatewayError is built as a named local: GCC 12 may destroy a class prvalue passed to a
@@ -211,13 +218,13 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
         }
         // The head may have been read: answer in the dialect of the path it named.
         bool anthropic = parser.is_header_done() && parser.get().target().starts_with("/v1/messages");
-        if (error) co_await ReplyProtocolError(stream, env, *error, anthropic);
+        if (error) co_await ReplyProtocolError(stream, watchdog, env, *error, anthropic);
         break;  // closed, reset, idle timeout, drain: nothing to answer
       }
 
       Request request = parser.release();
       bool keep_alive = request.keep_alive() && !registry.draining();
-      Exchange exchange(stream, request, limits.idle_timeout, keep_alive,
+      Exchange exchange(stream, watchdog, request, limits.idle_timeout, keep_alive,
                         &registry.draining_flag());
       co_await env.handler().Handle(exchange);
       if (!exchange.keep_alive()) break;

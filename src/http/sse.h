@@ -31,26 +31,27 @@ class SseSplitter {
   // Scans `text` for complete events; returns how many bytes were consumed.
   template <class OnEvent>
   size_t Scan(std::string_view text, OnEvent& on_event);
-  // Parses one complete event's lines (without the terminating blank line).
-  SseEvent ParseEvent(std::string_view raw, std::string_view body);
+  // Reads the event at the front of `text` into `event_`, line by line (one memchr per line, the
+  // blank line that ends it found without another); returns its length, or npos if it is not
+  // complete yet.
+  size_t NextEvent(std::string_view text);
+  // One field line of the event being read (without its line ending).
+  void AddLine(std::string_view line);
 
   size_t max_event_bytes_;
   std::string pending_;
   std::string joined_data_;
+  SseEvent event_;
+  int data_lines_ = 0;
 };
-
-// Finds the end of the next event in `text` (the index just past its blank line), or npos.
-size_t FindSseEventEnd(std::string_view text, size_t* body_len);
 
 template <class OnEvent>
 size_t SseSplitter::Scan(std::string_view text, OnEvent& on_event) {
   size_t consumed = 0;
   for (;;) {
-    size_t body_len = 0;
-    size_t end = FindSseEventEnd(text.substr(consumed), &body_len);
+    size_t end = NextEvent(text.substr(consumed));
     if (end == std::string_view::npos) return consumed;
-    std::string_view raw = text.substr(consumed, end);
-    on_event(ParseEvent(raw, raw.substr(0, body_len)));
+    on_event(event_);
     consumed += end;
   }
 }

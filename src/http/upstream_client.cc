@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -20,7 +21,11 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;  // body bytes handed out per ReadBody at most
+// A socket read takes up to the connection buffer's spare room (it reserves 64 KiB, so a burst of
+// stream events comes in with one read), at least kMinRead and at most kMaxRead.
+constexpr size_t kMinRead = 4 * 1024;
+constexpr size_t kMaxRead = 64 * 1024;
 constexpr uint64_t kMaxResponseBody = 64ULL << 20;
 
 std::string_view UpstreamFailureName(UpstreamFailure f) {
@@ -86,52 +91,13 @@ UpstreamOrigin MakeUpstreamOrigin(const std::string& base_url, const std::string
 }
 
 UpstreamConnection::UpstreamConnection(beast::tcp_stream tcp, std::unique_ptr<TlsStream> tls)
-    : tcp_(std::move(tcp)), tls_(std::move(tls)) {
+    : tcp_(std::move(tcp)), tls_(std::move(tls)), watchdog_(this->tcp()) {
   // Beast sizes each socket read by the buffer's spare capacity (512 bytes at first): reserve
   // enough that a burst of stream events comes in with one read.
   buffer_.reserve(64 * 1024);
-  // Connect and handshake used the stream's own timer; from here on the watchdog times operations.
-  this->tcp().expires_never();
-  watchdog_ = std::make_shared<Watchdog>(this->tcp().get_executor());
-  watchdog_->stream = &this->tcp();
 }
 
-UpstreamConnection::~UpstreamConnection() {
-  watchdog_->stream = nullptr;
-  watchdog_->timer.cancel();
-}
-
-void UpstreamConnection::Arm(const std::shared_ptr<Watchdog>& w,
-                             std::chrono::steady_clock::time_point at) {
-  w->armed = at;
-  w->timer.expires_at(at);  // cancels a later wait, if any (its handler sees operation_aborted)
-  w->timer.async_wait([w](const boost::system::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;  // rearmed or the connection went away
-    w->armed = std::chrono::steady_clock::time_point::max();
-    if (!w->stream || w->due == std::chrono::steady_clock::time_point::max()) return;  // idle
-    if (std::chrono::steady_clock::now() < w->due) {
-      Arm(w, w->due);  // armed for an earlier operation, or this one's due time moved
-      return;
-    }
-    // Closed, not just cancelled: a composed operation between two socket calls would miss a
-    // cancel and go on waiting.
-    w->fired = true;
-    w->due = std::chrono::steady_clock::time_point::max();
-    beast::error_code ignored;
-    w->stream->socket().close(ignored);
-  });
-}
-
-void UpstreamConnection::BeginOperation(std::chrono::steady_clock::time_point due) {
-  watchdog_->fired = false;
-  watchdog_->due = due;
-  if (due < watchdog_->armed) Arm(watchdog_, due);
-}
-
-bool UpstreamConnection::EndOperation() {
-  watchdog_->due = std::chrono::steady_clock::time_point::max();  // the pending wait stays armed
-  return watchdog_->fired;
-}
+UpstreamConnection::~UpstreamConnection() = default;
 
 namespace {
 
@@ -158,10 +124,7 @@ UpstreamFailure ClassifyReadError(const beast::error_code& ec) {
 
 }  // namespace
 
-awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
-    const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,
-    UpstreamFailure& failure) {
-  failure = UpstreamFailure::kNone;
+std::unique_ptr<UpstreamConnection> ConnectionPool::TakeIdle(const UpstreamOrigin& origin) {
   auto& idle = idle_[origin.pool_key];
   while (!idle.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
@@ -171,9 +134,17 @@ awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
     bool recent = std::chrono::steady_clock::now() - conn->idle_since < std::chrono::seconds(1);
     if (recent || LooksAlive(conn->tcp())) {
       conn->reused = true;
-      co_return conn;
+      return conn;
     }
   }
+  return nullptr;
+}
+
+awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
+    const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,
+    UpstreamFailure& failure) {
+  failure = UpstreamFailure::kNone;
+  if (auto conn = TakeIdle(origin)) co_return conn;
 
   std::vector<asio::ip::tcp::endpoint> endpoints;
   beast::error_code ec;
@@ -238,13 +209,18 @@ UpstreamCall::TimePoint UpstreamCall::NextDue() const {
   return now + std::max(wait, std::chrono::steady_clock::duration(std::chrono::milliseconds(1)));
 }
 
-template <class Stream>
-awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head,
-                                                std::string_view body) {
-  conn_.BeginOperation(NextDue());
+awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string_view body) {
+  // TLS or not, in place rather than through a template per stream type: one coroutine frame
+  // less per request.
+  conn_.watchdog_.Begin(NextDue());
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  auto [wec, wn] = co_await asio::async_write(s, buffers, kTuple);
-  if (conn_.EndOperation()) wec = beast::error::timeout;
+  beast::error_code wec;
+  size_t n = 0;
+  if (conn_.tls_)
+    std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
+  else
+    std::tie(wec, n) = co_await asio::async_write(conn_.tcp_, buffers, kTuple);
+  if (conn_.watchdog_.End()) wec = beast::error::timeout;
   if (wec) {
     failed_ = true;
     co_return wec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kReset;
@@ -252,19 +228,21 @@ awaitable<UpstreamFailure> UpstreamCall::SendOn(Stream& s, std::string_view head
   parser_.emplace();
   parser_->body_limit(kMaxResponseBody);
   parser_->header_limit(64 * 1024);
-  conn_.BeginOperation(NextDue());
-  auto [rec, rn] = co_await bhttp::async_read_header(s, conn_.buffer_, *parser_, kTuple);
-  if (conn_.EndOperation()) rec = beast::error::timeout;
+  conn_.watchdog_.Begin(NextDue());
+  beast::error_code rec;
+  if (conn_.tls_)
+    std::tie(rec, n) =
+        co_await bhttp::async_read_header(*conn_.tls_, conn_.buffer_, *parser_, kTuple);
+  else
+    std::tie(rec, n) =
+        co_await bhttp::async_read_header(conn_.tcp_, conn_.buffer_, *parser_, kTuple);
+  if (conn_.watchdog_.End()) rec = beast::error::timeout;
   if (rec) {
     failed_ = true;
     co_return ClassifyReadError(rec);
   }
+  StartBody();
   co_return UpstreamFailure::kNone;
-}
-
-awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string_view body) {
-  if (conn_.tls_) co_return co_await SendOn(*conn_.tls_, head, body);
-  co_return co_await SendOn(conn_.tcp_, head, body);
 }
 
 std::string_view UpstreamCall::header(std::string_view name) const {
@@ -273,56 +251,72 @@ std::string_view UpstreamCall::header(std::string_view name) const {
   return {it->value().data(), it->value().size()};
 }
 
-template <class Stream>
-awaitable<UpstreamFailure> UpstreamCall::ReadOn(Stream& s, std::string_view& out, bool& done) {
-  auto& read_buffer_ = conn_.body_buffer_;
-  if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
+void UpstreamCall::StartBody() {
+  using Framing = BodyDecoder::Framing;
+  if (parser_->is_done())  // no body: 1xx, 204, 304, Content-Length: 0
+    body_.Reset(Framing::kNone, 0, kMaxResponseBody);
+  else if (parser_->chunked())
+    body_.Reset(Framing::kChunked, 0, kMaxResponseBody);
+  else if (auto length = parser_->content_length())
+    body_.Reset(Framing::kLength, *length, kMaxResponseBody);
+  else
+    body_.Reset(Framing::kUntilClose, 0, kMaxResponseBody);
+}
+
+bool UpstreamCall::TakeBuffered(std::string_view& out, bool& done, UpstreamFailure& failure) {
+  auto& read_buffer = conn_.body_buffer_;
+  if (!read_buffer) read_buffer = std::make_unique_for_overwrite<char[]>(kReadChunk);
+  // All of what is buffered that fits: a burst of SSE events in many HTTP chunks leaves in one
+  // client write.
+  auto buffered = conn_.buffer_.data();
+  std::string_view in(static_cast<const char*>(buffered.data()), buffered.size());
   size_t got = 0;
-  // One socket read at most per loop turn; chunk headers alone may yield no body bytes.
-  while (got == 0 && !parser_->is_done()) {
-    auto& body = parser_->get().body();
-    body.data = read_buffer_.get();
-    body.size = kReadChunk;
-    conn_.BeginOperation(NextDue());
-    auto [ec, n] = co_await bhttp::async_read_some(s, conn_.buffer_, *parser_, kTuple);
-    if (conn_.EndOperation()) ec = beast::error::timeout;
-    got = kReadChunk - parser_->get().body().size;
-    if (ec && ec != bhttp::error::need_buffer) {
+  conn_.buffer_.consume(body_.Decode(in, read_buffer.get(), kReadChunk, got));
+  out = std::string_view(read_buffer.get(), got);
+  done = false;
+  failure = UpstreamFailure::kNone;
+  if (body_.status() != BodyDecoder::Status::kOk) {
+    failed_ = true;
+    failure = UpstreamFailure::kBadResponse;
+    return true;
+  }
+  done = body_.done();
+  return got > 0 || done;
+}
+
+awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& done) {
+  UpstreamFailure failure = UpstreamFailure::kNone;
+  // The socket is read only when what is buffered yields nothing, and at most once per turn.
+  while (!TakeBuffered(out, done, failure)) {
+    size_t room = conn_.buffer_.capacity() - conn_.buffer_.size();
+    auto space = conn_.buffer_.prepare(std::clamp(room, kMinRead, kMaxRead));
+    conn_.watchdog_.Begin(NextDue());
+    beast::error_code ec;
+    size_t n = 0;
+    if (conn_.tls_)
+      std::tie(ec, n) = co_await conn_.tls_->async_read_some(space, kTuple);
+    else
+      std::tie(ec, n) = co_await conn_.tcp_.async_read_some(space, kTuple);
+    if (conn_.watchdog_.End()) ec = beast::error::timeout;
+    conn_.buffer_.commit(n);
+    if (ec == asio::error::eof && body_.until_close()) {
+      body_.OnEof();
+      out = {};
+      done = true;
+      break;
+    }
+    if (ec) {
       failed_ = true;
-      out = std::string_view(read_buffer_.get(), got);
+      out = {};
       done = false;
       co_return ClassifyReadError(ec);
     }
   }
-  // Take whatever else is already buffered, without waiting for the socket: a burst of SSE events
-  // in many HTTP chunks then leaves in one client write. (The parser's "eager" mode is no good
-  // here: it makes read_some wait for more input at the end of the buffer, holding events back.)
-  while (!parser_->is_done() && conn_.buffer_.size() > 0 && parser_->get().body().size > 0) {
-    beast::error_code ec;
-    size_t used = parser_->put(conn_.buffer_.data(), ec);
-    conn_.buffer_.consume(used);
-    if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) break;
-    if (ec) {
-      failed_ = true;
-      out = std::string_view(read_buffer_.get(), kReadChunk - parser_->get().body().size);
-      done = false;
-      co_return UpstreamFailure::kBadResponse;
-    }
-    if (used == 0) break;
-  }
-  got = kReadChunk - parser_->get().body().size;
-  out = std::string_view(read_buffer_.get(), got);
-  done = parser_->is_done();
-  co_return UpstreamFailure::kNone;
-}
-
-awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& done) {
-  if (conn_.tls_) co_return co_await ReadOn(*conn_.tls_, out, done);
-  co_return co_await ReadOn(conn_.tcp_, out, done);
+  co_return failure;
 }
 
 bool UpstreamCall::reusable() const {
-  return !failed_ && parser_ && parser_->is_done() && parser_->keep_alive();
+  return !failed_ && parser_ && body_.done() && !body_.until_close() && parser_->keep_alive();
 }
 
 }  // namespace sluice::http

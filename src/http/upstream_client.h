@@ -18,6 +18,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/body_decoder.h"
+#include "http/watchdog.h"
+
 namespace sluice::http {
 
 // Where a provider lives, parsed once per config snapshot.
@@ -62,36 +65,21 @@ class UpstreamConnection {
 
  private:
   friend class UpstreamCall;
-  // Read/write timeouts without Beast's per-operation timer (an async_wait, a cancel and a
-  // completion per socket operation): one timer per connection that is only (re)armed when an
-  // operation is due earlier than it will fire; when it fires early it rearms for the current due
-  // time, and when an operation is overdue it closes the socket. Shared with the pending wait so a
-  // connection may go away while it is queued.
-  struct Watchdog {
-    explicit Watchdog(const boost::asio::any_io_executor& ex) : timer(ex) {}
-    boost::asio::steady_timer timer;
-    std::chrono::steady_clock::time_point armed = std::chrono::steady_clock::time_point::max();
-    std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
-    boost::beast::tcp_stream* stream = nullptr;  // null once the connection is gone
-    bool fired = false;                           // the operation in flight timed out
-  };
-  // Brackets one socket operation (possibly composed) that must finish by `due`.
-  void BeginOperation(std::chrono::steady_clock::time_point due);
-  // True if the operation timed out.
-  bool EndOperation();
-  static void Arm(const std::shared_ptr<Watchdog>& w, std::chrono::steady_clock::time_point at);
 
   boost::beast::tcp_stream tcp_;
   std::unique_ptr<TlsStream> tls_;
   boost::beast::flat_buffer buffer_;
   std::unique_ptr<char[]> body_buffer_;  // body bytes handed out by ReadBody; reused per request
-  std::shared_ptr<Watchdog> watchdog_;
+  OperationWatchdog watchdog_;  // read and write timeouts (connect and handshake had their own)
 };
 
 class ConnectionPool {
  public:
   explicit ConnectionPool(boost::asio::any_io_executor executor) : executor_(executor) {}
 
+  // An idle connection to `origin` that still looks alive, or null. Not a coroutine: the usual
+  // case costs no frame.
+  std::unique_ptr<UpstreamConnection> TakeIdle(const UpstreamOrigin& origin);
   // An idle connection to `origin`, or a new one. On failure returns null and sets `failure`.
   boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> Acquire(
       const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,
@@ -122,27 +110,28 @@ class UpstreamCall {
   int status() const { return parser_->get().result_int(); }
   std::string_view header(std::string_view name) const;
   // Next piece of the body; `out` stays valid until the next call. `done` when the body is
-  // complete.
+  // complete. Returns as soon as some body bytes are there: never waits for more.
   boost::asio::awaitable<UpstreamFailure> ReadBody(std::string_view& out, bool& done);
+  // The same without waiting: true if what is already buffered gives a piece, the end of the body
+  // or an error (in `failure`); false if the socket must be read (ReadBody).
+  bool TakeBuffered(std::string_view& out, bool& done, UpstreamFailure& failure);
   // The connection can go back to the pool: the whole response was read and keep-alive holds.
   bool reusable() const;
   // Whether any response byte arrived (a reused connection that failed before is safe to retry).
   bool got_response_bytes() const { return parser_ && parser_->got_some(); }
 
  private:
-  template <class Stream>
-  boost::asio::awaitable<UpstreamFailure> SendOn(Stream& s, std::string_view head,
-                                                 std::string_view body);
-  template <class Stream>
-  boost::asio::awaitable<UpstreamFailure> ReadOn(Stream& s, std::string_view& out, bool& done);
-
   // When the next operation times out: read_timeout from now, or the deadline if earlier.
   TimePoint NextDue() const;
+  // Sets the body decoder up from the response head.
+  void StartBody();
 
   UpstreamConnection& conn_;
   std::chrono::milliseconds read_timeout_;
   TimePoint deadline_ = TimePoint::max();
+  // Beast parses the head only; the body is decoded by `body_` straight from the read buffer.
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  BodyDecoder body_;
   bool failed_ = false;
 };
 

@@ -408,7 +408,8 @@ awaitable<void> GatewayHandler::ServeModel(RequestContext& ctx) {
     co_await ReplyError(ctx, blocked);
     co_return;
   }
-  if (!co_await AdmitRateLimits(ctx)) co_return;
+  // Checked here first: without rate limits there is no coroutine frame to pay for.
+  if (!ctx.snapshot->config->rate_limits.empty() && !co_await AdmitRateLimits(ctx)) co_return;
 
   auto in_flight = worker_.in_flight.insert(worker_.in_flight.end(), &ctx);
   if (!worker_.sweeper_running) {

@@ -110,7 +110,9 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
   for (;;) {
     std::string_view piece;
     bool done = false;
-    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
+    // Bytes already buffered are taken without a coroutine call (a burst of events is one piece).
+    UpstreamFailure f = UpstreamFailure::kNone;
+    if (!call.TakeBuffered(piece, done, f)) f = co_await ReadPiece(ctx, call, piece, done);
     if (!piece.empty()) {
       // With nothing pending, the splitter's events are views into `piece`, which lives until the
       // next read; otherwise they point into its own buffer and must be copied at once.

@@ -168,6 +168,10 @@ GatewayError FailureError(UpstreamFailure f, const std::string& provider, bool m
 // The next piece of the upstream body; the wait counts as upstream time, not gateway overhead.
 awaitable<UpstreamFailure> ReadPiece(RequestContext& ctx, http::UpstreamCall& call,
                                      std::string_view& piece, bool& done) {
+  // Bytes that came with an earlier read (a JSON answer with its head, a burst of events) are
+  // taken without a wait to time or a coroutine call.
+  UpstreamFailure failure = UpstreamFailure::kNone;
+  if (call.TakeBuffered(piece, done, failure)) co_return failure;
   UpstreamWaitTimer wait(ctx);
   co_return co_await call.ReadBody(piece, done);
 }
@@ -178,7 +182,8 @@ awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall
   for (;;) {
     std::string_view piece;
     bool done = false;
-    UpstreamFailure f = co_await ReadPiece(ctx, call, piece, done);
+    UpstreamFailure f = UpstreamFailure::kNone;
+    if (!call.TakeBuffered(piece, done, f)) f = co_await ReadPiece(ctx, call, piece, done);
     out.append(piece);
     if (f != UpstreamFailure::kNone) co_return f;
     if (out.size() > limit) co_return UpstreamFailure::kBadResponse;
@@ -254,7 +259,9 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
   for (int tries = 0; tries < 2; ++tries) {
     {
       UpstreamWaitTimer wait(ctx);
-      ux.conn = co_await ctx.worker.pool.Acquire(origin, provider.connect_timeout, failure);
+      ux.conn = ctx.worker.pool.TakeIdle(origin);
+      if (!ux.conn)
+        ux.conn = co_await ctx.worker.pool.Acquire(origin, provider.connect_timeout, failure);
       if (ux.conn) {
         ctx.watch->cancel_wait = [c = ux.conn.get()] { c->tcp().cancel(); };
         ux.call.emplace(*ux.conn, provider.read_timeout);

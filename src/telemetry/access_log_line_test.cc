@@ -2,6 +2,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
+#include <ctime>
+#include <regex>
+#include <string>
 
 #include "telemetry/request_outcome.h"
 
@@ -44,6 +48,21 @@ TEST(AccessLogLine, IsOneParseableJsonObjectWithTheRequestFields) {
   EXPECT_EQ(v["cache"].as_string(), "none");  // no response cache exists yet
   EXPECT_EQ(v["trace_id"].as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_NE(line.find("\"ttft_ms\":1.235"), std::string::npos);
+}
+
+// The date is cached per second per thread: lines in a row still carry the current time, in the
+// same RFC 3339 shape.
+TEST(AccessLogLine, TimestampIsNowInRfc3339) {
+  RequestOutcome o;
+  const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  for (int i = 0; i < 3; ++i) {
+    std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::string ts(boost::json::parse(RenderAccessLogLine(o)).as_object()["ts"].as_string());
+    ASSERT_TRUE(std::regex_match(ts, shape)) << ts;
+    std::tm tm{};
+    ASSERT_NE(strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr);
+    EXPECT_LE(std::abs(static_cast<double>(timegm(&tm) - now)), 1.0) << ts;
+  }
 }
 
 TEST(AccessLogLine, NullsWhenUnknown) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace sluice::telemetry {
 
@@ -10,9 +11,17 @@ static bool NeedsEscape(char c) {
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
   size_t clean = 0;  // the common case has nothing to escape: append it whole
   while (clean < s.size() && !NeedsEscape(s[clean])) ++clean;
+  if (clean == s.size() && s.size() <= 128) {  // short and clean: quotes and text in one append
+    char buf[130];
+    buf[0] = '"';
+    std::memcpy(buf + 1, s.data(), s.size());
+    buf[s.size() + 1] = '"';
+    out.append(buf, s.size() + 2);
+    return;
+  }
+  out.push_back('"');
   out.append(s.substr(0, clean));
   for (char c : s.substr(clean)) {
     switch (c) {

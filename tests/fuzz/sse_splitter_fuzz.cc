@@ -1,5 +1,5 @@
-// libFuzzer target: arbitrary bytes, cut at arbitrary points, through the SSE splitter and the
-// OpenAI stream inspector. Invariants: no crash, and the raw bytes of the events it emits plus what
+// libFuzzer target: arbitrary bytes, cut at arbitrary points, through the SSE splitter, the
+// OpenAI stream inspector and the relay's pre-commit checks (IsContentFree, IsInBandError). Invariants: no crash, and the raw bytes of the events it emits plus what
 // it still holds back add up to exactly what went in.
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bool ok = splitter.Feed(input.substr(off, cut_every), [&](const sluice::http::SseEvent& ev) {
       emitted += ev.raw.size();
       inspector.OnEvent(ev);
+      sluice::providers::openai::IsContentFree(ev.data);
+      sluice::providers::openai::IsInBandError(ev.data);
     });
     if (!ok) return 0;  // oversized event: rejected, which is fine
   }

@@ -72,42 +72,21 @@ bool MentionsNonNull(std::string_view data, const KeyFinder& key) {
   return i < data.size() && data[i] != 'n';
 }
 
+// Memory for the DOM of one event parsed below. The default allocator cost a heap allocation (and
+// a free) per object, array and long string, on the stream's path; every value parsed here dies
+// before its function returns, so one arena per thread serves them all, reset at each parse.
+boost::json::storage_ptr EventStorage() {
+  thread_local core::JsonArena arena;
+  return arena.Reset();
+}
+
 }  // namespace
 
 bool IsInBandError(std::string_view data) {
   if (!MentionsNonNull(data, kErrorKey)) return false;
   boost::system::error_code ec;
-  json::value v = core::ParseJson(data, {}, ec);
+  json::value v = core::ParseJson(data, EventStorage(), ec);
   return !ec && v.is_object() && v.get_object().contains("error");
-}
-
-static bool NonEmptyString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() && !v->get_string().empty();
-}
-
-bool IsContentFree(std::string_view data) {
-  if (data.empty()) return true;
-  boost::system::error_code ec;
-  json::value v = core::ParseJson(data, {}, ec);
-  if (ec || !v.is_object()) return false;  // [DONE] or something unknown: let it through
-  const json::value* choices = v.get_object().if_contains("choices");
-  if (!choices || !choices->is_array()) return true;
-  for (const auto& choice : choices->get_array()) {
-    if (!choice.is_object()) return false;
-    const json::object& c = choice.get_object();
-    if (const json::value* finish = c.if_contains("finish_reason"); finish && !finish->is_null())
-      return false;
-    if (NonEmptyString(c, "text")) return false;
-    const json::value* delta = c.if_contains("delta");
-    if (!delta || !delta->is_object()) continue;
-    const json::object& d = delta->get_object();
-    if (NonEmptyString(d, "content") || NonEmptyString(d, "refusal") ||
-        NonEmptyString(d, "reasoning_content") || d.contains("tool_calls") ||
-        d.contains("function_call"))
-      return false;
-  }
-  return true;
 }
 
 bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
@@ -126,8 +105,9 @@ bool ExtractUsage(const json::value& body, core::TokenUsage& usage) {
 namespace {
 
 // SAX handler for ScanBodyUsage: tracks depth and where the current container sits on the path
-// root -> "usage" -> "*_tokens_details"; only values on that path are looked at. Every key repeat
-// resets what it names, so the last duplicate wins as in the DOM.
+// root -> "usage" -> "*_tokens_details"; only values on that path are looked at. It also notes
+// whether the root's "choices" is absent or an empty array (a usage-only stream chunk). Every key
+// repeat resets what it names, so the last duplicate wins as in the DOM.
 class UsageScan {
  public:
   static constexpr std::size_t max_object_size = json::object::max_size();
@@ -141,14 +121,17 @@ class UsageScan {
     has_usage_ = false;
     pending_ = kNone;
     usage_ = {};
+    choices_ = kChoicesAbsent;
   }
   bool root_object() const { return root_object_; }
   bool has_usage() const { return has_usage_; }
+  bool no_choices() const { return choices_ != kChoicesOther; }
   const core::TokenUsage& usage() const { return usage_; }
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
   bool on_object_begin(json::error_code&) {
+    Value();
     Where w = kOther;
     if (depth_ == 0) {
       root_object_ = true;
@@ -166,6 +149,12 @@ class UsageScan {
     return true;
   }
   bool on_array_begin(json::error_code&) {
+    Value();
+    if (pending_ == kChoices) {
+      choices_ = kChoicesEmpty;  // until an element turns up
+      Push(kChoicesArray);
+      return true;
+    }
     Push(kOther);  // a "usage" array leaves has_usage_ false, set when its key was seen
     return true;
   }
@@ -187,9 +176,15 @@ class UsageScan {
     }
     return true;
   }
-  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) {
+    Value();
+    return true;
+  }
   bool on_string(json::string_view, std::size_t, json::error_code&) { return Scalar(); }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_number_part(json::string_view, json::error_code&) {
+    Value();
+    return true;
+  }
   bool on_int64(int64_t v, json::string_view, json::error_code&) {
     if (v > 0) Store(static_cast<uint64_t>(v));  // as UintField: negatives count as 0
     return Scalar();
@@ -206,10 +201,11 @@ class UsageScan {
 
  private:
   enum Where : uint8_t { kOther, kRoot, kUsageObject, kPromptDetailsObject,
-                         kCompletionDetailsObject };
+                         kCompletionDetailsObject, kChoicesArray };
   // What the value after the last key is, if it is on the path.
   enum Pending : uint8_t { kNone, kUsage, kInput, kOutput, kPromptDetails, kCompletionDetails,
-                           kCached, kReasoning };
+                           kCached, kReasoning, kChoices };
+  enum Choices : uint8_t { kChoicesAbsent, kChoicesEmpty, kChoicesOther };
   static constexpr int kTracked = 4;  // root, usage, details: deeper is always kOther
 
   Where Current() const { return depth_ >= 1 && depth_ < kTracked ? where_[depth_] : kOther; }
@@ -223,7 +219,13 @@ class UsageScan {
     pending_ = kNone;
     return true;
   }
+  // A value begins (possibly called again for its later parts): one in the root's "choices"
+  // array makes it non-empty.
+  void Value() {
+    if (Current() == kChoicesArray) choices_ = kChoicesOther;
+  }
   bool Scalar() {
+    Value();
     pending_ = kNone;
     return true;
   }
@@ -245,6 +247,9 @@ class UsageScan {
           pending_ = kUsage;
           has_usage_ = false;  // until its value turns out to be an object
           usage_ = {};
+        } else if (key == "choices") {
+          pending_ = kChoices;
+          choices_ = kChoicesOther;  // until its value turns out to be an array
         }
         break;
       case kUsageObject:
@@ -275,6 +280,7 @@ class UsageScan {
         }
         break;
       case kOther:
+      case kChoicesArray:  // holds no keys of its own
         break;
     }
   }
@@ -284,13 +290,15 @@ class UsageScan {
   Pending pending_ = kNone;
   bool root_object_ = false;
   bool has_usage_ = false;
+  Choices choices_ = kChoicesAbsent;
   core::TokenUsage usage_;
   std::string key_;  // a key that came in parts
 };
 
 }  // namespace
 
-bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage) {
+bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage,
+                   bool* no_choices) {
   // One parser per thread: its state stack is kept between bodies.
   thread_local json::basic_parser<UsageScan> scanner(core::JsonParseOptions());
   scanner.reset();
@@ -300,6 +308,7 @@ bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usa
   size_t n = scanner.write_some(false, body.data(), body.size(), ec);
   if (ec || n != body.size() || !h.root_object()) return false;
   has_usage = h.has_usage();
+  if (no_choices) *no_choices = h.no_choices();
   if (has_usage) {
     usage.input = h.usage().input;
     usage.output = h.usage().output;
@@ -308,6 +317,192 @@ bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usa
     usage.estimated = false;
   }
   return true;
+}
+
+namespace {
+
+// SAX handler for IsContentFree: follows root -> "choices" array -> each choice object -> its
+// "delta" object, and keeps for each key what its last duplicate says, as the DOM would.
+class ContentScan {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  void Reset() {
+    depth_ = 0;
+    root_object_ = false;
+    pending_ = kNone;
+    choices_free_ = true;
+  }
+  // A valid object whose "choices" (if an array) holds only objects without content.
+  bool content_free() const { return root_object_ && choices_free_; }
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return Begin(kObject); }
+  bool on_array_begin(json::error_code&) { return Begin(kArray); }
+  bool on_object_end(std::size_t, json::error_code&) {
+    if (Current() == kChoice && choice_.HasContent()) choices_free_ = false;
+    return Pop();
+  }
+  bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
+  bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
+    if (Current() == kOther) return true;
+    if (n == s.size()) key_.clear();  // the first part
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t n, json::error_code&) {
+    if (Current() == kOther) return true;
+    if (n == s.size()) {
+      OnKey(std::string_view(s.data(), s.size()));  // one piece
+    } else {
+      key_.append(s.data(), s.size());
+      OnKey(key_);
+    }
+    return true;
+  }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t n, json::error_code&) {
+    return Scalar(n > 0 ? kNonEmptyString : kEmptyString);
+  }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(int64_t, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_uint64(uint64_t, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_double(double, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_bool(bool, json::error_code&) { return Scalar(kOtherScalar); }
+  bool on_null(json::error_code&) { return Scalar(kNull); }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  enum Where : uint8_t { kOther, kRoot, kChoicesArray, kChoice, kDelta };
+  // What the value after the last key is, if it matters.
+  enum Pending : uint8_t { kNone, kChoices, kFinish, kText, kDeltaValue, kContent, kRefusal,
+                           kReasoning };
+  enum Kind : uint8_t { kObject, kArray, kNull, kEmptyString, kNonEmptyString, kOtherScalar };
+  static constexpr int kTracked = 5;  // root, choices, choice, delta: deeper is always kOther
+
+  // What the choice being read says so far (the last duplicate of each key wins).
+  struct Choice {
+    bool finish = false;  // finish_reason is not null
+    bool text = false;    // non-empty "text"
+    bool content = false, refusal = false, reasoning = false;  // non-empty, in the delta
+    bool tool_call = false;  // delta has tool_calls or function_call, whatever their value
+    bool HasContent() const {
+      return finish || text || content || refusal || reasoning || tool_call;
+    }
+  };
+
+  Where Current() const { return depth_ >= 1 && depth_ < kTracked ? where_[depth_] : kOther; }
+  // A value begins: it may be an element of the choices array or the value of a tracked key.
+  void OnValue(Kind kind) {
+    if (Current() == kChoicesArray && kind != kObject) choices_free_ = false;  // not an object
+    bool non_empty = kind == kNonEmptyString;
+    switch (pending_) {
+      case kFinish: choice_.finish = kind != kNull; break;
+      case kText: choice_.text = non_empty; break;
+      case kContent: choice_.content = non_empty; break;
+      case kRefusal: choice_.refusal = non_empty; break;
+      case kReasoning: choice_.reasoning = non_empty; break;
+      default: break;
+    }
+  }
+  bool Begin(Kind kind) {
+    OnValue(kind);
+    Where w = kOther;
+    if (depth_ == 0 && kind == kObject) {
+      root_object_ = true;
+      w = kRoot;
+    } else if (pending_ == kChoices && kind == kArray) {
+      w = kChoicesArray;
+    } else if (Current() == kChoicesArray && kind == kObject) {
+      w = kChoice;
+      choice_ = {};
+    } else if (pending_ == kDeltaValue && kind == kObject) {
+      w = kDelta;
+    }
+    ++depth_;
+    if (depth_ < kTracked) where_[depth_] = w;
+    pending_ = kNone;
+    return true;
+  }
+  bool Pop() {
+    --depth_;
+    pending_ = kNone;
+    return true;
+  }
+  bool Scalar(Kind kind) {
+    OnValue(kind);
+    pending_ = kNone;
+    return true;
+  }
+  // A key of a tracked object: what it names is reset (a later duplicate replaces it).
+  void OnKey(std::string_view key) {
+    pending_ = kNone;
+    switch (Current()) {
+      case kRoot:
+        if (key == "choices") {
+          pending_ = kChoices;
+          choices_free_ = true;  // until its array turns out to hold content
+        }
+        break;
+      case kChoice:
+        if (key == "finish_reason") {
+          pending_ = kFinish;
+          choice_.finish = false;
+        } else if (key == "text") {
+          pending_ = kText;
+          choice_.text = false;
+        } else if (key == "delta") {
+          pending_ = kDeltaValue;
+          choice_.content = choice_.refusal = choice_.reasoning = choice_.tool_call = false;
+        }
+        break;
+      case kDelta:
+        if (key == "content") {
+          pending_ = kContent;
+          choice_.content = false;
+        } else if (key == "refusal") {
+          pending_ = kRefusal;
+          choice_.refusal = false;
+        } else if (key == "reasoning_content") {
+          pending_ = kReasoning;
+          choice_.reasoning = false;
+        } else if (key == "tool_calls" || key == "function_call") {
+          choice_.tool_call = true;
+        }
+        break;
+      case kOther:
+      case kChoicesArray:  // holds no keys of its own
+        break;
+    }
+  }
+
+  int depth_ = 0;
+  Where where_[kTracked] = {};
+  Pending pending_ = kNone;
+  bool root_object_ = false;
+  bool choices_free_ = true;
+  Choice choice_;
+  std::string key_;  // a key that came in parts
+};
+
+}  // namespace
+
+bool IsContentFree(std::string_view data) {
+  if (data.empty()) return true;
+  // Read without a DOM, once or twice per stream before it commits. One parser per thread.
+  thread_local json::basic_parser<ContentScan> scanner(core::JsonParseOptions());
+  scanner.reset();
+  ContentScan& h = scanner.handler();
+  h.Reset();
+  json::error_code ec;
+  size_t n = scanner.write_some(false, data.data(), data.size(), ec);
+  // [DONE] or something unknown (not one JSON object) is let through as content.
+  return !ec && n == data.size() && h.content_free();
 }
 
 StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {
@@ -323,16 +518,11 @@ StreamInspector::Action StreamInspector::OnEvent(const http::SseEvent& event) {
   bool has_usage = MentionsNonNull(data, kUsageKey);
   if (!has_usage) return Action::kForward;
 
-  boost::system::error_code ec;
-  json::value chunk = core::ParseJson(data, {}, ec);
-  if (ec || !chunk.is_object()) return Action::kForward;  // not ours to judge; the client decides
-  const json::object& obj = chunk.get_object();
-  if (ExtractUsage(chunk, usage_)) {
-    usage_reported_ = true;
-    const json::value* choices = obj.if_contains("choices");
-    bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());
-    if (drop_usage_chunk_ && usage_only) return Action::kDrop;
-  }
+  // Read without a DOM. Not a JSON object: not ours to judge, the client decides.
+  bool usage_only = false;
+  if (!ScanBodyUsage(data, usage_, has_usage, &usage_only) || !has_usage) return Action::kForward;
+  usage_reported_ = true;
+  if (drop_usage_chunk_ && usage_only) return Action::kDrop;
   return Action::kForward;
 }
 

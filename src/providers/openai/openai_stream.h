@@ -18,7 +18,10 @@ bool ExtractUsage(const boost::json::value& body, core::TokenUsage& usage);
 // to validate the body and read its usage). False if `body` is not one valid JSON object (what the
 // DOM parse with core::JsonParseOptions rejects, this rejects); otherwise `has_usage` and `usage`
 // are what ExtractUsage would give for the parsed body (duplicate keys: the last one counts).
-bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage);
+// `no_choices`, if given, tells whether the object's "choices" is absent or an empty array (a
+// usage-only stream chunk).
+bool ScanBodyUsage(std::string_view body, core::TokenUsage& usage, bool& has_usage,
+                   bool* no_choices = nullptr);
 
 // An event that reports a failure in band: {"error": {...}}.
 bool IsInBandError(std::string_view data);

@@ -79,6 +79,129 @@ TEST(StreamEvents, ContentFreeAndInBandErrors) {
   EXPECT_FALSE(IsInBandError(R"({"choices":[{"delta":{"content":"the \"error\": field"}}]})"));
 }
 
+// The DOM version IsContentFree replaced: the reference its SAX scan must agree with.
+bool NonEmptyString(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v && v->is_string() && !v->get_string().empty();
+}
+
+bool ContentFreeByDom(std::string_view data) {
+  if (data.empty()) return true;
+  boost::system::error_code ec;
+  boost::json::value v = core::ParseJson(data, {}, ec);
+  if (ec || !v.is_object()) return false;
+  const boost::json::value* choices = v.get_object().if_contains("choices");
+  if (!choices || !choices->is_array()) return true;
+  for (const auto& choice : choices->get_array()) {
+    if (!choice.is_object()) return false;
+    const boost::json::object& c = choice.get_object();
+    if (const boost::json::value* finish = c.if_contains("finish_reason");
+        finish && !finish->is_null())
+      return false;
+    if (NonEmptyString(c, "text")) return false;
+    const boost::json::value* delta = c.if_contains("delta");
+    if (!delta || !delta->is_object()) continue;
+    const boost::json::object& d = delta->get_object();
+    if (NonEmptyString(d, "content") || NonEmptyString(d, "refusal") ||
+        NonEmptyString(d, "reasoning_content") || d.contains("tool_calls") ||
+        d.contains("function_call"))
+      return false;
+  }
+  return true;
+}
+
+TEST(StreamEvents, ContentFreeAgreesWithTheDomPath) {
+  const char* events[] = {
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"content":"tok000 "},"finish_reason":null}]})",
+      R"({"choices":[{"delta":{"role":"assistant"}},{"delta":{"content":"x"}}]})",
+      R"({"choices":[{"delta":{}},{"delta":{}}]})",
+      R"({"choices":[{"delta":{}}, 1]})",
+      R"({"choices":[{"delta":{}}, []]})",
+      R"({"choices":[{"delta":{}}, null]})",
+      R"({"choices":[{"delta":{"content":null,"refusal":"","reasoning_content":""}}]})",
+      R"({"choices":[{"delta":{"refusal":"no"}}]})",
+      R"({"choices":[{"delta":{"reasoning_content":"hmm"}}]})",
+      R"({"choices":[{"delta":{"tool_calls":null}}]})",
+      R"({"choices":[{"delta":{"function_call":{}}}]})",
+      R"({"choices":[{"delta":{"content":"x","content":""}}]})",
+      R"({"choices":[{"delta":{"content":"","content":"x"}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[1]},"delta":{}}]})",
+      R"({"choices":[{"delta":{},"delta":{"tool_calls":[1]}}]})",
+      R"({"choices":[{"delta":"text"}]})",
+      R"({"choices":[{"delta":{"x":{"content":"deep"}}}]})",
+      R"({"choices":[{"finish_reason":"stop","finish_reason":null}]})",
+      R"({"choices":[{"finish_reason":null,"finish_reason":0}]})",
+      R"({"choices":[{"finish_reason":{}}]})",
+      R"({"choices":[{"text":""},{"text":"a"}]})",
+      R"({"choices":[{"text":"a","text":""}]})",
+      R"({"choices":[{"text":5}]})",
+      R"({"choices":[{"message":{"content":"not a delta"}}]})",
+      R"({"choices":[{"delta":{"content":"x"}}],"choices":[]})",
+      R"({"choices":[],"choices":[{"delta":{"content":"x"}}]})",
+      R"({"choices":[{"delta":{"content":"x"}}],"choices":null})",
+      R"({"choices":{"delta":{"content":"x"}}})",
+      R"({"x":{"choices":[{"delta":{"content":"x"}}]}})",
+      R"({"usage":{"prompt_tokens":1},"choices":[]})",
+      R"({"ch\u006fices":[{"delta":{"c\u006fntent":"x"}}]})",
+      R"({"choices":[{"delta":{"content":"\u0000"}}]})",
+      R"({})",
+      R"([])",
+      R"([DONE])",
+      "[DONE]",
+      "",
+      R"({"choices":[{"delta":{"content":"x"}})",
+      R"({"choices":[]} x)",
+      R"({"choices":[{"delta":{"content":"x"}}]}})",
+  };
+  for (const char* e : events)
+    EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
+  // Random chunks built from the keys that matter, whole and damaged.
+  std::mt19937 rng(424242);
+  auto pick = [&](std::initializer_list<const char*> xs) {
+    return std::string(*(xs.begin() + rng() % xs.size()));
+  };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    switch (depth > 4 ? rng() % 3 : rng() % 6) {
+      case 0:
+        return pick({"0", "-1.5", "true", "false", "null"});
+      case 1:
+        return pick({"\"\"", "\"x\"", "\"\\u0041\"", "\"content\""});
+      case 2:
+        return "[]";
+      case 3: {
+        std::string a = "[";
+        for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
+          a += (i ? "," : "") + value(depth + 1);
+        return a + "]";
+      }
+      default: {
+        std::string o = "{";
+        for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) {
+          o += i ? "," : "";
+          o += pick({"\"choices\"", "\"delta\"", "\"content\"", "\"refusal\"",
+                     "\"reasoning_content\"", "\"tool_calls\"", "\"function_call\"",
+                     "\"finish_reason\"", "\"text\"", "\"role\"", "\"c\\u006fntent\""});
+          o += ":" + value(depth + 1);
+        }
+        return o + "}";
+      }
+    }
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string e = "{\"choices\":" + value(1) + "}";
+    if (rng() % 2) e = value(0);
+    EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
+    std::string damaged = e;
+    damaged.resize(rng() % (e.size() + 1));
+    EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
+    damaged = e;
+    damaged[rng() % damaged.size()] = "{}[]\",:x0 \\"[rng() % 12];
+    EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
+    if (HasFailure()) break;
+  }
+}
+
 TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
   StreamInspector inspector(false);
   inspector.OnEvent(Data(R"({"u":"uuu usage \"usag","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}})"));
@@ -90,13 +213,16 @@ TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
 }
 
 
-// The DOM path ScanBodyUsage replaces: parse, require an object, ExtractUsage.
+// The DOM path ScanBodyUsage replaces: parse, require an object, ExtractUsage, and the stream
+// inspector's test for a usage-only chunk (no "choices", or an empty array).
 struct BodyResult {
   bool valid = false;
   bool has_usage = false;
+  bool no_choices = false;
   core::TokenUsage usage;
   bool operator==(const BodyResult& o) const {
-    return valid == o.valid && has_usage == o.has_usage && usage.input == o.usage.input &&
+    return valid == o.valid && has_usage == o.has_usage && no_choices == o.no_choices &&
+           usage.input == o.usage.input &&
            usage.output == o.usage.output && usage.cached_input == o.usage.cached_input &&
            usage.reasoning == o.usage.reasoning && usage.estimated == o.usage.estimated;
   }
@@ -108,21 +234,26 @@ BodyResult ByDom(std::string_view body) {
   boost::system::error_code ec;
   boost::json::value doc = core::ParseJson(body, {}, ec);
   r.valid = !ec && doc.is_object();
-  if (r.valid) r.has_usage = ExtractUsage(doc, r.usage);
+  if (r.valid) {
+    r.has_usage = ExtractUsage(doc, r.usage);
+    const boost::json::value* choices = doc.get_object().if_contains("choices");
+    r.no_choices = !choices || (choices->is_array() && choices->get_array().empty());
+  }
   return r;
 }
 
 BodyResult ByScan(std::string_view body) {
   BodyResult r;
   r.usage.input = 777;
-  r.valid = ScanBodyUsage(body, r.usage, r.has_usage);
-  if (!r.valid) r.has_usage = false;
+  r.valid = ScanBodyUsage(body, r.usage, r.has_usage, &r.no_choices);
+  if (!r.valid) r.has_usage = r.no_choices = false;
   return r;
 }
 
 void ExpectSame(std::string_view body) {
   BodyResult dom = ByDom(body), scan = ByScan(body);
   EXPECT_TRUE(dom == scan) << body << "\n dom: valid=" << dom.valid << " usage=" << dom.has_usage
+                           << " no_choices=" << dom.no_choices << " scan: " << scan.no_choices
                            << " " << dom.usage.input << "/" << dom.usage.output << "/"
                            << dom.usage.cached_input << "/" << dom.usage.reasoning
                            << "\n scan: valid=" << scan.valid << " usage=" << scan.has_usage << " "
@@ -174,6 +305,25 @@ TEST(ScanBodyUsage, AgreesWithTheDomPath) {
       R"({"usage":{"x":{"prompt_tokens_details":{"cached_tokens":2}}}})",
       R"({"usage":{"prompt_tokens_details":[{"cached_tokens":2}]}})",
       R"({"usage":{"prompt_tokens_details":null,"completion_tokens_details":7}})",
+      // "choices": absent, empty, with elements of every kind, not an array, deeper, repeated
+      R"({"choices":[],"usage":{"prompt_tokens":5}})",
+      R"({"choices":[{}]})",
+      R"({"choices":[[]]})",
+      R"({"choices":[0]})",
+      R"({"choices":[""]})",
+      R"({"choices":["a\nb"]})",
+      R"({"choices":[null]})",
+      R"({"choices":[false]})",
+      R"({"choices":[-1.5e3]})",
+      R"({"choices":null})",
+      R"({"choices":{}})",
+      R"({"choices":0})",
+      R"({"x":{"choices":[1]},"choices":[]})",
+      R"({"usage":{"choices":[1]}})",
+      R"({"choices":[],"choices":[1]})",
+      R"({"choices":[1],"choices":[]})",
+      R"({"choices":[1],"choices":null})",
+      R"({"ch\u006fices":[1]})",
       // duplicate keys: the last wins, at every level
       R"({"usage":{"prompt_tokens":5},"usage":{"completion_tokens":2}})",
       R"({"usage":{"prompt_tokens":5},"usage":null})",
