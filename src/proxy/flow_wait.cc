@@ -48,7 +48,7 @@ bool RequestPriority(const RequestContext& ctx, int& priority) {
 }
 
 awaitable<void> RefuseFromQueue(RequestContext& ctx, FlowPool& pool, core::ErrorCode code,
-                                std::string message) {
+                                const std::string& message) {
   auto now = Clock::now();
   auto retry = pool.RetryAt(now) - now;
   auto seconds = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(retry).count());
@@ -118,12 +118,13 @@ awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool) {
   uint64_t id = next_flow_id.fetch_add(1, std::memory_order_relaxed);
   auto waiter = std::make_shared<QueueWaiter>(ctx.worker.executor);
   FlowPool::Entry entry = pool.Enter(id, request, waiter, EndpointAvailability(ctx, now), now);
+  // Messages are named before co_await: no class-type temporaries in its operand (GCC 12).
   if (entry == FlowPool::Entry::kRefused) {
-    co_await RefuseFromQueue(
-        ctx, pool, core::ErrorCode::kPolicyQueueFull,
+    std::string why =
         request.priority < 0
             ? "model '" + model.name + "' is saturated and this request's priority is sheddable"
-            : "model '" + model.name + "' is saturated and its queue is full");
+            : "model '" + model.name + "' is saturated and its queue is full";
+    co_await RefuseFromQueue(ctx, pool, core::ErrorCode::kPolicyQueueFull, why);
     co_return false;
   }
   if (entry == FlowPool::Entry::kQueued) {
@@ -134,10 +135,9 @@ awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool) {
       if (state == QueueWaiter::kGranted) break;
       if (state == QueueWaiter::kShed) {
         ctx.watch->cancel_wait = nullptr;
-        co_await RefuseFromQueue(ctx, pool, core::ErrorCode::kPolicyQueueFull,
-                                 "model '" + model.name +
-                                     "' is saturated: this request was shed for one of higher "
-                                     "priority");
+        std::string why = "model '" + model.name +
+                          "' is saturated: this request was shed for one of higher priority";
+        co_await RefuseFromQueue(ctx, pool, core::ErrorCode::kPolicyQueueFull, why);
         co_return false;
       }
       now = Clock::now();
@@ -151,9 +151,9 @@ awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool) {
           ctx.outcome.status = 499;  // logged only: nobody to tell
           co_return false;
         }
-        co_await RefuseFromQueue(ctx, pool, core::ErrorCode::kPolicyQueueTimeout,
-                                 "model '" + model.name + "' stayed saturated for the queue's " +
-                                     std::to_string(model.queue.timeout.count()) + " ms timeout");
+        std::string why = "model '" + model.name + "' stayed saturated for the queue's " +
+                          std::to_string(model.queue.timeout.count()) + " ms timeout";
+        co_await RefuseFromQueue(ctx, pool, core::ErrorCode::kPolicyQueueTimeout, why);
         co_return false;
       }
       pool.Poll(EndpointAvailability(ctx, now), now);
