@@ -16,7 +16,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
   if (clean == s.size() && s.size() <= 128) {  // short and clean: quotes and text in one append
     char buf[130];
     buf[0] = '"';
-    std::memcpy(buf + 1, s.data(), s.size());
+    if (!s.empty()) std::memcpy(buf + 1, s.data(), s.size());  // an empty view may hold null
     buf[s.size() + 1] = '"';
     out.append(buf, s.size() + 2);
     return;
