@@ -215,7 +215,10 @@ describe('hard limits', () => {
     const text = exampleText().replace(/rate_limits:\n/, 'rate_limits:\n'
       + '  - name: hard-output\n    by: [consumer]\n    window: 744h\n    output_tokens: 40\n'
       + '    default_output_tokens: 4\n    hard: true\n').replace('tokens_per_second: 4}', 'tokens_per_second: 200}');
-    const gw = await startGateway(text, { env: { KEY_A, KEY_B, REDIS_URL: redis.url }, args: ARGS });
+    // One worker, so each answer's reconciliation goes out on the same Redis connection before the
+    // next request's admission (with two, another worker's admission could overtake it).
+    const oneWorker = ['--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--workers', '1'];
+    const gw = await startGateway(text, { env: { KEY_A, KEY_B, REDIS_URL: redis.url }, args: oneWorker });
     try {
       const client = openai(gw, KEY_A);
       const collect = async (stream) => {
@@ -227,6 +230,8 @@ describe('hard limits', () => {
         const stream = await client.chat.completions.create({ model: 'sim', messages, stream: true });
         assert.ok((await collect(stream)).length > 0);
       }
+      // Both answers accounted for (their reconciliation is sent just before the log line).
+      await waitFor(() => gw.accessLog().filter((l) => l.status === 200).length >= 2);
       const third = await client.chat.completions.create({ model: 'sim', messages, stream: true });
       let received = 0;
       await assert.rejects(
