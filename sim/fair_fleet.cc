@@ -1,26 +1,14 @@
 #include "sim/fair_fleet.h"
 
 #include <algorithm>
-#include <queue>
 #include <random>
 #include <utility>
 
+#include "sim/event.h"
 #include "sim/fair_metrics.h"
 
 namespace sluice::sim {
 namespace {
-
-struct Event {
-  enum Kind { kStepEnd, kScrape, kArrival } kind;  // at equal times, in this order
-  double time;
-  uint64_t seq;
-  uint32_t index;
-  bool operator>(const Event& o) const {
-    if (time != o.time) return time > o.time;
-    if (kind != o.kind) return kind > o.kind;
-    return seq > o.seq;
-  }
-};
 
 struct TenantState {
   size_t waiting_first = 0;  // admitted requests without a first token yet
@@ -74,7 +62,7 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
     result.tenants[t].light = workload.tenants[t].light;
   }
 
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+  EventQueue events;
   uint64_t seq = 0;
   for (uint32_t i = 0; i < requests.size(); ++i)
     events.push({Event::kArrival, requests[i].arrival, seq++, i});

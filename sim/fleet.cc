@@ -2,29 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <queue>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <unordered_set>
 
 #include "routing/prefix_hash.h"
+#include "sim/event.h"
 
 namespace sluice::sim {
 namespace {
 
 using routing::SteadyTime;
-
-struct Event {
-  enum Kind { kStepEnd, kScrape, kArrival } kind;  // at equal times, in this order
-  double time;
-  uint64_t seq;
-  uint32_t index;
-  bool operator>(const Event& o) const {
-    if (time != o.time) return time > o.time;
-    if (kind != o.kind) return kind > o.kind;
-    return seq > o.seq;
-  }
-};
 
 // Longest run of leading full prompt blocks in `seen`, in tokens, capped at prompt - 1.
 uint64_t IdealHit(const SimRequest& r, const std::unordered_set<uint64_t>& seen) {
@@ -73,7 +61,7 @@ RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) 
   std::vector<bool> stepping(config.replicas, false);
   std::vector<std::vector<StepEvent>> pending(config.replicas);
 
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+  EventQueue events;
   uint64_t seq = 0;
   for (uint32_t i = 0; i < requests.size(); ++i)
     events.push({Event::kArrival, requests[i].arrival, seq++, i});
