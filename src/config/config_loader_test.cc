@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_test_util.h"
 #include "config/default_config.h"
 
 namespace sluice::config {
@@ -25,16 +26,10 @@ models:
     provider: sim
 )";
 
-std::string ErrorsToString(const LoadResult& result) {
-  std::string out;
-  for (const auto& error : result.errors) out += error.ToString() + "\n";
-  return out;
-}
-
 // Loads `yaml` expecting success.
 std::shared_ptr<const Config> LoadOk(const std::string& yaml) {
   LoadResult result = LoadConfigText(yaml, "test.yaml");
-  EXPECT_TRUE(result.errors.empty()) << ErrorsToString(result);
+  EXPECT_TRUE(result.errors.empty()) << ErrorsText(result);
   EXPECT_NE(result.config, nullptr);
   return result.config;
 }
@@ -216,7 +211,7 @@ models:
 
 TEST(ConfigLoaderTest, EmbeddedDefaultConfigLoads) {
   LoadResult result = LoadConfigText(std::string(kDefaultConfigYaml), "<embedded>");
-  ASSERT_TRUE(result.errors.empty()) << ErrorsToString(result);
+  ASSERT_TRUE(result.errors.empty()) << ErrorsText(result);
   ASSERT_NE(result.config, nullptr);
   EXPECT_EQ(result.config->source, "<embedded>");
   EXPECT_EQ(result.config->listen.ToString(), "127.0.0.1:8080");
@@ -660,7 +655,7 @@ TEST(ConfigLoaderTest, YamlSyntaxErrorPosition) {
 TEST(ConfigLoaderTest, LoadConfigFile) {
   TempFile file{std::string(kDefaultConfigYaml)};
   LoadResult result = LoadConfigFile(file.path());
-  ASSERT_TRUE(result.errors.empty()) << ErrorsToString(result);
+  ASSERT_TRUE(result.errors.empty()) << ErrorsText(result);
   EXPECT_EQ(result.config->source, file.path());
 
   TempFile bad("workers: x\n" + std::string(kMinimalTail));

@@ -2,17 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
+#include "config/config_test_util.h"
 
 namespace sluice::config {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string Errors(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.ToString() + "\n";
-  return out;
-}
 
 TEST(ConfigQueue, ReadsQueueConsumersAndQuota) {
   LoadResult r = LoadConfigText(R"(providers:
@@ -44,7 +39,7 @@ consumers:
   - {name: light, keys: [light-key-0123456789]}
 )",
                                 "t.yaml");
-  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  ASSERT_TRUE(r.errors.empty()) << ErrorsText(r);
   const Config& c = *r.config;
   const ModelQueue& q = c.models[0].queue;
   EXPECT_TRUE(q.enabled);
@@ -82,7 +77,7 @@ consumers:
 )",
                                 "t.yaml");
   ASSERT_FALSE(r.errors.empty());
-  std::string errors = Errors(r);
+  std::string errors = ErrorsText(r);
   EXPECT_NE(errors.find("expected vtc or fcfs"), std::string::npos) << errors;
   EXPECT_NE(errors.find("between 0 and 1"), std::string::npos) << errors;
   EXPECT_NE(errors.find("max_queued: must be at least 1"), std::string::npos) << errors;

@@ -2,17 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
+#include "config/config_test_util.h"
 
 namespace sluice::config {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string Errors(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.ToString() + "\n";
-  return out;
-}
 
 TEST(ConfigRouting, ReadsPolicyWeightsScrapeAndReplicaSettings) {
   LoadResult r = LoadConfigText(R"(providers:
@@ -38,7 +33,7 @@ models:
     provider: replica
 )",
                                 "t.yaml");
-  ASSERT_TRUE(r.errors.empty()) << Errors(r);
+  ASSERT_TRUE(r.errors.empty()) << ErrorsText(r);
   const Config& c = *r.config;
   EXPECT_EQ(c.providers[0].metrics.type, "vllm");
   EXPECT_EQ(c.providers[0].metrics.interval, 100ms);
@@ -80,7 +75,7 @@ models:
     routing: {weights: {prefix: 1}}
 )",
                                 "t.yaml");
-  std::string errors = Errors(r);
+  std::string errors = ErrorsText(r);
   EXPECT_NE(
       errors.find("t.yaml:5:21: providers[0].metrics.type: expected vllm, sglang or llamacpp"),
       std::string::npos)

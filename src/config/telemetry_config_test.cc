@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
+#include "config/config_test_util.h"
 
 namespace sluice::config {
 namespace {
@@ -18,15 +19,9 @@ models:
 
 LoadResult Load(const std::string& head) { return LoadConfigText(head + kTail, "t.yaml"); }
 
-std::string Errors(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.ToString() + "\n";
-  return out;
-}
-
 TEST(TelemetryConfig, TracingIsOffByDefault) {
   auto r = Load("");
-  ASSERT_TRUE(r.config) << Errors(r);
+  ASSERT_TRUE(r.config) << ErrorsText(r);
   EXPECT_TRUE(r.config->tracing.otlp_endpoint.empty());
   EXPECT_EQ(r.config->metrics.max_label_values, 500u);
   EXPECT_TRUE(r.config->metrics.labels.empty());
@@ -42,7 +37,7 @@ TEST(TelemetryConfig, ReadsTracing) {
   flush_interval: 200ms
   export_timeout: 2s
 )");
-  ASSERT_TRUE(r.config) << Errors(r);
+  ASSERT_TRUE(r.config) << ErrorsText(r);
   const auto& t = r.config->tracing;
   EXPECT_EQ(t.otlp_endpoint, "http://127.0.0.1:4318");
   EXPECT_EQ(t.service_name, "gw");
@@ -56,12 +51,12 @@ TEST(TelemetryConfig, ReadsTracing) {
 TEST(TelemetryConfig, RejectsBadTracing) {
   auto r = Load("tracing:\n  otlp_endpoint: https://collector:4318\n  sample_ratio: 2\n");
   EXPECT_FALSE(r.config);
-  std::string e = Errors(r);
+  std::string e = ErrorsText(r);
   EXPECT_NE(e.find("t.yaml:2:18: tracing.otlp_endpoint: expected an http:// URL"), std::string::npos)
       << e;
   EXPECT_NE(e.find("tracing.sample_ratio: expected a ratio between 0 and 1"), std::string::npos);
   r = Load("tracing:\n  service_name: x\n");
-  EXPECT_NE(Errors(r).find("missing required key 'otlp_endpoint'"), std::string::npos);
+  EXPECT_NE(ErrorsText(r).find("missing required key 'otlp_endpoint'"), std::string::npos);
 }
 
 TEST(TelemetryConfig, ReadsLabelAllowLists) {
@@ -71,7 +66,7 @@ TEST(TelemetryConfig, ReadsLabelAllowLists) {
     gen_ai_client_token_usage: [gen_ai_operation_name, gen_ai_token_type, consumer]
     sluice_requests_total: []
 )");
-  ASSERT_TRUE(r.config) << Errors(r);
+  ASSERT_TRUE(r.config) << ErrorsText(r);
   const auto& m = r.config->metrics;
   EXPECT_EQ(m.max_label_values, 50u);
   ASSERT_EQ(m.labels.size(), 2u);
@@ -88,7 +83,7 @@ TEST(TelemetryConfig, RejectsUnknownMetricsAndLabels) {
     sluice_tokens_total: [route, model]
 )");
   EXPECT_FALSE(r.config);
-  std::string e = Errors(r);
+  std::string e = ErrorsText(r);
   EXPECT_NE(e.find("t.yaml:3:5: unknown metric 'sluice_request_total'"), std::string::npos) << e;
   EXPECT_NE(e.find("t.yaml:4:34: metrics.labels.sluice_tokens_total[1]: sluice_tokens_total has "
                    "no label 'model' (it has route, type, consumer)"),
