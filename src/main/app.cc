@@ -18,6 +18,7 @@
 #include "admin/admin.h"
 #include "proxy/key_report.h"
 #include "telemetry/json_text.h"
+#include "telemetry/metrics.h"
 #include "config/config_loader.h"
 #include "config/default_config.h"
 #include "net/worker.h"
@@ -321,21 +322,18 @@ std::pair<int, std::string> Server::UsageJson(std::string_view query) {
 asio::awaitable<std::string> Server::ScrapeMetrics() {
   telemetry::MetricsShard merged = co_await MergeShards();
   std::string text = merged.RenderPrometheus(telemetry::LabelPolicy(snapshot_->config->metrics.labels));
-  text +=
-      "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell "
-      "behind.\n";
-  text += "# TYPE sluice_access_log_dropped_total counter\n";
-  text += "sluice_access_log_dropped_total " +
-          std::to_string(access_log_ ? access_log_->dropped() : 0) + "\n";
+  // The process's own counters, one unlabelled sample each.
+  auto counter = [&](std::string_view name, std::string_view help, uint64_t value) {
+    telemetry::AppendMetricHead(text, name, "counter", help);
+    telemetry::AppendSample(text, name, "", std::to_string(value));
+  };
+  counter("sluice_access_log_dropped_total",
+          "Access log lines dropped because the writer fell behind.",
+          access_log_ ? access_log_->dropped() : 0);
   std::map<std::string, proxy::QueueStats> queues;
   for (const auto& [model, pool] : snapshot_->flow_pools) queues.emplace(model, pool->Stats());
   proxy::RenderQueueMetrics(text, queues);
   if (const auto& tracer = snapshot_->tracer) {
-    auto counter = [&](std::string_view name, std::string_view help, uint64_t value) {
-      text.append("# HELP ").append(name).append(" ").append(help).append("\n");
-      text.append("# TYPE ").append(name).append(" counter\n");
-      text.append(name).append(" ").append(std::to_string(value)).append("\n");
-    };
     counter("sluice_trace_spans_exported_total", "Spans the OTLP collector accepted.",
             tracer->exported());
     counter("sluice_trace_spans_dropped_total",
@@ -345,12 +343,10 @@ asio::awaitable<std::string> Server::ScrapeMetrics() {
   }
   text += proxy::RenderKeyHealthMetrics(*snapshot_, std::chrono::steady_clock::now());
   if (snapshot_->ledger) {
-    text += "# HELP sluice_ledger_dropped_total Usage-ledger entries dropped (queue full).\n";
-    text += "# TYPE sluice_ledger_dropped_total counter\n";
-    text += "sluice_ledger_dropped_total " + std::to_string(snapshot_->ledger->dropped()) + "\n";
-    text += "# HELP sluice_ledger_failed_total Usage-ledger entries lost to write errors.\n";
-    text += "# TYPE sluice_ledger_failed_total counter\n";
-    text += "sluice_ledger_failed_total " + std::to_string(snapshot_->ledger->failed()) + "\n";
+    counter("sluice_ledger_dropped_total", "Usage-ledger entries dropped (queue full).",
+            snapshot_->ledger->dropped());
+    counter("sluice_ledger_failed_total", "Usage-ledger entries lost to write errors.",
+            snapshot_->ledger->failed());
   }
   co_return text;
 }

@@ -285,57 +285,40 @@ QueueStats FlowPool::Stats() {
 }
 
 void RenderQueueMetrics(std::string& out, const std::map<std::string, QueueStats>& by_model) {
+  using telemetry::AppendMetricHead;
+  using telemetry::AppendSample;
   if (by_model.empty()) return;
-  auto head = [&](std::string_view name, std::string_view type, std::string_view help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-  };
   auto model_label = [](const std::string& model) {
     return "model=\"" + telemetry::EscapeLabel(model) + "\"";
   };
-  head("sluice_queue_depth", "gauge",
-       "Requests waiting in a model's fair queue, by priority band.");
+  AppendMetricHead(out, "sluice_queue_depth", "gauge",
+                   "Requests waiting in a model's fair queue, by priority band.");
   for (const auto& [model, s] : by_model)
     for (const auto& [priority, n] : s.depth)
-      out.append("sluice_queue_depth{")
-          .append(model_label(model))
-          .append(",priority=\"")
-          .append(std::to_string(priority))
-          .append("\"} ")
-          .append(std::to_string(n))
-          .append("\n");
-  head("sluice_queue_granted", "gauge",
-       "Requests of a queued model being served (holding a grant).");
+      AppendSample(out, "sluice_queue_depth",
+                   model_label(model) + ",priority=\"" + std::to_string(priority) + "\"",
+                   std::to_string(n));
+  AppendMetricHead(out, "sluice_queue_granted", "gauge",
+                   "Requests of a queued model being served (holding a grant).");
   for (const auto& [model, s] : by_model)
-    out.append("sluice_queue_granted{")
-        .append(model_label(model))
-        .append("} ")
-        .append(std::to_string(s.granted))
-        .append("\n");
-  head("sluice_queue_saturation", "gauge",
-       "Mean endpoint utilisation of a queued model's pool at its last check (1 = saturated).");
+    AppendSample(out, "sluice_queue_granted", model_label(model), std::to_string(s.granted));
+  AppendMetricHead(
+      out, "sluice_queue_saturation", "gauge",
+      "Mean endpoint utilisation of a queued model's pool at its last check (1 = saturated).");
   for (const auto& [model, s] : by_model) {
     char value[32];
     std::snprintf(value, sizeof value, "%.4g", s.saturation);
-    out.append("sluice_queue_saturation{")
-        .append(model_label(model))
-        .append("} ")
-        .append(value)
-        .append("\n");
+    AppendSample(out, "sluice_queue_saturation", model_label(model), value);
   }
-  head("sluice_queue_requests_total", "counter",
-       "Requests through a fair queue by result: direct (no wait), dispatched (after waiting), "
-       "shed, refused, timeout, cancelled.");
+  AppendMetricHead(out, "sluice_queue_requests_total", "counter",
+                   "Requests through a fair queue by result: direct (no wait), dispatched (after "
+                   "waiting), shed, refused, timeout, cancelled.");
   for (const auto& [model, s] : by_model)
     for (const auto& [result, n] : s.results)
-      out.append("sluice_queue_requests_total{")
-          .append(model_label(model))
-          .append(",result=\"")
-          .append(result)
-          .append("\"} ")
-          .append(std::to_string(n))
-          .append("\n");
-  head("sluice_queue_wait_seconds", "histogram", "Time dispatched requests waited in the queue.");
+      AppendSample(out, "sluice_queue_requests_total",
+                   model_label(model) + ",result=\"" + result + "\"", std::to_string(n));
+  AppendMetricHead(out, "sluice_queue_wait_seconds", "histogram",
+                   "Time dispatched requests waited in the queue.");
   for (const auto& [model, s] : by_model)
     telemetry::AppendHistogramSeries(out, "sluice_queue_wait_seconds", model_label(model) + ",",
                                      s.wait);

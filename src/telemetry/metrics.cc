@@ -8,6 +8,19 @@
 
 namespace sluice::telemetry {
 
+void AppendMetricHead(std::string& out, std::string_view name, std::string_view type,
+                      std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void AppendSample(std::string& out, std::string_view name, std::string_view labels,
+                  std::string_view value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(value).append("\n");
+}
+
 namespace {
 
 // Seconds (Prometheus base unit) at microsecond resolution: 5 µs to 100 ms.
@@ -32,8 +45,7 @@ void AppendNumber(std::string& out, double v) {
 }
 
 void RenderHistogramHead(std::string& out, std::string_view name, std::string_view help) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" histogram\n");
+  AppendMetricHead(out, name, "histogram", help);
 }
 
 // One histogram series; `labels` is empty or a rendered label list ending in ','.
@@ -65,8 +77,7 @@ void RenderHistogram(std::string& out, std::string_view name, std::string_view h
 }
 
 void RenderCounterHead(std::string& out, std::string_view name, std::string_view help) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" counter\n");
+  AppendMetricHead(out, name, "counter", help);
 }
 
 void AppendLabel(std::string& out, std::string_view name, std::string_view value, bool first) {
@@ -115,16 +126,14 @@ auto& Increment(std::map<Key, uint64_t, SeriesLess>& series, const V& key) {
 }
 
 void RenderGauge(std::string& out, std::string_view name, std::string_view help, int64_t value) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" gauge\n");
-  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+  AppendMetricHead(out, name, "gauge", help);
+  AppendSample(out, name, "", std::to_string(value));
 }
 
 // A gauge family with one label.
 void RenderGauges(std::string& out, std::string_view name, std::string_view help,
                   std::string_view label, const std::map<std::string, int64_t, SeriesLess>& values) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" gauge\n");
+  AppendMetricHead(out, name, "gauge", help);
   for (const auto& [key, value] : values) {
     out.append(name).append("{");
     AppendLabel(out, label, key, true);

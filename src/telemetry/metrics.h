@@ -86,8 +86,14 @@ class MetricsShard {
 
 // Escapes a Prometheus label value (backslash, quote, newline).
 std::string EscapeLabel(std::string_view value);
-// One histogram series in Prometheus text, for families rendered outside a shard (the fair
-// queues'); `labels` is empty or a rendered label list ending in ','.
+// Prometheus text for families rendered outside a shard (the fair queues, the process's own
+// counters). A family's "# HELP" and "# TYPE" lines:
+void AppendMetricHead(std::string& out, std::string_view name, std::string_view type,
+                      std::string_view help);
+// One sample; `labels` is a rendered label list without braces, empty for none.
+void AppendSample(std::string& out, std::string_view name, std::string_view labels,
+                  std::string_view value);
+// One histogram series; `labels` is empty or a rendered label list ending in ','.
 void AppendHistogramSeries(std::string& out, std::string_view name, std::string_view labels,
                            const Histogram& h);
 
