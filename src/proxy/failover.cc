@@ -166,9 +166,10 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     // With a queue, endpoints at their concurrency cap or out of quota are passed over; the grant
     // means one has room, unless health changed since (then any will do).
     std::vector<bool> skip = tried;
-    if (flow)
-      for (size_t k = 0; k < skip.size(); ++k)
-        skip[k] = skip[k] || flow->EndpointFull(k, picked_at);
+    if (flow) {
+      std::vector<bool> full = flow->FullEndpoints(picked_at);
+      for (size_t k = 0; k < skip.size() && k < full.size(); ++k) skip[k] = skip[k] || full[k];
+    }
     int index = llm_pool ? PickLlm(ctx, *llm_pool, route, skip, picked_at, ticket) : -1;
     if (index < 0) index = routing::PickTarget(route, worker.health, skip, picked_at, worker.rng);
     if (index < 0 && flow && llm_pool)

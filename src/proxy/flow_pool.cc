@@ -68,9 +68,8 @@ std::vector<flow::EndpointSignals> FlowPool::SignalsLocked(const std::vector<boo
                                                            Time now) {
   std::vector<flow::EndpointSignals> s(names_.size());
   for (size_t e = 0; e < s.size(); ++e) {
+    s[e] = HardSignalsLocked(e, now);
     s[e].available = e >= available.size() || available[e];
-    s[e].in_flight = attempts_[e];
-    if (quotas_[e]) s[e].quota_exhausted = quotas_[e]->Exhausted(now);
     if (const auto& replica = replicas_[e]) {  // in-process: read live
       s[e].scraped = true;
       s[e].gauges_at = now;
@@ -227,13 +226,19 @@ void FlowPool::AttemptEnded(size_t e) {
   if (e < attempts_.size() && attempts_[e] > 0) --attempts_[e];
 }
 
-bool FlowPool::EndpointFull(size_t e, Time now) {
-  std::lock_guard lock(mutex_);
-  if (e >= names_.size()) return false;
+flow::EndpointSignals FlowPool::HardSignalsLocked(size_t e, Time now) {
   flow::EndpointSignals s;
   s.in_flight = attempts_[e];
   if (quotas_[e]) s.quota_exhausted = quotas_[e]->Exhausted(now);
-  return flow::EndpointFull(s, thresholds_);
+  return s;
+}
+
+std::vector<bool> FlowPool::FullEndpoints(Time now) {
+  std::lock_guard lock(mutex_);
+  std::vector<bool> full(names_.size());
+  for (size_t e = 0; e < full.size(); ++e)
+    full[e] = flow::EndpointFull(HardSignalsLocked(e, now), thresholds_);
+  return full;
 }
 
 void FlowPool::ChargeOutput(const std::string& tenant, uint64_t tokens, double weight) {

@@ -95,8 +95,8 @@ class FlowPool {
   // turns its pending share into that endpoint's.
   void AttemptStarted(size_t e, bool first_of_grant);
   void AttemptEnded(size_t e);
-  // The endpoint may take nothing more now (concurrency cap or spent quota).
-  bool EndpointFull(size_t e, Time now);
+  // Per endpoint (route order): it may take nothing more now (concurrency cap or spent quota).
+  std::vector<bool> FullEndpoints(Time now);
 
   // Virtual Token Counter charges for output, as streams progress and when requests end.
   void ChargeOutput(const std::string& tenant, uint64_t tokens, double weight);
@@ -123,6 +123,10 @@ class FlowPool {
   };
   void ConfigureLocked(const config::Model& model,
                        std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas);
+  // What the gateway itself counts on endpoint e: its attempts there, and whether its quota is
+  // spent.
+  flow::EndpointSignals HardSignalsLocked(size_t e, Time now);
+  // Every endpoint's signals, gauges included, with pending grants placed on the least loaded.
   std::vector<flow::EndpointSignals> SignalsLocked(const std::vector<bool>& available, Time now);
   bool SaturatedLocked(const std::vector<bool>& available, Time now);
   // Grants queued requests, best first, while the pool has room; returns the waiters to wake.
