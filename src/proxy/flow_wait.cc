@@ -3,8 +3,8 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 
+#include "core/parse_integer.h"
 #include "proxy/flow_pool.h"
 #include "proxy/gateway.h"
 #include "proxy/retry_policy.h"
@@ -40,10 +40,9 @@ bool RequestPriority(const RequestContext& ctx, int& priority) {
   priority = ctx.consumer ? ctx.consumer->priority : 0;
   std::string_view header = ctx.exchange.request()["x-sluice-priority"];
   if (header.empty()) return true;
-  int asked = 0;
-  auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), asked);
-  if (ec != std::errc() || end != header.data() + header.size()) return false;
-  priority = std::min(priority, asked);
+  std::optional<int> asked = core::ParseInteger<int>(header);
+  if (!asked) return false;
+  priority = std::min(priority, *asked);
   return true;
 }
 
@@ -62,12 +61,8 @@ awaitable<void> RefuseFromQueue(RequestContext& ctx, FlowPool& pool, core::Error
 void NoteQuotaHeaders(RequestContext& ctx, const http::UpstreamCall& call) {
   if (!ctx.flow.pool || !ctx.target) return;
   flow::ProviderQuota::Report report;
-  auto number = [&](std::string_view name) -> std::optional<int64_t> {
-    std::string_view v = call.header(name);
-    int64_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
-    return n;
+  auto number = [&](std::string_view name) {
+    return core::ParseInteger<int64_t>(call.header(name));
   };
   report.remaining_requests = number("x-ratelimit-remaining-requests");
   report.remaining_tokens = number("x-ratelimit-remaining-tokens");

@@ -1,7 +1,8 @@
 #include "proxy/retry_policy.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "core/parse_integer.h"
 
 namespace sluice::proxy {
 
@@ -41,20 +42,11 @@ FailureClass ClassifyStatus(int status) {
   return FailureClass::kTransient;  // 1xx/3xx from an API endpoint: broken upstream
 }
 
-static std::optional<uint64_t> ParseUint(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view retry_after,
                                                          std::string_view retry_after_ms) {
   constexpr uint64_t kCapMs = 24ULL * 3600 * 1000;
-  if (auto ms = ParseUint(retry_after_ms)) return std::chrono::milliseconds(std::min(*ms, kCapMs));
-  if (auto s = ParseUint(retry_after))
+  if (auto ms = core::ParseInteger<uint64_t>(retry_after_ms)) return std::chrono::milliseconds(std::min(*ms, kCapMs));
+  if (auto s = core::ParseInteger<uint64_t>(retry_after))
     return std::chrono::milliseconds(std::min(*s, kCapMs / 1000) * 1000);
   return std::nullopt;
 }
