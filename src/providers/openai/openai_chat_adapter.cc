@@ -5,6 +5,7 @@
 
 #include "api/json_fields.h"
 #include "core/json_parse.h"
+#include "core/json_sax.h"
 #include "providers/openai/openai_stream.h"
 #include "providers/upstream_errors.h"
 
@@ -223,15 +224,10 @@ namespace {
 // choices[0].delta.{reasoning_content, reasoning, content} and choices[0].finish_reason. Anything
 // else that matters (error, usage, tool_calls, a repeated key, a root that is not an object) sends
 // the event to the DOM path, which stays the reference (the tests compare the two).
-class ChunkScan {
+class ChunkScan : public core::JsonSaxDefaults {
  public:
   // Captured string values; kNone for keys that are not captured.
   enum Slot : uint8_t { kReasoningContent, kReasoning, kContent, kFinishReason, kSlots, kNone };
-
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
 
   void Reset() {
     depth_ = 0;
@@ -247,21 +243,16 @@ class ChunkScan {
   // The captured string (empty when absent or not a string, as api::StringAt has it).
   std::string_view text(Slot slot) const { return has_[slot] ? text_[slot] : std::string_view(); }
 
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
   bool on_object_begin(json::error_code& ec) { return Push(true, ec); }
   bool on_array_begin(json::error_code& ec) { return Push(false, ec); }
   bool on_object_end(std::size_t, json::error_code&) { return Pop(); }
   bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
   bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
-    if (n == s.size()) key_.clear();  // the first part
-    key_.append(s.data(), s.size());
+    key_.Part(s, n);
     return true;
   }
   bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
-    if (n == s.size()) return OnKey(std::string_view(s.data(), s.size()), ec);  // one piece
-    key_.append(s.data(), s.size());
-    return OnKey(key_, ec);
+    return OnKey(key_.Last(s, n), ec);
   }
   bool on_string_part(json::string_view s, std::size_t n, json::error_code&) {
     Slot slot = ValueSlot();
@@ -286,8 +277,6 @@ class ChunkScan {
   bool on_double(double, json::string_view, json::error_code&) { return Scalar(); }
   bool on_bool(bool, json::error_code&) { return Scalar(); }
   bool on_null(json::error_code&) { return Scalar(); }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
   // Where a container sits: the ones on the path to the captured values, or elsewhere.
@@ -391,7 +380,7 @@ class ChunkScan {
   int depth_ = 0;
   bool bail_ = false;
   bool root_object_ = false;  // a root scalar never opens a frame: the DOM path rejects it
-  std::string key_;  // a key that came in parts (split by an escape)
+  core::JsonSaxKey key_;  // a key may come in parts (split by an escape)
   std::string text_[kSlots];
   bool has_[kSlots] = {};
 };

@@ -1,6 +1,7 @@
 #include "providers/openai/openai_stream.h"
 
 #include "core/json_parse.h"
+#include "core/json_sax.h"
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value.hpp>
 #include <cstring>
@@ -108,13 +109,8 @@ namespace {
 // root -> "usage" -> "*_tokens_details"; only values on that path are looked at. It also notes
 // whether the root's "choices" is absent or an empty array (a usage-only stream chunk). Every key
 // repeat resets what it names, so the last duplicate wins as in the DOM.
-class UsageScan {
+class UsageScan : public core::JsonSaxDefaults {
  public:
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
   void Reset() {
     depth_ = 0;
     root_object_ = false;
@@ -128,8 +124,6 @@ class UsageScan {
   bool no_choices() const { return choices_ != kChoicesOther; }
   const core::TokenUsage& usage() const { return usage_; }
 
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
   bool on_object_begin(json::error_code&) {
     Value();
     Where w = kOther;
@@ -161,19 +155,11 @@ class UsageScan {
   bool on_object_end(std::size_t, json::error_code&) { return Pop(); }
   bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
   bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
-    if (Current() == kOther) return true;
-    if (n == s.size()) key_.clear();  // the first part
-    key_.append(s.data(), s.size());
+    if (Current() != kOther) key_.Part(s, n);
     return true;
   }
   bool on_key(json::string_view s, std::size_t n, json::error_code&) {
-    if (Current() == kOther) return true;
-    if (n == s.size()) {
-      OnKey(std::string_view(s.data(), s.size()));  // one piece
-    } else {
-      key_.append(s.data(), s.size());
-      OnKey(key_);
-    }
+    if (Current() != kOther) OnKey(key_.Last(s, n));
     return true;
   }
   bool on_string_part(json::string_view, std::size_t, json::error_code&) {
@@ -196,8 +182,6 @@ class UsageScan {
   bool on_double(double, json::string_view, json::error_code&) { return Scalar(); }
   bool on_bool(bool, json::error_code&) { return Scalar(); }
   bool on_null(json::error_code&) { return Scalar(); }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
   enum Where : uint8_t { kOther, kRoot, kUsageObject, kPromptDetailsObject,
@@ -292,7 +276,7 @@ class UsageScan {
   bool has_usage_ = false;
   Choices choices_ = kChoicesAbsent;
   core::TokenUsage usage_;
-  std::string key_;  // a key that came in parts
+  core::JsonSaxKey key_;
 };
 
 }  // namespace
@@ -323,13 +307,8 @@ namespace {
 
 // SAX handler for IsContentFree: follows root -> "choices" array -> each choice object -> its
 // "delta" object, and keeps for each key what its last duplicate says, as the DOM would.
-class ContentScan {
+class ContentScan : public core::JsonSaxDefaults {
  public:
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
   void Reset() {
     depth_ = 0;
     root_object_ = false;
@@ -339,8 +318,6 @@ class ContentScan {
   // A valid object whose "choices" (if an array) holds only objects without content.
   bool content_free() const { return root_object_ && choices_free_; }
 
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
   bool on_object_begin(json::error_code&) { return Begin(kObject); }
   bool on_array_begin(json::error_code&) { return Begin(kArray); }
   bool on_object_end(std::size_t, json::error_code&) {
@@ -349,19 +326,11 @@ class ContentScan {
   }
   bool on_array_end(std::size_t, json::error_code&) { return Pop(); }
   bool on_key_part(json::string_view s, std::size_t n, json::error_code&) {
-    if (Current() == kOther) return true;
-    if (n == s.size()) key_.clear();  // the first part
-    key_.append(s.data(), s.size());
+    if (Current() != kOther) key_.Part(s, n);
     return true;
   }
   bool on_key(json::string_view s, std::size_t n, json::error_code&) {
-    if (Current() == kOther) return true;
-    if (n == s.size()) {
-      OnKey(std::string_view(s.data(), s.size()));  // one piece
-    } else {
-      key_.append(s.data(), s.size());
-      OnKey(key_);
-    }
+    if (Current() != kOther) OnKey(key_.Last(s, n));
     return true;
   }
   bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
@@ -374,8 +343,6 @@ class ContentScan {
   bool on_double(double, json::string_view, json::error_code&) { return Scalar(kOtherScalar); }
   bool on_bool(bool, json::error_code&) { return Scalar(kOtherScalar); }
   bool on_null(json::error_code&) { return Scalar(kNull); }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
   enum Where : uint8_t { kOther, kRoot, kChoicesArray, kChoice, kDelta };
@@ -487,7 +454,7 @@ class ContentScan {
   bool root_object_ = false;
   bool choices_free_ = true;
   Choice choice_;
-  std::string key_;  // a key that came in parts
+  core::JsonSaxKey key_;
 };
 
 }  // namespace
