@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/value.hpp>
-#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -85,6 +84,49 @@ bool NonEmptyString(const boost::json::object& o, std::string_view key) {
   return v && v->is_string() && !v->get_string().empty();
 }
 
+// Random JSON for the scan-vs-DOM tests: a scalar from one of `scalars` (a group, then a value),
+// an empty array, an array of up to two values, or an object of up to `max_keys - 1` keys from
+// `keys`; objects are twice as likely as each other kind until `max_depth`, after which only
+// scalars and empty arrays are made.
+struct RandomJson {
+  std::mt19937& rng;
+  std::vector<std::vector<const char*>> scalars;
+  std::vector<const char*> keys;
+  int max_depth;
+  unsigned max_keys;
+
+  std::string Pick(const std::vector<const char*>& xs) { return xs[rng() % xs.size()]; }
+  std::string Value(int depth) {
+    size_t groups = scalars.size();
+    size_t kind = depth > max_depth ? rng() % (groups + 1) : rng() % (groups + 4);
+    if (kind < groups) return Pick(scalars[kind]);
+    if (kind == groups) return "[]";
+    if (kind == groups + 1) {
+      std::string a = "[";
+      for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
+        a += (i ? "," : "") + Value(depth + 1);
+      return a + "]";
+    }
+    std::string o = "{";
+    for (int i = 0, n = static_cast<int>(rng() % max_keys); i < n; ++i) {
+      o += i ? "," : "";
+      o += Pick(keys);
+      o += ":" + Value(depth + 1);
+    }
+    return o + "}";
+  }
+};
+
+// The damaged copies of `text` every random case is checked with too: cut short anywhere, and
+// one byte replaced by a JSON-significant one.
+std::vector<std::string> Damaged(std::mt19937& rng, const std::string& text) {
+  std::string cut = text;
+  cut.resize(rng() % (text.size() + 1));
+  std::string changed = text;
+  changed[rng() % changed.size()] = "{}[]\",:x0 \\"[rng() % 12];
+  return {cut, changed};
+}
+
 bool ContentFreeByDom(std::string_view data) {
   if (data.empty()) return true;
   boost::system::error_code ec;
@@ -158,46 +200,20 @@ TEST(StreamEvents, ContentFreeAgreesWithTheDomPath) {
     EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
   // Random chunks built from the keys that matter, whole and damaged.
   std::mt19937 rng(424242);
-  auto pick = [&](std::initializer_list<const char*> xs) {
-    return std::string(*(xs.begin() + rng() % xs.size()));
-  };
-  std::function<std::string(int)> value = [&](int depth) -> std::string {
-    switch (depth > 4 ? rng() % 3 : rng() % 6) {
-      case 0:
-        return pick({"0", "-1.5", "true", "false", "null"});
-      case 1:
-        return pick({"\"\"", "\"x\"", "\"\\u0041\"", "\"content\""});
-      case 2:
-        return "[]";
-      case 3: {
-        std::string a = "[";
-        for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
-          a += (i ? "," : "") + value(depth + 1);
-        return a + "]";
-      }
-      default: {
-        std::string o = "{";
-        for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) {
-          o += i ? "," : "";
-          o += pick({"\"choices\"", "\"delta\"", "\"content\"", "\"refusal\"",
+  RandomJson random{rng,
+                    {{"0", "-1.5", "true", "false", "null"},
+                     {"\"\"", "\"x\"", "\"\\u0041\"", "\"content\""}},
+                    {"\"choices\"", "\"delta\"", "\"content\"", "\"refusal\"",
                      "\"reasoning_content\"", "\"tool_calls\"", "\"function_call\"",
-                     "\"finish_reason\"", "\"text\"", "\"role\"", "\"c\\u006fntent\""});
-          o += ":" + value(depth + 1);
-        }
-        return o + "}";
-      }
-    }
-  };
+                     "\"finish_reason\"", "\"text\"", "\"role\"", "\"c\\u006fntent\""},
+                    4,
+                    4};
   for (int i = 0; i < 20000; ++i) {
-    std::string e = "{\"choices\":" + value(1) + "}";
-    if (rng() % 2) e = value(0);
+    std::string e = "{\"choices\":" + random.Value(1) + "}";
+    if (rng() % 2) e = random.Value(0);
     EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
-    std::string damaged = e;
-    damaged.resize(rng() % (e.size() + 1));
-    EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
-    damaged = e;
-    damaged[rng() % damaged.size()] = "{}[]\",:x0 \\"[rng() % 12];
-    EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
+    for (const std::string& damaged : Damaged(rng, e))
+      EXPECT_EQ(IsContentFree(damaged), ContentFreeByDom(damaged)) << damaged;
     if (HasFailure()) break;
   }
 }
@@ -388,50 +404,22 @@ TEST(ScanBodyUsage, AgreesWithTheDomPath) {
 // changed): the scan and the DOM must agree on validity and on the usage every time.
 TEST(ScanBodyUsage, AgreesWithTheDomPathOnRandomBodies) {
   std::mt19937 rng(12345);
-  auto pick = [&](std::initializer_list<const char*> xs) {
-    return std::string(*(xs.begin() + rng() % xs.size()));
-  };
-  std::function<std::string(int)> value = [&](int depth) -> std::string {
-    switch (depth > 3 ? rng() % 4 : rng() % 7) {
-      case 0:
-        return pick({"0", "1", "-1", "42", "3.5", "1e3", "18446744073709551615",
-                     "18446744073709551616", "-9223372036854775808", "123456789012"});
-      case 1:
-        return pick({"null", "true", "false", "\"\"", "\"x\\\"y\"", "\"\\u00e9\""});
-      case 2:
-        return pick({"\"usage\"", "\"prompt_tokens\"", "\"{\\\"usage\\\":1}\""});
-      case 3:
-        return "[]";
-      case 4: {
-        std::string a = "[";
-        for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
-          a += (i ? "," : "") + value(depth + 1);
-        return a + "]";
-      }
-      default: {
-        std::string o = "{";
-        for (int i = 0, n = static_cast<int>(rng() % 5); i < n; ++i) {
-          o += i ? "," : "";
-          o += pick({"\"usage\"", "\"prompt_tokens\"", "\"completion_tokens\"",
+  RandomJson random{rng,
+                    {{"0", "1", "-1", "42", "3.5", "1e3", "18446744073709551615",
+                      "18446744073709551616", "-9223372036854775808", "123456789012"},
+                     {"null", "true", "false", "\"\"", "\"x\\\"y\"", "\"\\u00e9\""},
+                     {"\"usage\"", "\"prompt_tokens\"", "\"{\\\"usage\\\":1}\""}},
+                    {"\"usage\"", "\"prompt_tokens\"", "\"completion_tokens\"",
                      "\"prompt_tokens_details\"", "\"completion_tokens_details\"",
-                     "\"cached_tokens\"", "\"reasoning_tokens\"", "\"choices\"", "\"u\\u0073age\"",
-                     "\"id\""});
-          o += ":" + value(depth + 1);
-        }
-        return o + "}";
-      }
-    }
-  };
+                     "\"cached_tokens\"", "\"reasoning_tokens\"", "\"choices\"",
+                     "\"u\\u0073age\"", "\"id\""},
+                    3,
+                    5};
   for (int i = 0; i < 20000; ++i) {
-    std::string body = value(0);
+    std::string body = random.Value(0);
     if (body.empty() || body[0] != '{') body = "{\"usage\":" + body + "}";
     ExpectSame(body);
-    std::string damaged = body;
-    damaged.resize(rng() % (body.size() + 1));
-    ExpectSame(damaged);
-    damaged = body;
-    damaged[rng() % damaged.size()] = "{}[]\",:x0 \\"[rng() % 12];
-    ExpectSame(damaged);
+    for (const std::string& damaged : Damaged(rng, body)) ExpectSame(damaged);
     if (HasFailure()) break;
   }
 }
