@@ -249,7 +249,6 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
   } else {
     NoteKeyResult(ctx, ux.call->status(), std::nullopt);
-    NoteQuotaHeaders(ctx, *ux.call);
     if (ctx.parsed.stream && ux.call->header("content-type").starts_with("text/event-stream")) {
       result = co_await RelayStream(ctx, *ux.call, provider, ux.total_deadline);
     } else {

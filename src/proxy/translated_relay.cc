@@ -427,7 +427,6 @@ awaitable<AttemptResult> AttemptTranslated(RequestContext& ctx) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
   } else {
     NoteKeyResult(ctx, ux.call->status(), std::nullopt);
-    NoteQuotaHeaders(ctx, *ux.call);
     if (request->stream && IsStreamBody(provider, ux.call->header("content-type"))) {
       result = co_await RelayTranslatedStream(ctx, *ux.call, provider, ux.total_deadline);
     } else {
@@ -495,7 +494,6 @@ awaitable<AttemptResult> AttemptEmbeddingsTranslated(RequestContext& ctx) {
     result = co_await UpstreamStatusFailure(ctx, *ux.call, provider);
   } else {
     NoteKeyResult(ctx, ux.call->status(), std::nullopt);
-    NoteQuotaHeaders(ctx, *ux.call);
     ux.call->set_deadline(ux.total_deadline);
     std::string answer;
     failure = co_await ReadWholeBody(ctx, *ux.call, answer, kMaxJsonBody);

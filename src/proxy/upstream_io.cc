@@ -209,7 +209,6 @@ awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx, http::Upstre
   r.retry_after_header = std::string(call.header("retry-after"));
   ctx.outcome.error_detail = "upstream status " + std::to_string(call.status());
   NoteKeyResult(ctx, call.status(), r.retry_after);
-  NoteQuotaHeaders(ctx, call);
   int status = call.status();
   const routing::KeyPool* pool = ctx.snapshot->key_pool(provider.name);
   r.key_set_aside = ctx.key_index >= 0 && pool && pool->size() > 1 &&
@@ -278,6 +277,8 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
     ux.call.reset();
     ux.conn.reset();
   }
+  // Every answer's head, success or not, tells a queued model's quota what the provider has left.
+  if (failure == UpstreamFailure::kNone) NoteQuotaHeaders(ctx, *ux.call);
   co_return failure;
 }
 
