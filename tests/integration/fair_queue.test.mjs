@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, closeAll, waitFor } from '../lib/gateway.mjs';
 import { postJson, getJson, metricValue, streamSSE, assertOpenAiError } from '../lib/http.mjs';
+import { startFakeProvider } from '../lib/fake_provider.mjs';
 
 const T = { timeout: 30_000 };
 const LOW = 'low-key-0123456789abcdef';
@@ -144,5 +145,43 @@ describe('fair queue edges', () => {
     assert.equal(res.status, 200, res.text);
     assert.ok((await holder).done);
     assert.equal(await metricValue(gw.adminUrl, 'sluice_queue_granted', { model: 'long' }), 0);
+  });
+});
+
+// A provider quota corrected by the provider's own x-ratelimit headers: once it says no request
+// is left, requests wait in the queue (here until the timeout) instead of collecting its 429s,
+// and go again once its reset time has passed.
+describe('fair queue on a provider quota', () => {
+  let fake;
+  let quotaGw;
+  before(async () => {
+    fake = await startFakeProvider();
+    quotaGw = await startGateway({
+      listen: '127.0.0.1:0',
+      admin: '127.0.0.1:0',
+      workers: 2,
+      access_log: 'stdout',
+      providers: [{
+        name: 'fake', type: 'openai', base_url: fake.baseUrl, api_key: 'sk-test-upstream',
+        forward_headers: ['x-fake-*'], quota: { requests_per_minute: 100 },
+      }],
+      models: [{ name: 'hosted', provider: 'fake', queue: { timeout: '300ms' } }],
+    });
+  }, T);
+  after(() => closeAll(quotaGw, fake), T);
+
+  it('waits while the provider says its requests are spent, and goes again after its reset', T, async () => {
+    const url = `${quotaGw.url}/v1/chat/completions`;
+    const first = await postJson(url, chat('hosted'), { headers: { 'x-fake-ratelimit': '0,50000,2s' } });
+    assert.equal(first.status, 200, first.text);
+    // By the local count 99 requests are left; the provider said 0, for 2 s.
+    const served = fake.requests.length;
+    const refused = await postJson(url, chat('hosted'));
+    assert.equal(refused.status, 429);
+    assertOpenAiError(refused.json, 'policy_queue_timeout');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 2, refused.headers.get('retry-after'));
+    assert.equal(fake.requests.length, served, 'nothing was sent to the provider meanwhile');
+    await waitFor(async () => (await postJson(url, chat('hosted'))).status === 200, 5_000,
+      { what: 'the quota to refill', intervalMs: 200 });
   });
 });

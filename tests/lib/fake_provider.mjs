@@ -5,6 +5,8 @@
 // Header contract (all optional):
 //   x-fake-status: N           answer N with an OpenAI error body (type server_error, code null)
 //   x-fake-retry-after: S      add `retry-after: S` to the response
+//   x-fake-ratelimit: "R,T,RESET"  add x-ratelimit-remaining-requests: R,
+//                              x-ratelimit-remaining-tokens: T and x-ratelimit-reset-{requests,tokens}: RESET
 //   x-fake-chunks: N           content chunks in a stream (default 3): delta.content "tok0 ", "tok1 ", ...
 //   x-fake-delay-ms: N         wait N ms before sending the response headers
 //   x-fake-chunk-delay-ms: N   wait N ms between consecutive SSE events
@@ -251,6 +253,13 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
     const h = req.headers;
     const extra = {};
     if (h['x-fake-retry-after'] !== undefined) extra['retry-after'] = String(h['x-fake-retry-after']);
+    if (h['x-fake-ratelimit'] !== undefined) {
+      const [requests, tokens, reset] = String(h['x-fake-ratelimit']).split(',');
+      extra['x-ratelimit-remaining-requests'] = requests;
+      extra['x-ratelimit-remaining-tokens'] = tokens;
+      extra['x-ratelimit-reset-requests'] = reset;
+      extra['x-ratelimit-reset-tokens'] = reset;
+    }
 
     await sleep(intHeader(h, 'x-fake-delay-ms', 0), abort.signal);
     if (abort.signal.aborted) return;
