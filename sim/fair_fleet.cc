@@ -28,8 +28,8 @@ FairConfig DefaultFairConfig() {
   return c;
 }
 
-FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
-                   const PolicySpec& policy, std::vector<SimRequest> requests) {
+FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const PolicySpec& policy,
+                   std::vector<SimRequest> requests) {
   FillHashes(requests);
   const FleetConfig& fc = config.fleet;
   const double horizon = workload.horizon;
@@ -95,6 +95,9 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
     routing::PickResult pick = picker.Pick(pool, pr, At(now), rng);
     if (pick.endpoint < 0) pick.endpoint = 0;  // cannot happen: some endpoint has room
     tickets[id] = pool.OnDispatch(pr, pick);
+    // As the gateway does: requests sent since the last scrape count as waiting there, since the
+    // gauges cannot show them yet.
+    signals[pick.endpoint].waiting += 1;
     replicas[pick.endpoint].Enqueue(id, &req);
     if (!stepping[pick.endpoint]) start_step(pick.endpoint, now);
   };
@@ -109,24 +112,40 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
         best = std::max(best, matched[e]);
     return uint64_t{best} * kBlockTokens;
   };
-  auto saturated = [&](double now) {
-    for (size_t e = 0; e < signals.size(); ++e) signals[e].in_flight = pool.at(e).load.requests;
+  const bool reserving =
+      config.reserve > 0 && (policy.kind == PolicySpec::kVtc || policy.kind == PolicySpec::kDlpm);
+  const uint64_t pool_slots = uint64_t{fc.replicas} * config.saturation.max_concurrency;
+  // `reserved`: may the request take a reserved slot.
+  auto saturated = [&](double now, bool reserved) {
+    uint64_t in_flight = 0;
+    for (size_t e = 0; e < signals.size(); ++e) {
+      signals[e].in_flight = pool.at(e).load.requests;
+      in_flight += signals[e].in_flight;
+    }
+    if (reserving && !reserved && in_flight + config.reserve >= pool_slots) return true;
     return flow::Saturated(signals, config.saturation, At(now));
+  };
+  // Endpoints without a free slot are out of the pick (restored right after).
+  auto dispatch_to_free = [&](uint32_t id, double now) {
+    std::vector<size_t> full;
+    for (size_t e = 0; e < signals.size(); ++e)
+      if (flow::EndpointFull(signals[e], config.saturation)) {
+        full.push_back(e);
+        pool.SetHealthy(e, false);
+      }
+    dispatch(id, now);
+    for (size_t e : full) pool.SetHealthy(e, true);
   };
   auto try_dispatch = [&](double now) {
     now_for_cached = now;
-    while (queue->size() > 0 && !saturated(now)) {
-      // Endpoints without a free slot are out of the pick (restored right after).
-      std::vector<size_t> full;
-      for (size_t e = 0; e < signals.size(); ++e)
-        if (flow::EndpointFull(signals[e], config.saturation)) {
-          full.push_back(e);
-          pool.SetHealthy(e, false);
-        }
-      auto id = queue->Pop(cached);
-      if (id) dispatch(*id, now);
-      for (size_t e : full) pool.SetHealthy(e, true);
+    while (queue->size() > 0) {
+      std::optional<uint32_t> id;
+      if (!saturated(now, false))
+        id = queue->Pop(cached);
+      else if (reserving && !saturated(now, true))
+        id = queue->PopSingle();  // a reserved slot, for a tenant with one request waiting
       if (!id) break;
+      dispatch_to_free(*id, now);
     }
     result.max_gateway_queue = std::max(result.max_gateway_queue, double(queue->size()));
   };
@@ -150,17 +169,21 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
         const SimRequest& req = requests[ev.index];
         TenantResult& tr = result.tenants[req.tenant];
         ++tr.submitted;
-        if (!direct && !queue->Push(ev.index, req, now)) {
+        const bool newcomer = reserving && !queue->Backlogged(req.tenant) && !saturated(now, true);
+        if (newcomer) {
+          queue->Admit(ev.index, req);
+        } else if (!direct && !queue->Push(ev.index, req, now)) {
           ++tr.rejected;
           ++finished;
           break;
         }
         admitted[ev.index] = true;
-        if (tenants[req.tenant].waiting_first++ == 0)
-          tracker.SetBacklogged(req.tenant, true, now);
+        if (tenants[req.tenant].waiting_first++ == 0) tracker.SetBacklogged(req.tenant, true, now);
         if (workload.tenants[req.tenant].light) ++light_waiting;
         if (direct) {
           dispatch(ev.index, now);
+        } else if (newcomer) {
+          dispatch_to_free(ev.index, now);
         } else {
           try_dispatch(now);
         }
@@ -173,7 +196,7 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
           const SimRequest& req = requests[se.id];
           const uint32_t t = req.tenant;
           if (se.kind == StepEvent::kFirstToken) {
-            tenants[t].ttft.push_back(now - req.arrival);
+            if (req.arrival >= config.warmup) tenants[t].ttft.push_back(now - req.arrival);
             pool.OnFirstToken(tickets[se.id], (now - req.arrival) * 1000);
             got_first(se.id, now);
             tracker.AddService(t, kInputWeight * req.prompt_tokens + kOutputWeight, now);
@@ -222,7 +245,7 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload,
   // Requests still waiting for a first token count with the wait so far (a lower bound).
   const double stop = std::max(now, horizon);
   for (uint32_t i = 0; i < requests.size(); ++i) {
-    if (!admitted[i] || first[i]) continue;
+    if (!admitted[i] || first[i] || requests[i].arrival < config.warmup) continue;
     tenants[requests[i].tenant].ttft.push_back(stop - requests[i].arrival);
     ++result.tenants[requests[i].tenant].censored;
   }

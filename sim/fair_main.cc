@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
   double load = 1, horizon = 0, scrape_ms = 50, window = 10;
   size_t replicas = 0;
   int max_concurrency = -1;
-  uint32_t max_seqs = 0, kv_blocks = 0;
+  uint32_t max_seqs = 0, kv_blocks = 0, reserve = 0;
+  double warmup = 0;
   bool calibrate = false, no_filter = false;
   app.add_option("--workloads", workloads_spec,
                  "comma list: overload,proportional,on-off,short-long,heavy-light,locality");
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-seqs", max_seqs,
                  "sequences per replica batch (0 = 32); also the default max-concurrency");
   app.add_option("--kv-blocks", kv_blocks, "KV-cache blocks of 16 tokens per replica (0 = 4096)");
+  app.add_option("--reserve", reserve,
+                 "pool slots only a tenant with nothing waiting at the gateway may take");
+  app.add_option("--warmup", warmup, "seconds of light arrivals left out of their TTFT");
   app.add_option("--scrape-ms", scrape_ms, "metrics scrape interval");
   app.add_option("--window", window, "seconds per Jain window");
   app.add_option("--format", format, "md | csv");
@@ -81,6 +85,8 @@ int main(int argc, char** argv) {
   if (max_concurrency >= 0) base.saturation.max_concurrency = uint32_t(max_concurrency);
   base.fleet.scrape_interval = scrape_ms / 1000.0;
   base.window = window;
+  base.reserve = reserve;
+  base.warmup = warmup;
   base.fleet.picker.saturation_filter = !no_filter;
   std::vector<uint64_t> seeds;
   for (const auto& s : sim::SplitList(seeds_spec)) seeds.push_back(std::stoull(s));

@@ -1,6 +1,8 @@
 #include "sim/gateway_queue.h"
 
 #include <limits>
+#include <unordered_map>
+#include <utility>
 
 #include "flow/fair_queue.h"
 
@@ -9,20 +11,27 @@ namespace {
 
 class Fifo : public GatewayQueue {
  public:
-  bool Push(uint32_t id, const SimRequest&, double) override {
-    queue_.push_back(id);
+  bool Push(uint32_t id, const SimRequest& r, double) override {
+    queue_.push_back({id, r.tenant});
+    ++queued_[r.tenant];
     return true;
   }
   std::optional<uint32_t> Pop(const Cached&) override {
     if (queue_.empty()) return std::nullopt;
-    uint32_t id = queue_.front();
+    auto [id, tenant] = queue_.front();
     queue_.pop_front();
+    --queued_[tenant];
     return id;
+  }
+  bool Backlogged(uint32_t tenant) const override {
+    auto it = queued_.find(tenant);
+    return it != queued_.end() && it->second > 0;
   }
   size_t size() const override { return queue_.size(); }
 
  private:
-  std::deque<uint32_t> queue_;
+  std::deque<std::pair<uint32_t, uint32_t>> queue_;  // id, tenant
+  std::unordered_map<uint32_t, size_t> queued_;      // per tenant
 };
 
 // Requests per sliding minute per tenant, in front of a FIFO.
@@ -52,14 +61,16 @@ class Fair : public GatewayQueue {
     }
   }
   bool Push(uint32_t id, const SimRequest& r, double) override {
-    flow::FairQueue::Item item;
-    item.id = id;
-    item.tenant = names_[r.tenant];
-    item.weight = weights_[r.tenant];
-    item.input_tokens = r.prompt_tokens;
-    queue_.Push(std::move(item));  // nothing is shed: the queue is unbounded here
+    queue_.Push(ItemOf(id, r));  // nothing is shed: the queue is unbounded here
     return true;
   }
+  void Admit(uint32_t id, const SimRequest& r) override { queue_.Admit(ItemOf(id, r)); }
+  std::optional<uint32_t> PopSingle() override {
+    auto item = queue_.PopSingle();
+    if (!item) return std::nullopt;
+    return static_cast<uint32_t>(item->id);
+  }
+  bool Backlogged(uint32_t tenant) const override { return queue_.queued(names_[tenant]) > 0; }
   std::optional<uint32_t> Pop(const Cached& cached) override {
     auto item = quantum_ < 0 ? queue_.Pop()
                              : queue_.PopLocal(
@@ -76,6 +87,15 @@ class Fair : public GatewayQueue {
   size_t size() const override { return queue_.size(); }
 
  private:
+  flow::FairQueue::Item ItemOf(uint32_t id, const SimRequest& r) const {
+    flow::FairQueue::Item item;
+    item.id = id;
+    item.tenant = names_[r.tenant];
+    item.weight = weights_[r.tenant];
+    item.input_tokens = r.prompt_tokens;
+    return item;
+  }
+
   flow::FairQueue queue_{{kInputWeight, kOutputWeight, std::numeric_limits<size_t>::max()}};
   double quantum_;
   std::vector<std::string> names_;

@@ -40,6 +40,12 @@ class GatewayQueue {
   virtual bool Push(uint32_t id, const SimRequest& request, double now) = 0;
   // The next request to dispatch, nullopt when none waits.
   virtual std::optional<uint32_t> Pop(const Cached& cached) = 0;
+  // Whether a tenant has requests waiting here.
+  virtual bool Backlogged(uint32_t tenant) const = 0;
+  // A request sent at once without waiting (a reserved slot), charged as a popped one.
+  virtual void Admit(uint32_t id, const SimRequest& request) { (void)id, (void)request; }
+  // The next request of a tenant with no other waiting (a reserved slot); nullopt if none.
+  virtual std::optional<uint32_t> PopSingle() { return std::nullopt; }
   // Output tokens produced for a tenant's request (VTC charges them as they stream).
   virtual void OnOutput(uint32_t tenant, uint64_t tokens) { (void)tenant, (void)tokens; }
   virtual size_t size() const = 0;

@@ -213,6 +213,9 @@ struct ModelQueue {
   double queue_depth = 5;        // waiting requests per endpoint
   double kv_cache = 0.8;         // KV-cache use per endpoint
   uint32_t max_concurrency = 0;  // the gateway's requests in flight per endpoint; 0: no cap
+  // Of the pool's max_concurrency slots, how many only a tenant with nothing waiting may take:
+  // its request goes at once instead of waiting for the next completion (docs/fairness.md).
+  uint32_t reserve = 0;
 };
 
 // A model the gateway serves. `name` is matched exactly, then `aliases`, then wildcard entries

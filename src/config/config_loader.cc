@@ -1461,7 +1461,7 @@ void Loader::ReadModelRouting(const Field& field, ModelRouting& r) {
 void Loader::ReadModelQueue(const Field& field, ModelQueue& q) {
   auto fields = ReadMap(field.value, field.path,
                         {"policy", "max_queued", "timeout", "input_weight", "output_weight",
-                         "queue_depth", "kv_cache", "max_concurrency"});
+                         "queue_depth", "kv_cache", "max_concurrency", "reserve"});
   if (!fields) return BadValue(field, "expected a map");
   q.enabled = true;
   for (const auto& [key, f] : *fields) {
@@ -1489,6 +1489,8 @@ void Loader::ReadModelQueue(const Field& field, ModelQueue& q) {
         Assign(q.kv_cache, kv);
     } else if (key == "max_concurrency") {
       Assign(q.max_concurrency, ReadInteger(f, 0, 1u << 20));
+    } else if (key == "reserve") {
+      Assign(q.reserve, ReadInteger(f, 0, 1u << 20));
     }
   }
 }
@@ -1675,7 +1677,17 @@ void Loader::CheckModelNames(const Config& config) {
 void Loader::CheckModelQueues(const Config& config) {
   for (size_t i = 0; i < config.models.size(); ++i) {
     const Model& model = config.models[i];
-    if (!model.queue.enabled || model.queue.max_concurrency > 0) continue;
+    const ModelQueue& q = model.queue;
+    std::string path = model_marks_[i].name_path;
+    if (path.ends_with(".name")) path.resize(path.size() - 5);
+    // The reserve is carved out of the concurrency slots: without them, or taking all of them,
+    // it would hold back nothing or everything.
+    if (q.enabled && q.reserve > 0 &&
+        uint64_t{q.reserve} >= uint64_t{q.max_concurrency} * model.targets.size())
+      AddError(model_marks_[i].name,
+               path + ".queue.reserve: must be less than max_concurrency x the model's targets (" +
+                   std::to_string(uint64_t{q.max_concurrency} * model.targets.size()) + ")");
+    if (!q.enabled || q.max_concurrency > 0) continue;
     bool signal = false;
     for (const Target& target : model.targets) {
       const Provider* p = config.FindProvider(target.provider);
@@ -1683,8 +1695,6 @@ void Loader::CheckModelQueues(const Config& config) {
       signal = signal || !p->metrics.type.empty() || p->sim.kv_blocks > 0 ||
                p->quota_requests_per_minute > 0 || p->quota_tokens_per_minute > 0;
     }
-    std::string path = model_marks_[i].name_path;
-    if (path.ends_with(".name")) path.resize(path.size() - 5);
     if (!signal)
       AddError(model_marks_[i].name,
                path +

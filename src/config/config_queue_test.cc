@@ -29,6 +29,7 @@ models:
       queue_depth: 8
       kv_cache: 0.9
       max_concurrency: 4
+      reserve: 1
   - name: quota
     provider: upstream
     queue: {policy: fcfs}
@@ -51,6 +52,8 @@ consumers:
   EXPECT_EQ(q.queue_depth, 8);
   EXPECT_EQ(q.kv_cache, 0.9);
   EXPECT_EQ(q.max_concurrency, 4u);
+  EXPECT_EQ(q.reserve, 1u);
+  EXPECT_EQ(c.models[1].queue.reserve, 0u);  // default
   EXPECT_TRUE(c.models[1].queue.enabled);
   EXPECT_FALSE(c.models[1].queue.fair);
   EXPECT_EQ(c.models[1].queue.timeout, 30s);  // default
@@ -89,6 +92,27 @@ consumers:
   EXPECT_NE(errors.find("consumers[1].priority"), std::string::npos) << errors;
   // Every error carries file:line:column.
   EXPECT_NE(errors.find("t.yaml:7:"), std::string::npos) << errors;
+}
+
+TEST(ConfigQueue, TheReserveMustLeaveSlotsForEveryoneElse) {
+  auto load = [](const std::string& queue) {
+    return LoadConfigText(R"(providers:
+  - {name: a, type: sim}
+  - {name: b, type: sim}
+models:
+  - name: pool
+    targets: [{provider: a}, {provider: b}]
+    queue: )" + queue + "\n",
+                          "t.yaml");
+  };
+  EXPECT_TRUE(load("{max_concurrency: 2, reserve: 3}").errors.empty());
+  std::string errors = ErrorsText(load("{max_concurrency: 2, reserve: 4}"));
+  EXPECT_NE(errors.find("models[0].queue.reserve: must be less than max_concurrency x the "
+                        "model's targets (4)"),
+            std::string::npos)
+      << errors;
+  errors = ErrorsText(load("{reserve: 1, kv_cache: 0.5}"));
+  EXPECT_NE(errors.find("queue.reserve"), std::string::npos) << errors;
 }
 
 }  // namespace

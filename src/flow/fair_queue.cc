@@ -43,11 +43,24 @@ std::optional<FairQueue::Item> FairQueue::Pop() {
   auto next = std::min_element(band.begin(), band.end(), [&](const auto& a, const auto& b) {
     return counters_[a.first] < counters_[b.first];
   });
-  return Take(next, 0, next->second.front().input_tokens);
+  return Take(band_it, next, 0, next->second.front().input_tokens);
 }
 
-FairQueue::Item FairQueue::Take(Band::iterator tenant, size_t pos, uint64_t charged_tokens) {
-  auto band_it = bands_.begin();  // callers take from the highest band
+std::optional<FairQueue::Item> FairQueue::PopSingle() {
+  for (auto band_it = bands_.begin(); band_it != bands_.end(); ++band_it) {
+    Band& band = band_it->second;
+    auto next = band.end();
+    for (auto it = band.begin(); it != band.end(); ++it)
+      if (queued_[it->first] == 1 &&
+          (next == band.end() || counters_[it->first] < counters_[next->first]))
+        next = it;
+    if (next != band.end()) return Take(band_it, next, 0, next->second.front().input_tokens);
+  }
+  return std::nullopt;
+}
+
+FairQueue::Item FairQueue::Take(Bands::iterator band_it, Band::iterator tenant, size_t pos,
+                                uint64_t charged_tokens) {
   Band& band = band_it->second;
   auto& q = tenant->second;
   Item item = std::move(q[pos]);
@@ -92,7 +105,13 @@ std::optional<FairQueue::Item> FairQueue::PopLocal(const CachedTokens& cached, d
       }
     }
   }
-  return Take(best, best_pos, best->second[best_pos].input_tokens - best_cached);
+  return Take(bands_.begin(), best, best_pos, best->second[best_pos].input_tokens - best_cached);
+}
+
+void FairQueue::Admit(const Item& item) {
+  if (queued(item.tenant) == 0) Lift(item.tenant);
+  counters_[item.tenant] +=
+      options_.input_weight * static_cast<double>(item.input_tokens) / std::max(item.weight, 1e-9);
 }
 
 void FairQueue::Erase(int priority, const std::string& tenant, Id id) {

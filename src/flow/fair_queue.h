@@ -34,8 +34,8 @@ class FairQueue {
   struct Item {
     Id id = 0;
     std::string tenant;
-    int priority = 0;    // higher bands are always served first
-    double weight = 1;   // the tenant's share relative to others (> 0)
+    int priority = 0;   // higher bands are always served first
+    double weight = 1;  // the tenant's share relative to others (> 0)
     uint64_t input_tokens = 0;
     Time deadline = Time::max();
   };
@@ -60,6 +60,12 @@ class FairQueue {
   // x its uncached tokens (what the server computes). A tenant's cache hits are thus served
   // together until it is `quantum` ahead of the least-served; with no hits this is Pop.
   std::optional<Item> PopLocal(const CachedTokens& cached, double quantum, size_t lookahead = 16);
+  // A request that goes at once without joining (there was room for it): lifted as if it had
+  // joined, then charged its input like a popped one.
+  void Admit(const Item& item);
+  // The next request of a tenant that has no other request waiting (who may take a reserved
+  // slot): highest band first, then least counter; nullopt when every waiting tenant has more.
+  std::optional<Item> PopSingle();
   // Takes a request out (its client left, or it was dispatched elsewhere). False if not queued.
   bool Remove(Id id);
   // Takes out and returns every request whose deadline has passed.
@@ -69,16 +75,21 @@ class FairQueue {
 
   double counter(std::string_view tenant) const;
   size_t size() const { return where_.size(); }
+  size_t queued(const std::string& tenant) const {
+    auto it = queued_.find(tenant);
+    return it == queued_.end() ? 0 : it->second;
+  }
   size_t size(int priority) const;
 
  private:
   using Band = std::map<std::string, std::deque<Item>, std::less<>>;  // tenants with items
+  using Bands = std::map<int, Band, std::greater<>>;                  // highest priority first
   void Lift(const std::string& tenant);
-  Item Take(Band::iterator tenant, size_t pos, uint64_t charged_tokens);
+  Item Take(Bands::iterator band, Band::iterator tenant, size_t pos, uint64_t charged_tokens);
   void Erase(int priority, const std::string& tenant, Id id);
 
   FairQueueOptions options_;
-  std::map<int, Band, std::greater<>> bands_;  // highest priority first
+  Bands bands_;
   std::unordered_map<std::string, double> counters_;
   std::unordered_map<std::string, size_t> queued_;  // per tenant, over all bands
   struct Where {

@@ -33,6 +33,36 @@ TEST(FairQueue, ALightTenantIsNotStuckBehindAHeavyOnesBacklog) {
   EXPECT_EQ(std::count(order.begin(), order.end(), "light"), 2);
 }
 
+TEST(FairQueue, AdmittedAtOnceIsLiftedAndChargedAsIfPopped) {
+  FairQueue q;
+  for (FairQueue::Id i = 1; i <= 5; ++i) q.Push(Req(i, "heavy"));
+  for (int i = 0; i < 3; ++i) q.Pop();  // heavy: 300
+  // Light goes at once (a reserved slot): lifted to heavy's counter, then charged its prompt.
+  q.Admit(Req(100, "light", 40));
+  EXPECT_EQ(q.counter("light"), 340);
+  EXPECT_EQ(q.queued("light"), 0u);
+  EXPECT_EQ(q.queued("heavy"), 2u);
+  // Already ahead of the others: a second one is charged, not lifted again.
+  q.Admit(Req(101, "light", 40));
+  EXPECT_EQ(q.counter("light"), 380);
+  EXPECT_EQ(q.size(), 2u);
+}
+
+TEST(FairQueue, PopSingleServesOnlyTenantsWithOneRequestWaiting) {
+  FairQueue q;
+  for (FairQueue::Id i = 1; i <= 5; ++i) q.Push(Req(i, "heavy"));
+  EXPECT_FALSE(q.PopSingle());  // heavy has five waiting: not for a reserved slot
+  q.Push(Req(10, "light"));
+  q.Push(Req(11, "low", 100, -1));
+  q.ChargeOutput("light", 1000);  // light has the larger counter: Pop would take heavy first
+  EXPECT_EQ(q.PopSingle()->id, 10u);
+  EXPECT_EQ(q.counter("light"), 2100);  // output weight 2
+  // The highest band with such a tenant goes first; bands below are looked at too.
+  EXPECT_EQ(q.PopSingle()->id, 11u);
+  EXPECT_FALSE(q.PopSingle());
+  EXPECT_EQ(q.size(), 5u);
+}
+
 TEST(FairQueue, BackloggedTenantsGetEqualServiceInTokens) {
   FairQueue q;
   // A sends big prompts, B small ones: served by tokens, not by requests.

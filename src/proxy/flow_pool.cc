@@ -58,6 +58,8 @@ void FlowPool::ConfigureLocked(const config::Model& model,
   thresholds_.kv_cache = model.queue.kv_cache;
   thresholds_.max_concurrency = model.queue.max_concurrency;
   fair_ = model.queue.fair;
+  // Under fcfs every request is one tenant's, so there is nobody for the reserve to favour.
+  reserve_ = fair_ ? model.queue.reserve : 0;
   replicas_ = std::move(replicas);
   replicas_.resize(names_.size());
   // The fair queue keeps its waiters and counters; a reload changes only what comes next.
@@ -96,10 +98,25 @@ std::vector<flow::EndpointSignals> FlowPool::SignalsLocked(const std::vector<boo
   return s;
 }
 
-bool FlowPool::SaturatedLocked(const std::vector<bool>& available, Time now) {
+bool FlowPool::SaturatedLocked(const std::vector<bool>& available, Time now, bool reserved) {
   auto signals = SignalsLocked(available, now);
   stats_.saturation = flow::PoolSaturation(signals, thresholds_, now);
-  return stats_.saturation >= 1.0;
+  return stats_.saturation >= 1.0 || (!reserved && InReserveLocked(signals));
+}
+
+bool FlowPool::InReserveLocked(const std::vector<flow::EndpointSignals>& signals) const {
+  if (reserve_ == 0) return false;
+  uint64_t in_flight = 0, up = 0;
+  for (const auto& s : signals)
+    if (s.available) {
+      in_flight += s.in_flight;
+      ++up;
+    }
+  // With targets ejected the reserve shrinks in proportion, so it never takes every slot left
+  // (check-config keeps it below all of them).
+  uint64_t slots = up * thresholds_.max_concurrency;
+  uint64_t reserve = uint64_t{reserve_} * up / std::max<size_t>(signals.size(), 1);
+  return in_flight + reserve >= slots;
 }
 
 FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
@@ -128,6 +145,16 @@ FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
     if (request.priority < 0) {
       ++stats_.results["refused"];
       return Entry::kRefused;
+    }
+    // A tenant with nothing waiting takes a reserved slot instead of waiting for the next
+    // completion (a light tenant's latency, bought with the reserve's share of throughput).
+    if (reserve_ > 0 && queue_.queued(item.tenant) == 0 &&
+        !SaturatedLocked(available, now, /*reserved=*/true)) {
+      queue_.Admit(item);
+      ++granted_;
+      ++pending_;
+      ++stats_.results["reserved"];
+      return Entry::kGranted;
     }
     std::optional<Id> shed = queue_.Push(std::move(item));
     if (shed && *shed == id) {
@@ -191,8 +218,13 @@ void FlowPool::Release(bool started, const std::vector<bool>& available, Time no
 std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
     const std::vector<bool>& available, Time now) {
   std::vector<std::shared_ptr<QueueWaiter>> wake;
-  while (queue_.size() > 0 && !SaturatedLocked(available, now)) {
-    std::optional<flow::FairQueue::Item> item = queue_.Pop();
+  while (queue_.size() > 0) {
+    std::optional<flow::FairQueue::Item> item;
+    if (!SaturatedLocked(available, now))
+      item = queue_.Pop();
+    else if (reserve_ > 0 && !SaturatedLocked(available, now, /*reserved=*/true))
+      item = queue_.PopSingle();  // a reserved slot, for a tenant with one request waiting
+    if (!item) break;
     auto it = waiting_.find(item->id);
     if (it == waiting_.end()) continue;  // cannot happen: every queued id has a waiter
     it->second.waiter->state = QueueWaiter::kGranted;
@@ -316,8 +348,9 @@ void RenderQueueMetrics(std::string& out, const std::map<std::string, QueueStats
     AppendSample(out, "sluice_queue_saturation", model_label(model), value);
   }
   AppendMetricHead(out, "sluice_queue_requests_total", "counter",
-                   "Requests through a fair queue by result: direct (no wait), dispatched (after "
-                   "waiting), shed, refused, timeout, cancelled.");
+                   "Requests through a fair queue by result: direct (no wait), reserved (no wait, "
+                   "on a reserved slot), dispatched (after waiting), shed, refused, timeout, "
+                   "cancelled.");
   for (const auto& [model, s] : by_model)
     for (const auto& [result, n] : s.results)
       AppendSample(out, "sluice_queue_requests_total",

@@ -51,10 +51,10 @@ struct FlowRequest {
 
 // Counters and gauges for /metrics.
 struct QueueStats {
-  std::map<int, int64_t> depth;             // waiting requests by priority band
-  int64_t granted = 0;                      // requests holding a grant (being served)
-  double saturation = 0;                    // mean endpoint utilisation at the last check
-  std::map<std::string, uint64_t> results;  // direct, dispatched, shed, timeout, refused, cancelled
+  std::map<int, int64_t> depth;              // waiting requests by priority band
+  int64_t granted = 0;                       // requests holding a grant (being served)
+  double saturation = 0;                     // mean endpoint utilisation at the last check
+  std::map<std::string, uint64_t> results;   // direct, reserved, dispatched, shed...
   telemetry::Histogram wait{kWaitBucketsS};  // queue wait of dispatched requests, seconds
   static constexpr double kWaitBucketsS[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                              0.5,   1,     2.5,  5,     10,   30,  60};
@@ -128,7 +128,10 @@ class FlowPool {
   flow::EndpointSignals HardSignalsLocked(size_t e, Time now);
   // Every endpoint's signals, gauges included, with pending grants placed on the least loaded.
   std::vector<flow::EndpointSignals> SignalsLocked(const std::vector<bool>& available, Time now);
-  bool SaturatedLocked(const std::vector<bool>& available, Time now);
+  // `reserved`: for a request that may take a reserved slot (queue.reserve).
+  bool SaturatedLocked(const std::vector<bool>& available, Time now, bool reserved = false);
+  // The free concurrency slots are down to the reserve: only a tenant with nothing waiting may go.
+  bool InReserveLocked(const std::vector<flow::EndpointSignals>& signals) const;
   // Grants queued requests, best first, while the pool has room; returns the waiters to wake.
   std::vector<std::shared_ptr<QueueWaiter>> DispatchLocked(const std::vector<bool>& available,
                                                            Time now);
@@ -140,6 +143,7 @@ class FlowPool {
   flow::SaturationThresholds thresholds_;
   flow::FairQueue queue_;
   bool fair_ = true;
+  uint32_t reserve_ = 0;  // slots of the pool only a tenant with nothing waiting may take
   std::unordered_map<Id, Waiting> waiting_;
   int64_t granted_ = 0;             // grants held
   int64_t pending_ = 0;             // grants not yet on an endpoint
