@@ -89,12 +89,14 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
     stepping[r] = true;
     events.push({Event::kStepEnd, now + dt, seq++, r});
   };
+  std::vector<uint64_t> tenant_in_flight(workload.tenants.size(), 0);  // on the replicas
   auto dispatch = [&](uint32_t id, double now) {
     SimRequest& req = requests[id];
     routing::PickRequest pr = pick_request(req);
     routing::PickResult pick = picker.Pick(pool, pr, At(now), rng);
     if (pick.endpoint < 0) pick.endpoint = 0;  // cannot happen: some endpoint has room
     tickets[id] = pool.OnDispatch(pr, pick);
+    ++tenant_in_flight[req.tenant];
     // As the gateway does: requests sent since the last scrape count as waiting there, since the
     // gauges cannot show them yet.
     signals[pick.endpoint].waiting += 1;
@@ -115,6 +117,15 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
   const bool reserving =
       config.reserve > 0 && (policy.kind == PolicySpec::kVtc || policy.kind == PolicySpec::kDlpm);
   const uint64_t pool_slots = uint64_t{fc.replicas} * config.saturation.max_concurrency;
+  // May tenant t take a reserved slot (besides having at most one request waiting): fewer in
+  // flight than an equal share of the other slots among the tenants with requests in the system.
+  // A flood that filled the pool before its own backlog formed is over its share.
+  auto under_share = [&](uint32_t t) {
+    uint64_t active = 0;
+    for (uint32_t u = 0; u < tenant_in_flight.size(); ++u)
+      active += u == t || tenant_in_flight[u] > 0 || queue->Backlogged(u);
+    return tenant_in_flight[t] * active < pool_slots - config.reserve;
+  };
   // `reserved`: may the request take a reserved slot.
   auto saturated = [&](double now, bool reserved) {
     uint64_t in_flight = 0;
@@ -143,7 +154,7 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
       if (!saturated(now, false))
         id = queue->Pop(cached);
       else if (reserving && !saturated(now, true))
-        id = queue->PopSingle();  // a reserved slot, for a tenant with one request waiting
+        id = queue->PopSingle(under_share);  // a reserved slot
       if (!id) break;
       dispatch_to_free(*id, now);
     }
@@ -169,7 +180,8 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
         const SimRequest& req = requests[ev.index];
         TenantResult& tr = result.tenants[req.tenant];
         ++tr.submitted;
-        const bool newcomer = reserving && !queue->Backlogged(req.tenant) && !saturated(now, true);
+        const bool newcomer = reserving && !queue->Backlogged(req.tenant) &&
+                              under_share(req.tenant) && !saturated(now, true);
         if (newcomer) {
           queue->Admit(ev.index, req);
         } else if (!direct && !queue->Push(ev.index, req, now)) {
@@ -205,6 +217,7 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
             continue;
           }
           pool.OnComplete(tickets[se.id]);
+          --tenant_in_flight[t];
           ++finished;
           if (se.kind == StepEvent::kRejected) {  // larger than a replica's whole cache
             ++result.tenants[t].rejected;

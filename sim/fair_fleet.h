@@ -22,9 +22,10 @@ struct FairConfig {
   FleetConfig fleet;
   flow::SaturationThresholds saturation;
   double window = 10;  // seconds per Jain window
-  // Slots of the pool (of replicas x max_concurrency) that only a request of a tenant with
-  // nothing waiting at the gateway may take: it goes at once instead of waiting for the next
-  // completion; everyone else is held to the rest. For vtc and dlpm, as in the gateway.
+  // Slots of the pool (of replicas x max_concurrency) that only a tenant with at most one request
+  // waiting at the gateway and fewer in flight than an equal share of the other slots may take:
+  // its request goes at once instead of waiting for the next completion; everyone else is held to
+  // the rest. For vtc and dlpm, as in the gateway.
   uint32_t reserve = 0;
   // Light tenants' requests arriving before this are left out of their TTFT percentiles (the
   // fleet's cold start: a flood fills every batch at once and prefills for seconds).

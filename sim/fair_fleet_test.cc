@@ -97,8 +97,8 @@ TEST(FairFleet, ALightTenantIsServedNearlyAsIfAloneUnderVtcNotUnderFcfs) {
 
 TEST(FairFleet, AReserveTakesALightTenantsWaitForASlotAwayForItsShareOfThroughput) {
   auto w = Named("heavy-light");
-  // Light requests of the cold start are left out: the flood fills every slot, reserved ones
-  // too (heavy has nothing waiting until the pool is full), and prefills for a second.
+  // Light requests of the cold start are left out: the flood fills every unreserved slot at
+  // once and the replicas prefill it for a second, whoever waits.
   FairConfig steady = Small();
   steady.warmup = 5;
   FairConfig reserving = steady;

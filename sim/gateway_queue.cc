@@ -56,6 +56,7 @@ class Fair : public GatewayQueue {
  public:
   Fair(const std::vector<TenantSpec>& tenants, double quantum) : quantum_(quantum) {
     for (const auto& t : tenants) {
+      index_[t.name] = static_cast<uint32_t>(names_.size());
       names_.push_back(t.name);
       weights_.push_back(t.weight);
     }
@@ -65,8 +66,8 @@ class Fair : public GatewayQueue {
     return true;
   }
   void Admit(uint32_t id, const SimRequest& r) override { queue_.Admit(ItemOf(id, r)); }
-  std::optional<uint32_t> PopSingle() override {
-    auto item = queue_.PopSingle();
+  std::optional<uint32_t> PopSingle(const std::function<bool(uint32_t)>& may) override {
+    auto item = queue_.PopSingle([&](const std::string& tenant) { return may(index_.at(tenant)); });
     if (!item) return std::nullopt;
     return static_cast<uint32_t>(item->id);
   }
@@ -99,6 +100,7 @@ class Fair : public GatewayQueue {
   flow::FairQueue queue_{{kInputWeight, kOutputWeight, std::numeric_limits<size_t>::max()}};
   double quantum_;
   std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t> index_;  // name -> tenant
   std::vector<double> weights_;
 };
 

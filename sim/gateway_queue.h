@@ -44,8 +44,11 @@ class GatewayQueue {
   virtual bool Backlogged(uint32_t tenant) const = 0;
   // A request sent at once without waiting (a reserved slot), charged as a popped one.
   virtual void Admit(uint32_t id, const SimRequest& request) { (void)id, (void)request; }
-  // The next request of a tenant with no other waiting (a reserved slot); nullopt if none.
-  virtual std::optional<uint32_t> PopSingle() { return std::nullopt; }
+  // The next request of a tenant with no other waiting that `may` accepts (a reserved slot).
+  virtual std::optional<uint32_t> PopSingle(const std::function<bool(uint32_t tenant)>& may) {
+    (void)may;
+    return std::nullopt;
+  }
   // Output tokens produced for a tenant's request (VTC charges them as they stream).
   virtual void OnOutput(uint32_t tenant, uint64_t tokens) { (void)tenant, (void)tokens; }
   virtual size_t size() const = 0;

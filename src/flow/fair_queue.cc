@@ -46,12 +46,12 @@ std::optional<FairQueue::Item> FairQueue::Pop() {
   return Take(band_it, next, 0, next->second.front().input_tokens);
 }
 
-std::optional<FairQueue::Item> FairQueue::PopSingle() {
+std::optional<FairQueue::Item> FairQueue::PopSingle(const TenantFilter& may) {
   for (auto band_it = bands_.begin(); band_it != bands_.end(); ++band_it) {
     Band& band = band_it->second;
     auto next = band.end();
     for (auto it = band.begin(); it != band.end(); ++it)
-      if (queued_[it->first] == 1 &&
+      if (queued_[it->first] == 1 && (!may || may(it->first)) &&
           (next == band.end() || counters_[it->first] < counters_[next->first]))
         next = it;
     if (next != band.end()) return Take(band_it, next, 0, next->second.front().input_tokens);

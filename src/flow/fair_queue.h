@@ -63,9 +63,10 @@ class FairQueue {
   // A request that goes at once without joining (there was room for it): lifted as if it had
   // joined, then charged its input like a popped one.
   void Admit(const Item& item);
-  // The next request of a tenant that has no other request waiting (who may take a reserved
-  // slot): highest band first, then least counter; nullopt when every waiting tenant has more.
-  std::optional<Item> PopSingle();
+  // The next request of a tenant that has no other request waiting and that `may` accepts (who
+  // may take a reserved slot): highest band first, then least counter; nullopt when none.
+  using TenantFilter = std::function<bool(const std::string& tenant)>;
+  std::optional<Item> PopSingle(const TenantFilter& may = nullptr);
   // Takes a request out (its client left, or it was dispatched elsewhere). False if not queued.
   bool Remove(Id id);
   // Takes out and returns every request whose deadline has passed.

@@ -114,9 +114,36 @@ bool FlowPool::InReserveLocked(const std::vector<flow::EndpointSignals>& signals
     }
   // With targets ejected the reserve shrinks in proportion, so it never takes every slot left
   // (check-config keeps it below all of them).
-  uint64_t slots = up * thresholds_.max_concurrency;
-  uint64_t reserve = uint64_t{reserve_} * up / std::max<size_t>(signals.size(), 1);
-  return in_flight + reserve >= slots;
+  return in_flight + ReserveFor(up) >= up * thresholds_.max_concurrency;
+}
+
+uint64_t FlowPool::ReserveFor(uint64_t up) const {
+  return uint64_t{reserve_} * up / std::max<size_t>(names_.size(), 1);
+}
+
+void FlowPool::ArriveLocked(const std::string& tenant) { ++tenants_[tenant].present; }
+
+void FlowPool::GrantLocked(const std::string& tenant) {
+  ++tenants_[tenant].granted;
+  ++granted_;
+  ++pending_;
+}
+
+void FlowPool::LeaveLocked(const std::string& tenant, bool was_granted) {
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return;
+  if (was_granted && it->second.granted > 0) --it->second.granted;
+  if (--it->second.present == 0) tenants_.erase(it);
+}
+
+bool FlowPool::UnderShareLocked(const std::string& tenant, const std::vector<bool>& available) {
+  uint64_t up = 0;
+  for (size_t e = 0; e < names_.size(); ++e) up += e >= available.size() || available[e];
+  uint64_t slots = up * thresholds_.max_concurrency - ReserveFor(up);
+  auto it = tenants_.find(tenant);
+  uint64_t active = tenants_.size() + (it == tenants_.end() ? 1 : 0);
+  uint64_t granted = it == tenants_.end() ? 0 : it->second.granted;
+  return granted * active < slots;
 }
 
 FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
@@ -137,8 +164,8 @@ FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
       // Through the queue all the same, so the tenant's counter is charged and lifted as VTC says.
       queue_.Push(std::move(item));
       queue_.Pop();
-      ++granted_;
-      ++pending_;
+      ArriveLocked(request.tenant);
+      GrantLocked(request.tenant);
       ++stats_.results["direct"];
       return Entry::kGranted;
     }
@@ -146,13 +173,15 @@ FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
       ++stats_.results["refused"];
       return Entry::kRefused;
     }
-    // A tenant with nothing waiting takes a reserved slot instead of waiting for the next
-    // completion (a light tenant's latency, bought with the reserve's share of throughput).
+    // A tenant with nothing waiting, under its share, takes a reserved slot instead of waiting
+    // for the next completion (a light tenant's latency, bought with the reserve's share of
+    // throughput).
     if (reserve_ > 0 && queue_.queued(item.tenant) == 0 &&
+        UnderShareLocked(request.tenant, available) &&
         !SaturatedLocked(available, now, /*reserved=*/true)) {
       queue_.Admit(item);
-      ++granted_;
-      ++pending_;
+      ArriveLocked(request.tenant);
+      GrantLocked(request.tenant);
       ++stats_.results["reserved"];
       return Entry::kGranted;
     }
@@ -161,7 +190,8 @@ FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
       ++stats_.results["refused"];
       return Entry::kRefused;
     }
-    waiting_[id] = {std::move(waiter), request.priority, now};
+    waiting_[id] = {std::move(waiter), request.priority, now, request.tenant};
+    ArriveLocked(request.tenant);
     ++stats_.depth[request.priority];
     entry = Entry::kQueued;
     if (shed) {
@@ -170,6 +200,7 @@ FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
         it->second.waiter->state = QueueWaiter::kShed;
         --stats_.depth[it->second.priority];
         wake.push_back(std::move(it->second.waiter));
+        LeaveLocked(it->second.tenant, false);
         waiting_.erase(it);
         ++stats_.results["shed"];
       }
@@ -188,6 +219,7 @@ bool FlowPool::Leave(Id id, bool timed_out) {
   if (it == waiting_.end()) return false;
   queue_.Remove(id);
   --stats_.depth[it->second.priority];
+  LeaveLocked(it->second.tenant, false);
   waiting_.erase(it);
   ++stats_.results[timed_out ? "timeout" : "cancelled"];
   return true;
@@ -204,10 +236,12 @@ void FlowPool::Poll(const std::vector<bool>& available, Time now) {
   Wake(wake);
 }
 
-void FlowPool::Release(bool started, const std::vector<bool>& available, Time now) {
+void FlowPool::Release(const std::string& tenant, bool started, const std::vector<bool>& available,
+                       Time now) {
   std::vector<std::shared_ptr<QueueWaiter>> wake;
   {
     std::lock_guard lock(mutex_);
+    LeaveLocked(tenant, true);
     --granted_;
     if (!started) --pending_;
     wake = DispatchLocked(available, now);
@@ -223,7 +257,9 @@ std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
     if (!SaturatedLocked(available, now))
       item = queue_.Pop();
     else if (reserve_ > 0 && !SaturatedLocked(available, now, /*reserved=*/true))
-      item = queue_.PopSingle();  // a reserved slot, for a tenant with one request waiting
+      item = queue_.PopSingle([&](const std::string& tenant) {  // a reserved slot
+        return UnderShareLocked(tenant, available);
+      });
     if (!item) break;
     auto it = waiting_.find(item->id);
     if (it == waiting_.end()) continue;  // cannot happen: every queued id has a waiter
@@ -232,9 +268,8 @@ std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
     stats_.wait.Observe(std::chrono::duration<double>(now - it->second.since).count());
     ++stats_.results["dispatched"];
     wake.push_back(std::move(it->second.waiter));
+    GrantLocked(it->second.tenant);
     waiting_.erase(it);
-    ++granted_;
-    ++pending_;
   }
   return wake;
 }

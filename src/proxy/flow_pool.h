@@ -88,8 +88,9 @@ class FlowPool {
   bool Leave(Id id, bool timed_out);
   // Re-checks saturation and dispatches what now fits; at most once per 5 ms (waiters poll).
   void Poll(const std::vector<bool>& available, Time now);
-  // A granted request ended; `started` when it reached an endpoint (AttemptStarted).
-  void Release(bool started, const std::vector<bool>& available, Time now);
+  // A granted request of `tenant` ended; `started` when it reached an endpoint (AttemptStarted).
+  void Release(const std::string& tenant, bool started, const std::vector<bool>& available,
+               Time now);
 
   // Attempts on endpoint `e` (route order), for the concurrency cap. The first attempt of a grant
   // turns its pending share into that endpoint's.
@@ -120,7 +121,19 @@ class FlowPool {
     std::shared_ptr<QueueWaiter> waiter;
     int priority;
     Time since;
+    std::string tenant;
   };
+  // A tenant's requests in the pool: `present` waiting or granted, `granted` of them granted.
+  struct TenantLoad {
+    uint32_t present = 0, granted = 0;
+  };
+  void ArriveLocked(const std::string& tenant);
+  void GrantLocked(const std::string& tenant);
+  void LeaveLocked(const std::string& tenant, bool was_granted);
+  // May `tenant` take a reserved slot (besides having at most one request waiting): fewer grants
+  // than an equal share of the unreserved slots among the tenants with requests in the pool. A
+  // flood that filled the pool before its own backlog formed is over its share.
+  bool UnderShareLocked(const std::string& tenant, const std::vector<bool>& available);
   void ConfigureLocked(const config::Model& model,
                        std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas);
   // What the gateway itself counts on endpoint e: its attempts there, and whether its quota is
@@ -132,6 +145,8 @@ class FlowPool {
   bool SaturatedLocked(const std::vector<bool>& available, Time now, bool reserved = false);
   // The free concurrency slots are down to the reserve: only a tenant with nothing waiting may go.
   bool InReserveLocked(const std::vector<flow::EndpointSignals>& signals) const;
+  // The reserve, shrunk in proportion to the targets that are up (of `up`).
+  uint64_t ReserveFor(uint64_t up) const;
   // Grants queued requests, best first, while the pool has room; returns the waiters to wake.
   std::vector<std::shared_ptr<QueueWaiter>> DispatchLocked(const std::vector<bool>& available,
                                                            Time now);
@@ -144,6 +159,7 @@ class FlowPool {
   flow::FairQueue queue_;
   bool fair_ = true;
   uint32_t reserve_ = 0;  // slots of the pool only a tenant with nothing waiting may take
+  std::unordered_map<std::string, TenantLoad> tenants_;  // tenants with requests in the pool
   std::unordered_map<Id, Waiting> waiting_;
   int64_t granted_ = 0;             // grants held
   int64_t pending_ = 0;             // grants not yet on an endpoint

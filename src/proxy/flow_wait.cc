@@ -175,7 +175,7 @@ void ReleaseFlowGrant(RequestContext& ctx) {
   const auto& o = ctx.outcome;
   if (o.has_usage) ChargeStreamOutput(ctx, o.usage.output);
   auto now = Clock::now();
-  pool->Release(ctx.flow.started, EndpointAvailability(ctx, now), now);
+  pool->Release(ctx.flow.tenant, ctx.flow.started, EndpointAvailability(ctx, now), now);
   ctx.flow.pool = nullptr;
 }
 

@@ -1,7 +1,7 @@
-// queue.reserve: slots of a pool that only a tenant with nothing waiting may take. Heavy floods
-// two pools of sim replicas whose requests take 2 s each; once heavy's backlog has formed, light
-// sends one request. With a reserve it goes at once on a reserved slot; without one it waits in
-// the queue (first in line, by VTC) for the next of heavy's requests to finish.
+// queue.reserve: slots of a pool that only a tenant with nothing waiting and under its share may
+// take. Heavy floods two pools of sim replicas whose requests take 2 s each; once heavy's backlog
+// has formed, light sends one request. With a reserve it goes at once on a reserved slot; without
+// one it waits in the queue (first in line, by VTC) for the next of heavy's requests to finish.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, closeAll, waitFor } from '../lib/gateway.mjs';
@@ -44,7 +44,7 @@ const gauge = (name, model) => metricValue(gw.adminUrl, name, { model });
 const results = (model, result) => metricValue(gw.adminUrl, 'sluice_queue_requests_total', { model, result });
 
 // Heavy sends `n` requests at once; resolves (with their promises wrapped) once two of them are
-// being served and the rest wait.
+// being served, the rest wait and `settled` holds.
 async function flood(model, n, settled) {
   const heavy = [];
   for (let i = 0; i < n; ++i)
@@ -57,16 +57,19 @@ async function flood(model, n, settled) {
 
 describe('fair queue reserve', () => {
   it('lets a tenant with nothing waiting take a reserved slot at once', T, async () => {
-    // Heavy's burst arrives before its backlog forms, so it takes the reserved slot too at first;
-    // it is given back when heavy's first three requests end (2 s) and two more of its eight go.
-    const { heavy } = await flood('reserved', 8, async () => (await results('reserved', 'dispatched')) >= 1);
-    const reservedBefore = await results('reserved', 'reserved');
-    const light = await postJson(`${gw.url}/v1/chat/completions`, chat('reserved', 'light'), auth(LIGHT));
-    assert.equal(light.status, 200, light.text);
-    assert.equal(await results('reserved', 'reserved'), reservedBefore + 1);
+    // Heavy's burst comes before its backlog forms, but two grants are already its whole share
+    // of the unreserved slots: the reserved one stays free.
+    const { heavy } = await flood('reserved', 6, async () => (await gauge('sluice_queue_depth', 'reserved')) === 4);
+    assert.equal(await results('reserved', 'reserved') ?? 0, 0, 'heavy took no reserved slot');
+    const light = postJson(`${gw.url}/v1/chat/completions`, chat('reserved', 'light'), auth(LIGHT));
+    await waitFor(async () => (await results('reserved', 'reserved')) === 1, 5_000,
+      { what: 'light on the reserved slot' });
+    // Granted while heavy's first two still held their slots (2 s) and the rest of heavy waited.
+    assert.equal(await gauge('sluice_queue_granted', 'reserved'), 3);
+    assert.equal(await gauge('sluice_queue_depth', 'reserved'), 4);
+    assert.equal((await light).status, 200);
     const line = await gw.waitForLog((l) => l.route === 'reserved' && l.consumer === 'light');
     assert.equal(line.queue_ms ?? 0, 0, 'light did not wait');
-    // Heavy was still waiting when light was served, and all of it is served in the end.
     for (const res of await Promise.all(heavy)) assert.equal(res.status, 200, res.text);
     assert.equal(await gauge('sluice_queue_granted', 'reserved'), 0);
   });
