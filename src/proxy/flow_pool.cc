@@ -22,21 +22,17 @@ flow::FairQueueOptions QueueOptions(const config::ModelQueue& q) {
 }  // namespace
 
 FlowPool::FlowPool(const config::Model& model, const routing::Route& route,
-                   std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas)
+                   std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
+                   const ProviderQuotas& quotas)
     : model_(model.name), queue_(QueueOptions(model.queue)) {
   for (const auto& t : route.targets) {
     names_.push_back(t.provider->name);
-    const config::Provider& p = *t.provider;
-    quotas_.push_back(p.quota_requests_per_minute || p.quota_tokens_per_minute
-                          ? std::make_unique<flow::ProviderQuota>(p.quota_requests_per_minute,
-                                                                  p.quota_tokens_per_minute)
-                          : nullptr);
-    scraped_.push_back(!p.metrics.type.empty());
+    scraped_.push_back(!t.provider->metrics.type.empty());
   }
   attempts_.assign(names_.size(), 0);
   gauges_.assign(names_.size(), {});
   since_scrape_.assign(names_.size(), 0);
-  ConfigureLocked(model, std::move(replicas));
+  ConfigureLocked(model, std::move(replicas), quotas);
 }
 
 bool FlowPool::SameEndpoints(const routing::Route& route) const {
@@ -47,13 +43,20 @@ bool FlowPool::SameEndpoints(const routing::Route& route) const {
 }
 
 void FlowPool::Configure(const config::Model& model,
-                         std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas) {
+                         std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
+                         const ProviderQuotas& quotas) {
   std::lock_guard lock(mutex_);
-  ConfigureLocked(model, std::move(replicas));
+  ConfigureLocked(model, std::move(replicas), quotas);
 }
 
 void FlowPool::ConfigureLocked(const config::Model& model,
-                               std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas) {
+                               std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
+                               const ProviderQuotas& quotas) {
+  quotas_.clear();
+  for (const auto& name : names_) {
+    auto it = quotas.find(name);
+    quotas_.push_back(it == quotas.end() ? nullptr : it->second);
+  }
   thresholds_.queue_depth = model.queue.queue_depth;
   thresholds_.kv_cache = model.queue.kv_cache;
   thresholds_.max_concurrency = model.queue.max_concurrency;
@@ -296,7 +299,8 @@ void FlowPool::AttemptEnded(size_t e) {
 flow::EndpointSignals FlowPool::HardSignalsLocked(size_t e, Time now) {
   flow::EndpointSignals s;
   s.in_flight = attempts_[e];
-  if (quotas_[e]) s.quota_exhausted = quotas_[e]->Exhausted(now);
+  if (quotas_[e])
+    s.quota_exhausted = quotas_[e]->With([&](flow::ProviderQuota& q) { return q.Exhausted(now); });
   return s;
 }
 
@@ -316,26 +320,27 @@ void FlowPool::ChargeOutput(const std::string& tenant, uint64_t tokens, double w
 
 void FlowPool::QuotaDispatched(size_t e, uint64_t tokens, Time now) {
   std::lock_guard lock(mutex_);
-  if (e < quotas_.size() && quotas_[e]) quotas_[e]->OnDispatch(tokens, now);
+  if (e < quotas_.size() && quotas_[e])
+    quotas_[e]->With([&](flow::ProviderQuota& q) { q.OnDispatch(tokens, now); });
 }
 
 void FlowPool::QuotaReconcile(size_t e, uint64_t expected, uint64_t actual) {
   std::lock_guard lock(mutex_);
-  if (e < quotas_.size() && quotas_[e]) quotas_[e]->Reconcile(expected, actual);
-}
-
-void FlowPool::QuotaReport(size_t e, const flow::ProviderQuota::Report& report, Time now) {
-  std::lock_guard lock(mutex_);
-  if (e < quotas_.size() && quotas_[e]) quotas_[e]->OnReport(report, now);
+  if (e < quotas_.size() && quotas_[e])
+    quotas_[e]->With([&](flow::ProviderQuota& q) { q.Reconcile(expected, actual); });
 }
 
 FlowPool::Time FlowPool::RetryAt(Time now) {
   std::lock_guard lock(mutex_);
   Time at = Time::max();
-  for (const auto& q : quotas_) {
-    if (!q) continue;
-    if (!q->Exhausted(now)) return now + 1s;  // some quota is left: capacity, not quota, is short
-    at = std::min(at, q->RefillsAt(now));
+  for (const auto& shared : quotas_) {
+    if (!shared) continue;
+    std::optional<Time> refill = shared->With([&](flow::ProviderQuota& q) -> std::optional<Time> {
+      if (!q.Exhausted(now)) return std::nullopt;
+      return q.RefillsAt(now);
+    });
+    if (!refill) return now + 1s;  // some quota is left: capacity, not quota, is short
+    at = std::min(at, *refill);
   }
   return at == Time::max() ? now + 1s : std::max(at, now + 1s);
 }

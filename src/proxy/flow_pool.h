@@ -39,6 +39,30 @@ struct QueueWaiter {
   std::atomic<int> state{kWaiting};
 };
 
+// A provider's quota (providers[].quota), shared by every queued model that sends to it, so that
+// two models on one provider cannot each spend the whole quota. Its lock is taken inside a pool's,
+// never the other way round.
+class SharedQuota {
+ public:
+  SharedQuota(uint64_t requests_per_minute, uint64_t tokens_per_minute)
+      : rpm_(requests_per_minute), tpm_(tokens_per_minute), quota_(rpm_, tpm_) {}
+  bool SameLimits(const config::Provider& p) const {
+    return p.quota_requests_per_minute == rpm_ && p.quota_tokens_per_minute == tpm_;
+  }
+  template <class F>
+  auto With(F&& f) {
+    std::lock_guard lock(mutex_);
+    return f(quota_);
+  }
+
+ private:
+  const uint64_t rpm_, tpm_;
+  std::mutex mutex_;
+  flow::ProviderQuota quota_;
+};
+// By provider name: the providers with a quota.
+using ProviderQuotas = std::unordered_map<std::string, std::shared_ptr<SharedQuota>>;
+
 // What the pool needs to know about a request.
 struct FlowRequest {
   std::string tenant;  // fairness key: the consumer, else x-sluice-tenant, else "anonymous"
@@ -69,12 +93,14 @@ class FlowPool {
   using Time = FlowClock::time_point;
 
   FlowPool(const config::Model& model, const routing::Route& route,
-           std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas);
+           std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
+           const ProviderQuotas& quotas);
 
   // Same endpoints (provider names, in order) as `route`: the state carries over a reload.
   bool SameEndpoints(const routing::Route& route) const;
   void Configure(const config::Model& model,
-                 std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas);
+                 std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
+                 const ProviderQuotas& quotas);
 
   enum class Entry { kGranted, kQueued, kRefused };
   // Granted at once when nothing waits and the pool has room. Otherwise queued (the waiter is woken
@@ -105,7 +131,6 @@ class FlowPool {
   // Provider quotas (targets with providers[].quota).
   void QuotaDispatched(size_t e, uint64_t tokens, Time now);
   void QuotaReconcile(size_t e, uint64_t expected, uint64_t actual);
-  void QuotaReport(size_t e, const flow::ProviderQuota::Report& report, Time now);
   // When a refused or timed-out request should try again: a spent quota's refill, else 1 s.
   Time RetryAt(Time now);
 
@@ -135,7 +160,8 @@ class FlowPool {
   // flood that filled the pool before its own backlog formed is over its share.
   bool UnderShareLocked(const std::string& tenant, const std::vector<bool>& available);
   void ConfigureLocked(const config::Model& model,
-                       std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas);
+                       std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
+                       const ProviderQuotas& quotas);
   // What the gateway itself counts on endpoint e: its attempts there, and whether its quota is
   // spent.
   flow::EndpointSignals HardSignalsLocked(size_t e, Time now);
@@ -170,7 +196,7 @@ class FlowPool {
   std::vector<uint32_t> since_scrape_;
   std::vector<bool> scraped_;
   std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas_;
-  std::vector<std::unique_ptr<flow::ProviderQuota>> quotas_;
+  std::vector<std::shared_ptr<SharedQuota>> quotas_;  // per endpoint; null: no quota
   Time last_poll_{};
   QueueStats stats_;
 };

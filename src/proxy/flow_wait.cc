@@ -59,7 +59,12 @@ awaitable<void> RefuseFromQueue(RequestContext& ctx, FlowPool& pool, core::Error
 }  // namespace
 
 void NoteQuotaHeaders(RequestContext& ctx, const http::UpstreamCall& call) {
-  if (!ctx.flow.pool || !ctx.target) return;
+  if (!ctx.target) return;
+  const config::Provider& provider = *ctx.target->provider;
+  if (!provider.quota_requests_per_minute && !provider.quota_tokens_per_minute) return;
+  // Whichever model asked: the provider's count is one, shared by the queued models.
+  auto shared = ctx.snapshot->provider_quotas.find(provider.name);
+  if (shared == ctx.snapshot->provider_quotas.end()) return;
   flow::ProviderQuota::Report report;
   auto number = [&](std::string_view name) {
     return core::ParseInteger<int64_t>(call.header(name));
@@ -75,8 +80,8 @@ void NoteQuotaHeaders(RequestContext& ctx, const http::UpstreamCall& call) {
     report.reset_requests = report.reset_tokens =
         wait ? Clock::duration(*wait) : Clock::duration(1s);
   }
-  auto endpoint = static_cast<size_t>(ctx.target - ctx.route.route->targets.data());
-  ctx.flow.pool->QuotaReport(endpoint, report, Clock::now());
+  auto now = Clock::now();
+  shared->second->With([&](flow::ProviderQuota& q) { q.OnReport(report, now); });
 }
 
 void ChargeStreamOutput(RequestContext& ctx, uint64_t output_tokens) {

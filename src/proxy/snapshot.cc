@@ -54,8 +54,7 @@ std::shared_ptr<telemetry::SpanExporter> NewSpanExporter(const config::TracingSe
 std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Config> config,
                                               const Snapshot* previous, bool open_stores) {
   auto snapshot = std::make_shared<Snapshot>(std::move(config));
-  snapshot->limiter =
-      previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
+  snapshot->limiter = previous ? previous->limiter : std::make_shared<policy::RateLimiter>();
   const std::string& ledger_path = snapshot->config->ledger.path;
   if (!ledger_path.empty() && previous && previous->ledger &&
       previous->config->ledger.path == ledger_path) {
@@ -118,6 +117,17 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     if (!pool) pool = std::make_shared<LlmPool>(model.routing, *resolved.route);
     snapshot->llm_pools.emplace(model.name, std::move(pool));
   }
+  for (const auto& p : snapshot->config->providers) {
+    if (!p.quota_requests_per_minute && !p.quota_tokens_per_minute) continue;
+    std::shared_ptr<SharedQuota> quota;
+    if (previous) {
+      auto old = previous->provider_quotas.find(p.name);
+      if (old != previous->provider_quotas.end() && old->second->SameLimits(p)) quota = old->second;
+    }
+    if (!quota)
+      quota = std::make_shared<SharedQuota>(p.quota_requests_per_minute, p.quota_tokens_per_minute);
+    snapshot->provider_quotas.emplace(p.name, std::move(quota));
+  }
   for (const auto& model : snapshot->config->models) {
     if (!model.queue.enabled) continue;
     routing::ResolvedRoute resolved = snapshot->routes.Resolve(model.name);
@@ -132,10 +142,12 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
       auto old = previous->flow_pools.find(model.name);
       if (old != previous->flow_pools.end() && old->second->SameEndpoints(*resolved.route)) {
         pool = old->second;  // waiters, grants and counters carry over
-        pool->Configure(model, std::move(replicas));
+        pool->Configure(model, std::move(replicas), snapshot->provider_quotas);
       }
     }
-    if (!pool) pool = std::make_shared<FlowPool>(model, *resolved.route, std::move(replicas));
+    if (!pool)
+      pool = std::make_shared<FlowPool>(model, *resolved.route, std::move(replicas),
+                                        snapshot->provider_quotas);
     snapshot->flow_pools.emplace(model.name, std::move(pool));
   }
   return snapshot;

@@ -8,11 +8,11 @@
 
 #include "config/config.h"
 #include "http/upstream_client.h"
-#include "providers/gemini/vertex_auth.h"
 #include "policy/consumers.h"
 #include "policy/jwt.h"
-#include "policy/usage_ledger.h"
 #include "policy/rate_limiter.h"
+#include "policy/usage_ledger.h"
+#include "providers/gemini/vertex_auth.h"
 #include "providers/sim/sim_replica.h"
 #include "proxy/flow_pool.h"
 #include "proxy/llm_routing.h"
@@ -53,6 +53,9 @@ struct Snapshot {
   // Sim providers acting as model-server replicas (sim.kv_blocks), by provider name; their caches
   // survive reloads that keep kv_blocks.
   std::unordered_map<std::string, std::shared_ptr<providers::sim::SimReplica>> sim_replicas;
+  // Provider quotas (providers[].quota) by provider name, shared by the queued models that send to
+  // them, carried over reloads that keep a provider's limits.
+  ProviderQuotas provider_quotas;
   // Fair queueing by model name (models with queue), shared by the workers and carried over
   // reloads that keep a model's endpoints, with whatever waits in them.
   std::unordered_map<std::string, std::shared_ptr<FlowPool>> flow_pools;

@@ -39,8 +39,8 @@ std::string_view AttemptKey(const RequestContext& ctx);
 void NoteKeyResult(const RequestContext& ctx, int status,
                    std::optional<std::chrono::milliseconds> retry_after);
 
-// Hands the provider's x-ratelimit-remaining/reset headers (or a 429) to the fair queue's quota
-// for the attempt's endpoint, when the model has a queue (called by OpenUpstream for every answer).
+// Hands the provider's x-ratelimit-remaining/reset headers (or a 429) to its quota, when it has
+// one, whichever model asked (called by OpenUpstream for every answer).
 void NoteQuotaHeaders(RequestContext& ctx, const http::UpstreamCall& call);
 
 core::GatewayError FailureError(http::UpstreamFailure f, const std::string& provider,

@@ -150,7 +150,7 @@ describe('fair queue edges', () => {
 
 // A provider quota corrected by the provider's own x-ratelimit headers: once it says no request
 // is left, requests wait in the queue (here until the timeout) instead of collecting its 429s,
-// and go again once its reset time has passed.
+// and go again once its reset time has passed. And one quota shared by two queued models.
 describe('fair queue on a provider quota', () => {
   let fake;
   let quotaGw;
@@ -164,8 +164,17 @@ describe('fair queue on a provider quota', () => {
       providers: [{
         name: 'fake', type: 'openai', base_url: fake.baseUrl, api_key: 'sk-test-upstream',
         forward_headers: ['x-fake-*'], quota: { requests_per_minute: 100 },
+      }, {
+        name: 'fake-shared', type: 'openai', base_url: fake.baseUrl, api_key: 'sk-test-upstream',
+        quota: { requests_per_minute: 2 },
       }],
-      models: [{ name: 'hosted', provider: 'fake', queue: { timeout: '300ms' } }],
+      models: [
+        { name: 'hosted', provider: 'fake', queue: { timeout: '300ms' } },
+        { name: 'hosted-plain', provider: 'fake' },  // no queue, same provider
+        // Two more models on a second provider, whose quota they share.
+        { name: 'shared-a', provider: 'fake-shared', queue: { timeout: '300ms' } },
+        { name: 'shared-b', provider: 'fake-shared', queue: { timeout: '300ms' } },
+      ],
     });
   }, T);
   after(() => closeAll(quotaGw, fake), T);
@@ -183,5 +192,30 @@ describe('fair queue on a provider quota', () => {
     assert.equal(fake.requests.length, served, 'nothing was sent to the provider meanwhile');
     await waitFor(async () => (await postJson(url, chat('hosted'))).status === 200, 5_000,
       { what: 'the quota to refill', intervalMs: 200 });
+  });
+
+  it('learns what is left from the answers to a model without a queue too', T, async () => {
+    const url = `${quotaGw.url}/v1/chat/completions`;
+    const plain = await postJson(url, chat('hosted-plain'), { headers: { 'x-fake-ratelimit': '0,50000,2s' } });
+    assert.equal(plain.status, 200, plain.text);
+    const served = fake.requests.length;
+    const refused = await postJson(url, chat('hosted'));
+    assertOpenAiError(refused.json, 'policy_queue_timeout');
+    assert.equal(fake.requests.length, served, 'nothing was sent to the provider');
+  });
+
+  it('counts one provider quota once for every queued model that sends to it', T, async () => {
+    const url = `${quotaGw.url}/v1/chat/completions`;
+    for (const model of ['shared-a', 'shared-b']) {
+      const res = await postJson(url, chat(model));
+      assert.equal(res.status, 200, res.text);
+    }
+    // Two requests per minute in all: each model has sent only one, but the provider's are spent.
+    const served = fake.requests.length;
+    const refused = await postJson(url, chat('shared-a'));
+    assert.equal(refused.status, 429, refused.text);
+    assertOpenAiError(refused.json, 'policy_queue_timeout');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.equal(fake.requests.length, served, 'nothing was sent to the provider');
   });
 });
