@@ -204,6 +204,11 @@ struct ModelRouting {
 struct ModelQueue {
   bool enabled = false;
   bool fair = true;             // policy: vtc (true) or fcfs (one queue for every tenant)
+  // policy dlpm: VTC with DLPM's locality (FairQueue::PopLocal), among tenants within `quantum`
+  // weighted tokens of the least served, requests whose prefix is cached where there is room go
+  // first. Needs routing.policy (its prefix index).
+  bool locality = false;
+  double quantum = 4096;
   uint32_t max_queued = 1024;   // beyond this the lowest band's newest request is shed
   Millis timeout{30'000};       // longest wait: then 429 policy_queue_timeout
   double input_weight = 1;      // VTC w_in: per prompt token, charged at dispatch

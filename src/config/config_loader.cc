@@ -1461,16 +1461,18 @@ void Loader::ReadModelRouting(const Field& field, ModelRouting& r) {
 void Loader::ReadModelQueue(const Field& field, ModelQueue& q) {
   auto fields = ReadMap(field.value, field.path,
                         {"policy", "max_queued", "timeout", "input_weight", "output_weight",
-                         "queue_depth", "kv_cache", "max_concurrency", "reserve"});
+                         "quantum", "queue_depth", "kv_cache", "max_concurrency", "reserve"});
   if (!fields) return BadValue(field, "expected a map");
   q.enabled = true;
   for (const auto& [key, f] : *fields) {
     if (key == "policy") {
       auto policy = ReadNonEmptyString(f);
-      if (policy && *policy != "vtc" && *policy != "fcfs")
-        BadValue(f, "expected vtc or fcfs");
-      else if (policy)
-        q.fair = *policy == "vtc";
+      if (policy && *policy != "vtc" && *policy != "fcfs" && *policy != "dlpm") {
+        BadValue(f, "expected vtc, dlpm or fcfs");
+      } else if (policy) {
+        q.fair = *policy != "fcfs";
+        q.locality = *policy == "dlpm";
+      }
     } else if (key == "max_queued") {
       Assign(q.max_queued, ReadInteger(f, 1, 1u << 20));
     } else if (key == "timeout") {
@@ -1491,6 +1493,8 @@ void Loader::ReadModelQueue(const Field& field, ModelQueue& q) {
       Assign(q.max_concurrency, ReadInteger(f, 0, 1u << 20));
     } else if (key == "reserve") {
       Assign(q.reserve, ReadInteger(f, 0, 1u << 20));
+    } else if (key == "quantum") {
+      Assign(q.quantum, ReadNumber(f, 0));
     }
   }
 }
@@ -1682,6 +1686,10 @@ void Loader::CheckModelQueues(const Config& config) {
     if (path.ends_with(".name")) path.resize(path.size() - 5);
     // The reserve is carved out of the concurrency slots: without them, or taking all of them,
     // it would hold back nothing or everything.
+    // DLPM's locality asks the routing policy's prefix index where a prompt is cached.
+    if (q.enabled && q.locality && model.routing.policy.empty())
+      AddError(model_marks_[i].name,
+               path + ".queue.policy: dlpm needs routing.policy (its prefix index)");
     if (q.enabled && q.reserve > 0 &&
         uint64_t{q.reserve} >= uint64_t{q.max_concurrency} * model.targets.size())
       AddError(model_marks_[i].name,

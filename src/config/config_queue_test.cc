@@ -45,6 +45,7 @@ consumers:
   const ModelQueue& q = c.models[0].queue;
   EXPECT_TRUE(q.enabled);
   EXPECT_TRUE(q.fair);
+  EXPECT_FALSE(q.locality);
   EXPECT_EQ(q.max_queued, 64u);
   EXPECT_EQ(q.timeout, 5s);
   EXPECT_EQ(q.input_weight, 1.5);
@@ -81,7 +82,7 @@ consumers:
                                 "t.yaml");
   ASSERT_FALSE(r.errors.empty());
   std::string errors = ErrorsText(r);
-  EXPECT_NE(errors.find("expected vtc or fcfs"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("expected vtc, dlpm or fcfs"), std::string::npos) << errors;
   EXPECT_NE(errors.find("between 0 and 1"), std::string::npos) << errors;
   EXPECT_NE(errors.find("max_queued: must be at least 1"), std::string::npos) << errors;
   EXPECT_NE(errors.find("colour"), std::string::npos) << errors;
@@ -92,6 +93,28 @@ consumers:
   EXPECT_NE(errors.find("consumers[1].priority"), std::string::npos) << errors;
   // Every error carries file:line:column.
   EXPECT_NE(errors.find("t.yaml:7:"), std::string::npos) << errors;
+}
+
+TEST(ConfigQueue, DlpmNeedsARoutingPolicysPrefixIndex) {
+  auto load = [](const std::string& routing) {
+    return LoadConfigText(R"(providers:
+  - {name: a, type: sim}
+models:
+  - name: pool
+    provider: a
+    queue: {policy: dlpm, quantum: 8192, max_concurrency: 2}
+)" + routing,
+                          "t.yaml");
+  };
+  LoadResult with = load("    routing: {policy: prefix-aware}\n");
+  ASSERT_TRUE(with.errors.empty()) << ErrorsText(with);
+  const ModelQueue& q = with.config->models[0].queue;
+  EXPECT_TRUE(q.fair);
+  EXPECT_TRUE(q.locality);
+  EXPECT_EQ(q.quantum, 8192);
+  std::string errors = ErrorsText(load(""));
+  EXPECT_NE(errors.find("models[0].queue.policy: dlpm needs routing.policy"), std::string::npos)
+      << errors;
 }
 
 TEST(ConfigQueue, TheReserveMustLeaveSlotsForEveryoneElse) {

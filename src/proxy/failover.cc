@@ -77,6 +77,23 @@ void WakeOneWaiter(WorkerContext& worker, const std::string& provider) {
   }
 }
 
+}  // namespace
+
+void HashPrompt(RequestContext& ctx, const config::Model& model) {
+  if (ctx.prefix_hashed) return;
+  ctx.prefix_hashed = true;
+  std::string canonical = CanonicalPrompt(
+      ctx.dialect == api::Dialect::kOpenAi ? &ctx.parsed : nullptr, ctx.unified.get());
+  std::string_view salt;
+  if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.doc.is_object())
+    if (const auto* s = ctx.parsed.doc.get_object().if_contains("cache_salt"); s && s->is_string())
+      salt = s->get_string();
+  PromptHashes(canonical, model.name, salt, model.routing.block_chars, model.routing.max_blocks,
+               ctx.prefix_hashes);
+}
+
+namespace {
+
 // LLM-aware pick (the model has routing.policy): among targets not tried yet that are available
 // (not ejected, circuit closed), by the pool's policy. In-process sim replicas report their
 // gauges first. -1 when none qualifies (the caller falls back to the plain picker).
@@ -84,18 +101,7 @@ int PickLlm(RequestContext& ctx, LlmPool& pool, const routing::Route& route,
             const std::vector<bool>& tried, Clock::time_point now,
             routing::DispatchTicket& ticket) {
   const config::Model& model = *route.model;
-  if (!ctx.prefix_hashed) {
-    ctx.prefix_hashed = true;
-    std::string canonical = CanonicalPrompt(
-        ctx.dialect == api::Dialect::kOpenAi ? &ctx.parsed : nullptr, ctx.unified.get());
-    std::string_view salt;
-    if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.doc.is_object())
-      if (const auto* s = ctx.parsed.doc.get_object().if_contains("cache_salt");
-          s && s->is_string())
-        salt = s->get_string();
-    PromptHashes(canonical, model.name, salt, model.routing.block_chars, model.routing.max_blocks,
-                 ctx.prefix_hashes);
-  }
+  HashPrompt(ctx, model);
   std::vector<bool> candidates(route.targets.size(), false);
   for (size_t k = 0; k < route.targets.size(); ++k) {
     const config::Provider& p = *route.targets[k].provider;

@@ -21,9 +21,7 @@ flow::FairQueueOptions QueueOptions(const config::ModelQueue& q) {
 
 }  // namespace
 
-FlowPool::FlowPool(const config::Model& model, const routing::Route& route,
-                   std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
-                   const ProviderQuotas& quotas)
+FlowPool::FlowPool(const config::Model& model, const routing::Route& route, FlowPoolLinks links)
     : model_(model.name), queue_(QueueOptions(model.queue)) {
   for (const auto& t : route.targets) {
     names_.push_back(t.provider->name);
@@ -32,7 +30,7 @@ FlowPool::FlowPool(const config::Model& model, const routing::Route& route,
   attempts_.assign(names_.size(), 0);
   gauges_.assign(names_.size(), {});
   since_scrape_.assign(names_.size(), 0);
-  ConfigureLocked(model, std::move(replicas), quotas);
+  ConfigureLocked(model, std::move(links));
 }
 
 bool FlowPool::SameEndpoints(const routing::Route& route) const {
@@ -42,28 +40,27 @@ bool FlowPool::SameEndpoints(const routing::Route& route) const {
   return true;
 }
 
-void FlowPool::Configure(const config::Model& model,
-                         std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
-                         const ProviderQuotas& quotas) {
+void FlowPool::Configure(const config::Model& model, FlowPoolLinks links) {
   std::lock_guard lock(mutex_);
-  ConfigureLocked(model, std::move(replicas), quotas);
+  ConfigureLocked(model, std::move(links));
 }
 
-void FlowPool::ConfigureLocked(const config::Model& model,
-                               std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
-                               const ProviderQuotas& quotas) {
+void FlowPool::ConfigureLocked(const config::Model& model, FlowPoolLinks links) {
   quotas_.clear();
   for (const auto& name : names_) {
-    auto it = quotas.find(name);
-    quotas_.push_back(it == quotas.end() ? nullptr : it->second);
+    auto it = links.quotas.find(name);
+    quotas_.push_back(it == links.quotas.end() ? nullptr : it->second);
   }
+  locality_ = model.queue.locality;
+  quantum_ = model.queue.quantum;
+  llm_ = std::move(links.llm);
   thresholds_.queue_depth = model.queue.queue_depth;
   thresholds_.kv_cache = model.queue.kv_cache;
   thresholds_.max_concurrency = model.queue.max_concurrency;
   fair_ = model.queue.fair;
   // Under fcfs every request is one tenant's, so there is nobody for the reserve to favour.
   reserve_ = fair_ ? model.queue.reserve : 0;
-  replicas_ = std::move(replicas);
+  replicas_ = std::move(links.replicas);
   replicas_.resize(names_.size());
   // The fair queue keeps its waiters and counters; a reload changes only what comes next.
   queue_.set_options(QueueOptions(model.queue));
@@ -193,7 +190,7 @@ FlowPool::Entry FlowPool::Enter(Id id, const FlowRequest& request,
       ++stats_.results["refused"];
       return Entry::kRefused;
     }
-    waiting_[id] = {std::move(waiter), request.priority, now, request.tenant};
+    waiting_[id] = {std::move(waiter), request.priority, now, request.tenant, request.prefix};
     ArriveLocked(request.tenant);
     ++stats_.depth[request.priority];
     entry = Entry::kQueued;
@@ -258,7 +255,7 @@ std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
   while (queue_.size() > 0) {
     std::optional<flow::FairQueue::Item> item;
     if (!SaturatedLocked(available, now))
-      item = queue_.Pop();
+      item = PopLocked(available, now);
     else if (reserve_ > 0 && !SaturatedLocked(available, now, /*reserved=*/true))
       item = queue_.PopSingle([&](const std::string& tenant) {  // a reserved slot
         return UnderShareLocked(tenant, available);
@@ -275,6 +272,22 @@ std::vector<std::shared_ptr<QueueWaiter>> FlowPool::DispatchLocked(
     waiting_.erase(it);
   }
   return wake;
+}
+
+std::optional<flow::FairQueue::Item> FlowPool::PopLocked(const std::vector<bool>& available,
+                                                         Time now) {
+  if (!locality_ || !llm_) return queue_.Pop();
+  // Where the request will go: endpoints with room now.
+  auto signals = SignalsLocked(available, now);
+  std::vector<bool> room(signals.size());
+  for (size_t e = 0; e < room.size(); ++e)
+    room[e] = signals[e].available && !flow::EndpointFull(signals[e], thresholds_) &&
+              flow::EndpointUtilisation(signals[e], thresholds_, now) < 1;
+  auto cached = [&](const flow::FairQueue::Item& item) -> uint64_t {
+    auto it = waiting_.find(item.id);
+    return it == waiting_.end() ? 0 : llm_->CachedTokens(it->second.prefix, room);
+  };
+  return queue_.PopLocal(cached, quantum_);
 }
 
 void FlowPool::Wake(const std::vector<std::shared_ptr<QueueWaiter>>& waiters) {

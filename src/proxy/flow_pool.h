@@ -21,6 +21,7 @@
 #include "flow/provider_quota.h"
 #include "flow/saturation.h"
 #include "providers/sim/sim_replica.h"
+#include "proxy/llm_routing.h"
 #include "routing/pool_state.h"
 #include "routing/route_table.h"
 #include "telemetry/histogram.h"
@@ -63,6 +64,14 @@ class SharedQuota {
 // By provider name: the providers with a quota.
 using ProviderQuotas = std::unordered_map<std::string, std::shared_ptr<SharedQuota>>;
 
+// What a pool shares with the rest of the snapshot.
+struct FlowPoolLinks {
+  // In-process sim replicas per endpoint (route order), read live; null: none.
+  std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas;
+  ProviderQuotas quotas;
+  std::shared_ptr<LlmPool> llm;  // the model's routing pool: its prefix index serves dlpm
+};
+
 // What the pool needs to know about a request.
 struct FlowRequest {
   std::string tenant;  // fairness key: the consumer, else x-sluice-tenant, else "anonymous"
@@ -71,6 +80,7 @@ struct FlowRequest {
   uint64_t input_tokens = 0;     // prompt estimate: the VTC charge at dispatch
   uint64_t expected_tokens = 0;  // prompt + max_tokens: what a provider quota is charged
   FlowClock::time_point deadline = FlowClock::time_point::max();
+  std::vector<uint64_t> prefix;  // the prompt's block hashes, for queue.policy dlpm
 };
 
 // Counters and gauges for /metrics.
@@ -92,15 +102,11 @@ class FlowPool {
   using Id = flow::FairQueue::Id;
   using Time = FlowClock::time_point;
 
-  FlowPool(const config::Model& model, const routing::Route& route,
-           std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
-           const ProviderQuotas& quotas);
+  FlowPool(const config::Model& model, const routing::Route& route, FlowPoolLinks links);
 
   // Same endpoints (provider names, in order) as `route`: the state carries over a reload.
   bool SameEndpoints(const routing::Route& route) const;
-  void Configure(const config::Model& model,
-                 std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
-                 const ProviderQuotas& quotas);
+  void Configure(const config::Model& model, FlowPoolLinks links);
 
   enum class Entry { kGranted, kQueued, kRefused };
   // Granted at once when nothing waits and the pool has room. Otherwise queued (the waiter is woken
@@ -147,6 +153,7 @@ class FlowPool {
     int priority;
     Time since;
     std::string tenant;
+    std::vector<uint64_t> prefix;
   };
   // A tenant's requests in the pool: `present` waiting or granted, `granted` of them granted.
   struct TenantLoad {
@@ -159,9 +166,10 @@ class FlowPool {
   // than an equal share of the unreserved slots among the tenants with requests in the pool. A
   // flood that filled the pool before its own backlog formed is over its share.
   bool UnderShareLocked(const std::string& tenant, const std::vector<bool>& available);
-  void ConfigureLocked(const config::Model& model,
-                       std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas,
-                       const ProviderQuotas& quotas);
+  void ConfigureLocked(const config::Model& model, FlowPoolLinks links);
+  // The next request to grant: VTC's choice, or with queue.policy dlpm the one whose prefix is
+  // cached where there is room, within the quantum.
+  std::optional<flow::FairQueue::Item> PopLocked(const std::vector<bool>& available, Time now);
   // What the gateway itself counts on endpoint e: its attempts there, and whether its quota is
   // spent.
   flow::EndpointSignals HardSignalsLocked(size_t e, Time now);
@@ -184,7 +192,10 @@ class FlowPool {
   flow::SaturationThresholds thresholds_;
   flow::FairQueue queue_;
   bool fair_ = true;
-  uint32_t reserve_ = 0;  // slots of the pool only a tenant with nothing waiting may take
+  uint32_t reserve_ = 0;   // slots of the pool only a tenant with nothing waiting may take
+  bool locality_ = false;  // queue.policy dlpm
+  double quantum_ = 4096;
+  std::shared_ptr<LlmPool> llm_;
   std::unordered_map<std::string, TenantLoad> tenants_;  // tenants with requests in the pool
   std::unordered_map<Id, Waiting> waiting_;
   int64_t granted_ = 0;             // grants held

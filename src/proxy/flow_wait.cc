@@ -114,6 +114,10 @@ awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool) {
   request.expected_tokens =
       request.input_tokens + static_cast<uint64_t>(std::max<int64_t>(max_tokens, 0));
   request.deadline = now + model.queue.timeout;
+  if (model.queue.locality) {  // DLPM asks the prefix index where this prompt is cached
+    HashPrompt(ctx, model);
+    request.prefix = ctx.prefix_hashes;
+  }
 
   uint64_t id = next_flow_id.fetch_add(1, std::memory_order_relaxed);
   auto waiter = std::make_shared<QueueWaiter>(ctx.worker.executor);

@@ -1,10 +1,10 @@
 #pragma once
-// The data-plane request handler: OpenAI and Anthropic ingress, routing, dispatch to a backend, and the single
-// end-of-request accounting (metrics and access log).
+// The data-plane request handler: OpenAI and Anthropic ingress, routing, dispatch to a backend, and
+// the single end-of-request accounting (metrics and access log).
 #include <boost/asio/awaitable.hpp>
 
-#include "http/server.h"
 #include "api/stream_encoder.h"
+#include "http/server.h"
 #include "proxy/attempt.h"
 #include "proxy/request_context.h"
 
@@ -45,6 +45,9 @@ boost::asio::awaitable<bool> PauseUnlessClientGone(RequestContext& ctx,
 boost::asio::awaitable<bool> AwaitFlowGrant(RequestContext& ctx, FlowPool& pool);
 // The request ended: charges the output not charged yet and gives its grant back (no-op without).
 void ReleaseFlowGrant(RequestContext& ctx);
+
+// The prompt's block hashes for the prefix index (ctx.prefix_hashes), computed once per request.
+void HashPrompt(RequestContext& ctx, const config::Model& model);
 
 // Attempts, retries and failover over the route's targets (failover.cc); answers the client.
 boost::asio::awaitable<void> ServeWithFailover(RequestContext& ctx);

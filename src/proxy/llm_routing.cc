@@ -53,6 +53,17 @@ void LlmPool::Configure(const config::ModelRouting& settings, const routing::Rou
     state_.SetAdapters(i, route.targets[i].provider->lora_adapters);
 }
 
+uint64_t LlmPool::CachedTokens(std::span<const uint64_t> hashes, const std::vector<bool>& room) {
+  if (hashes.empty()) return 0;
+  std::lock_guard lock(mutex_);
+  std::vector<uint32_t> matched(state_.size());
+  state_.index().Match(hashes, matched);
+  uint32_t best = 0;
+  for (size_t e = 0; e < matched.size() && e < room.size(); ++e)
+    if (room[e]) best = std::max(best, matched[e]);
+  return uint64_t{best} * state_.block_tokens();
+}
+
 int LlmPool::Pick(const routing::PickRequest& request, const std::vector<bool>& candidates,
                   routing::SteadyTime now, routing::DispatchTicket& ticket) {
   std::lock_guard lock(mutex_);

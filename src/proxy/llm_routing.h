@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ class LlmPool {
            routing::SteadyTime now, routing::DispatchTicket& ticket);
   // The attempt ended; `ttft_ms` < 0 when no first token was seen.
   void Finish(routing::DispatchTicket& ticket, double ttft_ms);
+  // Prompt tokens the prefix index places on one of the endpoints marked in `room` (route order),
+  // the best of them: what DLPM's locality (queue.policy dlpm) asks of a waiting request.
+  uint64_t CachedTokens(std::span<const uint64_t> hashes, const std::vector<bool>& room);
   // New gauges for the endpoint served by `provider` (scrape or in-process sim replica).
   void UpdateMetrics(std::string_view provider, const routing::EndpointMetrics& metrics);
   const std::vector<std::string>& names() const { return names_; }

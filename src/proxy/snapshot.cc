@@ -132,22 +132,23 @@ std::shared_ptr<const Snapshot> BuildSnapshot(std::shared_ptr<const config::Conf
     if (!model.queue.enabled) continue;
     routing::ResolvedRoute resolved = snapshot->routes.Resolve(model.name);
     if (!resolved.route || resolved.route->model != &model) continue;
-    std::vector<std::shared_ptr<providers::sim::SimReplica>> replicas;
+    FlowPoolLinks links;
     for (const auto& target : resolved.route->targets) {
       auto it = snapshot->sim_replicas.find(target.provider->name);
-      replicas.push_back(it == snapshot->sim_replicas.end() ? nullptr : it->second);
+      links.replicas.push_back(it == snapshot->sim_replicas.end() ? nullptr : it->second);
     }
+    links.quotas = snapshot->provider_quotas;
+    if (auto llm = snapshot->llm_pools.find(model.name); llm != snapshot->llm_pools.end())
+      links.llm = llm->second;
     std::shared_ptr<FlowPool> pool;
     if (previous) {
       auto old = previous->flow_pools.find(model.name);
       if (old != previous->flow_pools.end() && old->second->SameEndpoints(*resolved.route)) {
         pool = old->second;  // waiters, grants and counters carry over
-        pool->Configure(model, std::move(replicas), snapshot->provider_quotas);
+        pool->Configure(model, std::move(links));
       }
     }
-    if (!pool)
-      pool = std::make_shared<FlowPool>(model, *resolved.route, std::move(replicas),
-                                        snapshot->provider_quotas);
+    if (!pool) pool = std::make_shared<FlowPool>(model, *resolved.route, std::move(links));
     snapshot->flow_pools.emplace(model.name, std::move(pool));
   }
   return snapshot;
