@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -152,6 +153,40 @@ awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, OperationWatchdog&
   co_await exchange.Reply(error.http_status(), "application/json", body, headers);
 }
 
+// Reads the request head (or, with `whole`, the rest of the request) into `parser`: what
+// Beast's async_read_header/async_read do, with the same parser and errors, but one socket read
+// per wait and no composed operation (those cost a post through the scheduler per call, even
+// when the body came with the head).
+awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                         bhttp::request_parser<bhttp::string_body>& parser,
+                                         bool whole) {
+  parser.eager(whole);
+  beast::error_code ec;
+  for (;;) {
+    if (whole ? parser.is_done() : parser.is_header_done()) co_return ec;
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec != bhttp::error::need_more) {
+        if (ec) co_return ec;
+        continue;
+      }
+      ec = {};
+    }
+    size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+    if (buffer.size() == buffer.max_size()) co_return bhttp::error::buffer_overflow;
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), kTuple);
+    buffer.commit(n);
+    if (rec == asio::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      parser.put_eof(ec);
+      if (!ec && !(whole ? parser.is_done() : parser.is_header_done()))
+        ec = bhttp::error::partial_message;
+      co_return ec;
+    }
+    if (rec) co_return rec;
+  }
+}
+
 struct RegistryGuard {
   SessionRegistry& registry;
   std::list<SessionRegistry::Entry>::iterator it;
@@ -182,7 +217,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
 
       guard.it->idle = true;
       watchdog.Begin(Clock::now() + limits.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      beast::error_code ec = co_await ReadRequest(stream, buffer, parser, /*whole=*/false);
       if (watchdog.End()) ec = beast::error::timeout;
       guard.it->idle = false;
       if (!ec) {
@@ -194,7 +229,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
           watchdog.End();  // a failed write shows in the read that follows
         }
         watchdog.Begin(Clock::now() + limits.request_timeout);
-        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+        ec = co_await ReadRequest(stream, buffer, parser, /*whole=*/true);
         if (watchdog.End()) ec = beast::error::timeout;
       }
       if (ec) {
