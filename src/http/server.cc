@@ -17,6 +17,7 @@
 
 #include "api/anthropic_messages.h"
 #include "api/openai_errors.h"
+#include "http/request_fast_path.h"
 
 namespace sluice::http {
 
@@ -187,6 +188,11 @@ awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_
   }
 }
 
+std::string_view BufferedText(const beast::flat_buffer& buffer) {
+  auto data = buffer.data();
+  return {static_cast<const char*>(data.data()), data.size()};
+}
+
 struct RegistryGuard {
   SessionRegistry& registry;
   std::list<SessionRegistry::Entry>::iterator it;
@@ -211,17 +217,34 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
   try {
     while (!registry.draining()) {
       const SessionLimits limits = env.limits();
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(limits.max_header_bytes);
-      parser.body_limit(limits.max_body_bytes);
-
       guard.it->idle = true;
       watchdog.Begin(Clock::now() + limits.idle_timeout);
-      beast::error_code ec = co_await ReadRequest(stream, buffer, parser, /*whole=*/false);
+      beast::error_code ec;
+      if (buffer.size() == 0) {
+        size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+        auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), kTuple);
+        buffer.commit(n);
+        ec = rec == asio::error::eof ? beast::error_code(bhttp::error::end_of_stream) : rec;
+      }
+      // The usual request came whole with that read: taken in one pass. Anything else goes to
+      // Beast's parser, from the first byte.
+      Request request;
+      size_t used = 0;
+      bool fast = !ec && ParseSimpleRequest(BufferedText(buffer), limits.max_header_bytes,
+                                            limits.max_body_bytes, request, used);
+      std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+      if (fast) {
+        buffer.consume(used);
+      } else if (!ec) {
+        parser.emplace();
+        parser->header_limit(limits.max_header_bytes);
+        parser->body_limit(limits.max_body_bytes);
+        ec = co_await ReadRequest(stream, buffer, *parser, /*whole=*/false);
+      }
       if (watchdog.End()) ec = beast::error::timeout;
       guard.it->idle = false;
-      if (!ec) {
-        const auto& req = parser.get();
+      if (!ec && !fast) {
+        const auto& req = parser->get();
         if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
           watchdog.Begin(Clock::now() + limits.request_timeout);
           co_await asio::async_write(stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25),
@@ -229,7 +252,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
           watchdog.End();  // a failed write shows in the read that follows
         }
         watchdog.Begin(Clock::now() + limits.request_timeout);
-        ec = co_await ReadRequest(stream, buffer, parser, /*whole=*/true);
+        ec = co_await ReadRequest(stream, buffer, *parser, /*whole=*/true);
         if (watchdog.End()) ec = beast::error::timeout;
       }
       if (ec) {
@@ -244,7 +267,8 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
           error.emplace(core::ErrorCode::kCallerHeadersTooLarge,
                         "request headers exceed the limit of " +
                             std::to_string(limits.max_header_bytes) + " bytes");
-        } else if (ec == beast::error::timeout && (parser.got_some() || buffer.size() > 0)) {
+        } else if (ec == beast::error::timeout &&
+                   ((parser && parser->got_some()) || buffer.size() > 0)) {
           error.emplace(core::ErrorCode::kCallerTimeout, "request was not received in time");
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
@@ -252,12 +276,13 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
                         "malformed HTTP request: " + ec.message());
         }
         // The head may have been read: answer in the dialect of the path it named.
-        bool anthropic = parser.is_header_done() && parser.get().target().starts_with("/v1/messages");
+        bool anthropic = parser && parser->is_header_done() &&
+                         parser->get().target().starts_with("/v1/messages");
         if (error) co_await ReplyProtocolError(stream, watchdog, env, *error, anthropic);
         break;  // closed, reset, idle timeout, drain: nothing to answer
       }
 
-      Request request = parser.release();
+      if (!fast) request = parser->release();
       bool keep_alive = request.keep_alive() && !registry.draining();
       Exchange exchange(stream, watchdog, request, limits.idle_timeout, keep_alive,
                         &registry.draining_flag());
