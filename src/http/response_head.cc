@@ -19,7 +19,13 @@ constexpr std::array<bool, 256> MakeTokenTable() {
 constexpr std::array<bool, 256> kToken = MakeTokenTable();
 
 // Field values and the reason phrase: HTAB, SP, VCHAR, obs-text (no other control character).
-inline bool IsText(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+constexpr std::array<bool, 256> MakeTextTable() {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 256; ++c) t[c] = c != 0x7f;
+  t['\t'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kText = MakeTextTable();
 
 inline char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
@@ -128,9 +134,9 @@ bool ResponseHead::ParseStatusLine(const char*& p, const char* end) {
   status_ = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
   if (p[12] != ' ') return false;
   p += 13;
-  for (; p < end && *p != '\r'; ++p)
-    if (!IsText(static_cast<unsigned char>(*p))) return false;
-  if (end - p < 2 || p[1] != '\n') return false;
+  // Every scan below stops at a CR at the latest: the head ends with CRLF CRLF.
+  while (kText[static_cast<unsigned char>(*p)]) ++p;
+  if (p >= end || p[0] != '\r' || p[1] != '\n') return false;
   p += 2;
   return true;
 }
@@ -139,13 +145,12 @@ bool ResponseHead::ParseStatusLine(const char*& p, const char* end) {
 // be obs-fold: refused.
 bool ResponseHead::ParseField(const char*& p, const char* end) {
   const char* name = p;
-  while (p < end && kToken[static_cast<unsigned char>(*p)]) ++p;
-  if (p == name || p == end || *p != ':') return false;
+  while (kToken[static_cast<unsigned char>(*p)]) ++p;
+  if (p == name || *p != ':') return false;
   const char* name_end = p++;
   const char* value = p;
-  for (; p < end && *p != '\r'; ++p)
-    if (!IsText(static_cast<unsigned char>(*p))) return false;
-  if (end - p < 2 || p[1] != '\n') return false;
+  while (kText[static_cast<unsigned char>(*p)]) ++p;
+  if (p >= end || p[0] != '\r' || p[1] != '\n') return false;
   std::string_view v = TrimOws(std::string_view(value, static_cast<size_t>(p - value)));
   std::string_view n(name, static_cast<size_t>(name_end - name));
   p += 2;
@@ -157,6 +162,7 @@ bool ResponseHead::ParseField(const char*& p, const char* end) {
 
 // The fields that frame the body or decide the connection's reuse.
 bool ResponseHead::NoteField(std::string_view name, std::string_view value) {
+  if (name.size() != 14 && name.size() != 17 && name.size() != 10) return true;  // none of ours
   if (EqualsLower(name, "content-length")) {
     if (has_transfer_encoding_) return false;
     bool ok = true;
