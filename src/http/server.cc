@@ -84,7 +84,7 @@ awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::
   first_byte_at_ = Clock::now();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
   watchdog_.Begin(first_byte_at_ + write_timeout_);  // one clock read for both
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream_.socket(), buffers, kTuple);
   if (watchdog_.End()) ec = beast::error::timeout;
   if (ec) keep_alive_ = false;
   co_return !ec;
@@ -118,7 +118,7 @@ awaitable<bool> Exchange::StreamChunk(std::string_view data, bool last) {
   }
   head_pending_ = false;
   watchdog_.Begin(Clock::now() + write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream_.socket(), buffers, kTuple);
   if (watchdog_.End()) ec = beast::error::timeout;
   if (ec) keep_alive_ = false;
   co_return !ec;
@@ -175,7 +175,7 @@ awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_
     }
     size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, 65536);
     if (buffer.size() == buffer.max_size()) co_return bhttp::error::buffer_overflow;
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), kTuple);
+    auto [rec, n] = co_await stream.socket().async_read_some(buffer.prepare(room), kTuple);
     buffer.commit(n);
     if (rec == asio::error::eof) {
       if (!parser.got_some()) co_return bhttp::error::end_of_stream;
@@ -222,7 +222,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
       beast::error_code ec;
       if (buffer.size() == 0) {
         size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, 65536);
-        auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), kTuple);
+        auto [rec, n] = co_await stream.socket().async_read_some(buffer.prepare(room), kTuple);
         buffer.commit(n);
         ec = rec == asio::error::eof ? beast::error_code(bhttp::error::end_of_stream) : rec;
       }

@@ -220,7 +220,7 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
   if (conn_.tls_)
     std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
   else
-    std::tie(wec, n) = co_await asio::async_write(conn_.tcp_, buffers, kTuple);
+    std::tie(wec, n) = co_await asio::async_write(conn_.tcp_.socket(), buffers, kTuple);
   if (conn_.watchdog_.End()) wec = beast::error::timeout;
   if (wec) {
     failed_ = true;
@@ -253,7 +253,7 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
     if (conn_.tls_)
       std::tie(rec, n) = co_await conn_.tls_->async_read_some(space, kTuple);
     else
-      std::tie(rec, n) = co_await conn_.tcp_.async_read_some(space, kTuple);
+      std::tie(rec, n) = co_await conn_.tcp_.socket().async_read_some(space, kTuple);
     conn_.buffer_.commit(n);
     if (rec) break;
   }
@@ -317,7 +317,7 @@ awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& d
     if (conn_.tls_)
       std::tie(ec, n) = co_await conn_.tls_->async_read_some(space, kTuple);
     else
-      std::tie(ec, n) = co_await conn_.tcp_.async_read_some(space, kTuple);
+      std::tie(ec, n) = co_await conn_.tcp_.socket().async_read_some(space, kTuple);
     if (conn_.watchdog_.End()) ec = beast::error::timeout;
     conn_.buffer_.commit(n);
     if (ec == asio::error::eof && body_.until_close()) {
