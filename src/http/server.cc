@@ -18,6 +18,7 @@
 #include "api/anthropic_messages.h"
 #include "api/openai_errors.h"
 #include "http/request_fast_path.h"
+#include "http/write_now.h"
 
 namespace sluice::http {
 
@@ -83,9 +84,13 @@ awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::
   response_started_ = true;
   first_byte_at_ = Clock::now();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
-  watchdog_.Begin(first_byte_at_ + write_timeout_);  // one clock read for both
-  auto [ec, n] = co_await asio::async_write(stream_.socket(), buffers, kTuple);
-  if (watchdog_.End()) ec = beast::error::timeout;
+  beast::error_code ec;
+  if (!WriteNow(stream_.socket(), buffers, ec)) {
+    watchdog_.Begin(first_byte_at_ + write_timeout_);  // one clock read for both
+    size_t n = 0;
+    std::tie(ec, n) = co_await asio::async_write(stream_.socket(), buffers, kTuple);
+    if (watchdog_.End()) ec = beast::error::timeout;
+  }
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -117,9 +122,13 @@ awaitable<bool> Exchange::StreamChunk(std::string_view data, bool last) {
     first_byte_at_ = Clock::now();
   }
   head_pending_ = false;
-  watchdog_.Begin(Clock::now() + write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_.socket(), buffers, kTuple);
-  if (watchdog_.End()) ec = beast::error::timeout;
+  beast::error_code ec;
+  if (!WriteNow(stream_.socket(), buffers, ec)) {
+    watchdog_.Begin(Clock::now() + write_timeout_);
+    size_t n = 0;
+    std::tie(ec, n) = co_await asio::async_write(stream_.socket(), buffers, kTuple);
+    if (watchdog_.End()) ec = beast::error::timeout;
+  }
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -207,6 +216,7 @@ struct RegistryGuard {
 
 awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env) {
   socket.set_option(asio::ip::tcp::no_delay(true));
+  socket.non_blocking(true);  // for WriteNow; asynchronous operations are unaffected
   beast::tcp_stream stream(std::move(socket));
   SessionRegistry& registry = env.registry();
   env.OnConnectionOpen();

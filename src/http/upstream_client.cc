@@ -14,6 +14,8 @@
 #include <boost/url/parse.hpp>
 #include <stdexcept>
 
+#include "http/write_now.h"
+
 namespace sluice::http {
 
 namespace asio = boost::asio;
@@ -172,6 +174,7 @@ awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
     co_return nullptr;
   }
   tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+  tcp.socket().non_blocking(true);  // for WriteNow; asynchronous operations are unaffected
   if (!origin.tls) co_return std::make_unique<UpstreamConnection>(std::move(tcp), nullptr);
 
   auto tls = std::make_unique<UpstreamConnection::TlsStream>(std::move(tcp), *origin.tls);
@@ -213,15 +216,17 @@ UpstreamCall::TimePoint UpstreamCall::NextDue() const {
 awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string_view body) {
   // TLS or not, in place rather than through a template per stream type: one coroutine frame
   // less per request.
-  conn_.watchdog_.Begin(NextDue());
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   beast::error_code wec;
   size_t n = 0;
-  if (conn_.tls_)
-    std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
-  else
-    std::tie(wec, n) = co_await asio::async_write(conn_.tcp_.socket(), buffers, kTuple);
-  if (conn_.watchdog_.End()) wec = beast::error::timeout;
+  if (conn_.tls_ || !WriteNow(conn_.tcp_.socket(), buffers, wec)) {
+    conn_.watchdog_.Begin(NextDue());
+    if (conn_.tls_)
+      std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
+    else
+      std::tie(wec, n) = co_await asio::async_write(conn_.tcp_.socket(), buffers, kTuple);
+    if (conn_.watchdog_.End()) wec = beast::error::timeout;
+  }
   if (wec) {
     failed_ = true;
     co_return wec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kReset;
