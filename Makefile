@@ -41,7 +41,8 @@ check-sanitizers: setup-tests asan
 FUZZ_SECONDS ?= 30
 # Every sans-I/O codec; each tests/fuzz/<name>_fuzz.cc is one target.
 FUZZ_SRCS := $(filter-out %_test.cc,$(wildcard src/api/*.cc src/providers/*.cc src/providers/*/*.cc)) \
-  src/http/sse.cc src/http/ndjson.cc src/http/body_decoder.cc src/core/error.cc \
+  src/http/sse.cc src/http/ndjson.cc src/http/body_decoder.cc src/http/response_head.cc \
+  src/http/request_fast_path.cc src/core/error.cc \
   src/core/json_parse.cc src/telemetry/json_text.cc src/store/resp.cc src/routing/block_lru.cc \
   src/routing/server_metrics.cc
 FUZZ_TARGETS := $(patsubst tests/fuzz/%_fuzz.cc,%,$(wildcard tests/fuzz/*_fuzz.cc))

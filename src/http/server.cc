@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +17,8 @@
 
 #include "api/anthropic_messages.h"
 #include "api/openai_errors.h"
+#include "http/request_fast_path.h"
+#include "http/write_now.h"
 
 namespace sluice::http {
 
@@ -81,9 +84,13 @@ awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::
   response_started_ = true;
   first_byte_at_ = Clock::now();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
-  watchdog_.Begin(first_byte_at_ + write_timeout_);  // one clock read for both
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
-  if (watchdog_.End()) ec = beast::error::timeout;
+  beast::error_code ec;
+  if (!WriteNow(stream_.socket(), buffers, ec)) {
+    watchdog_.Begin(first_byte_at_ + write_timeout_);  // one clock read for both
+    size_t n = 0;
+    std::tie(ec, n) = co_await asio::async_write(stream_.socket(), buffers, kTuple);
+    if (watchdog_.End()) ec = beast::error::timeout;
+  }
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -115,9 +122,13 @@ awaitable<bool> Exchange::StreamChunk(std::string_view data, bool last) {
     first_byte_at_ = Clock::now();
   }
   head_pending_ = false;
-  watchdog_.Begin(Clock::now() + write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
-  if (watchdog_.End()) ec = beast::error::timeout;
+  beast::error_code ec;
+  if (!WriteNow(stream_.socket(), buffers, ec)) {
+    watchdog_.Begin(Clock::now() + write_timeout_);
+    size_t n = 0;
+    std::tie(ec, n) = co_await asio::async_write(stream_.socket(), buffers, kTuple);
+    if (watchdog_.End()) ec = beast::error::timeout;
+  }
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -152,6 +163,45 @@ awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, OperationWatchdog&
   co_await exchange.Reply(error.http_status(), "application/json", body, headers);
 }
 
+// Reads the request head (or, with `whole`, the rest of the request) into `parser`: what
+// Beast's async_read_header/async_read do, with the same parser and errors, but one socket read
+// per wait and no composed operation (those cost a post through the scheduler per call, even
+// when the body came with the head).
+awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                         bhttp::request_parser<bhttp::string_body>& parser,
+                                         bool whole) {
+  parser.eager(whole);
+  beast::error_code ec;
+  for (;;) {
+    if (whole ? parser.is_done() : parser.is_header_done()) co_return ec;
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec != bhttp::error::need_more) {
+        if (ec) co_return ec;
+        continue;
+      }
+      ec = {};
+    }
+    size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+    if (buffer.size() == buffer.max_size()) co_return bhttp::error::buffer_overflow;
+    auto [rec, n] = co_await stream.socket().async_read_some(buffer.prepare(room), kTuple);
+    buffer.commit(n);
+    if (rec == asio::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      parser.put_eof(ec);
+      if (!ec && !(whole ? parser.is_done() : parser.is_header_done()))
+        ec = bhttp::error::partial_message;
+      co_return ec;
+    }
+    if (rec) co_return rec;
+  }
+}
+
+std::string_view BufferedText(const beast::flat_buffer& buffer) {
+  auto data = buffer.data();
+  return {static_cast<const char*>(data.data()), data.size()};
+}
+
 struct RegistryGuard {
   SessionRegistry& registry;
   std::list<SessionRegistry::Entry>::iterator it;
@@ -166,6 +216,7 @@ struct RegistryGuard {
 
 awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env) {
   socket.set_option(asio::ip::tcp::no_delay(true));
+  socket.non_blocking(true);  // for WriteNow; asynchronous operations are unaffected
   beast::tcp_stream stream(std::move(socket));
   SessionRegistry& registry = env.registry();
   env.OnConnectionOpen();
@@ -176,17 +227,34 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
   try {
     while (!registry.draining()) {
       const SessionLimits limits = env.limits();
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(limits.max_header_bytes);
-      parser.body_limit(limits.max_body_bytes);
-
       guard.it->idle = true;
       watchdog.Begin(Clock::now() + limits.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      beast::error_code ec;
+      if (buffer.size() == 0) {
+        size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+        auto [rec, n] = co_await stream.socket().async_read_some(buffer.prepare(room), kTuple);
+        buffer.commit(n);
+        ec = rec == asio::error::eof ? beast::error_code(bhttp::error::end_of_stream) : rec;
+      }
+      // The usual request came whole with that read: taken in one pass. Anything else goes to
+      // Beast's parser, from the first byte.
+      Request request;
+      size_t used = 0;
+      bool fast = !ec && ParseSimpleRequest(BufferedText(buffer), limits.max_header_bytes,
+                                            limits.max_body_bytes, request, used);
+      std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+      if (fast) {
+        buffer.consume(used);
+      } else if (!ec) {
+        parser.emplace();
+        parser->header_limit(limits.max_header_bytes);
+        parser->body_limit(limits.max_body_bytes);
+        ec = co_await ReadRequest(stream, buffer, *parser, /*whole=*/false);
+      }
       if (watchdog.End()) ec = beast::error::timeout;
       guard.it->idle = false;
-      if (!ec) {
-        const auto& req = parser.get();
+      if (!ec && !fast) {
+        const auto& req = parser->get();
         if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
           watchdog.Begin(Clock::now() + limits.request_timeout);
           co_await asio::async_write(stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25),
@@ -194,7 +262,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
           watchdog.End();  // a failed write shows in the read that follows
         }
         watchdog.Begin(Clock::now() + limits.request_timeout);
-        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+        ec = co_await ReadRequest(stream, buffer, *parser, /*whole=*/true);
         if (watchdog.End()) ec = beast::error::timeout;
       }
       if (ec) {
@@ -209,7 +277,8 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
           error.emplace(core::ErrorCode::kCallerHeadersTooLarge,
                         "request headers exceed the limit of " +
                             std::to_string(limits.max_header_bytes) + " bytes");
-        } else if (ec == beast::error::timeout && (parser.got_some() || buffer.size() > 0)) {
+        } else if (ec == beast::error::timeout &&
+                   ((parser && parser->got_some()) || buffer.size() > 0)) {
           error.emplace(core::ErrorCode::kCallerTimeout, "request was not received in time");
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
@@ -217,12 +286,13 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
                         "malformed HTTP request: " + ec.message());
         }
         // The head may have been read: answer in the dialect of the path it named.
-        bool anthropic = parser.is_header_done() && parser.get().target().starts_with("/v1/messages");
+        bool anthropic = parser && parser->is_header_done() &&
+                         parser->get().target().starts_with("/v1/messages");
         if (error) co_await ReplyProtocolError(stream, watchdog, env, *error, anthropic);
         break;  // closed, reset, idle timeout, drain: nothing to answer
       }
 
-      Request request = parser.release();
+      if (!fast) request = parser->release();
       bool keep_alive = request.keep_alive() && !registry.draining();
       Exchange exchange(stream, watchdog, request, limits.idle_timeout, keep_alive,
                         &registry.draining_flag());

@@ -14,6 +14,8 @@
 #include <boost/url/parse.hpp>
 #include <stdexcept>
 
+#include "http/write_now.h"
+
 namespace sluice::http {
 
 namespace asio = boost::asio;
@@ -27,6 +29,7 @@ constexpr size_t kReadChunk = 16 * 1024;  // body bytes handed out per ReadBody 
 constexpr size_t kMinRead = 4 * 1024;
 constexpr size_t kMaxRead = 64 * 1024;
 constexpr uint64_t kMaxResponseBody = 64ULL << 20;
+constexpr size_t kMaxResponseHead = 64 * 1024;
 
 std::string_view UpstreamFailureName(UpstreamFailure f) {
   switch (f) {
@@ -171,6 +174,7 @@ awaitable<std::unique_ptr<UpstreamConnection>> ConnectionPool::Acquire(
     co_return nullptr;
   }
   tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+  tcp.socket().non_blocking(true);  // for WriteNow; asynchronous operations are unaffected
   if (!origin.tls) co_return std::make_unique<UpstreamConnection>(std::move(tcp), nullptr);
 
   auto tls = std::make_unique<UpstreamConnection::TlsStream>(std::move(tcp), *origin.tls);
@@ -212,52 +216,74 @@ UpstreamCall::TimePoint UpstreamCall::NextDue() const {
 awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string_view body) {
   // TLS or not, in place rather than through a template per stream type: one coroutine frame
   // less per request.
-  conn_.watchdog_.Begin(NextDue());
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   beast::error_code wec;
   size_t n = 0;
-  if (conn_.tls_)
-    std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
-  else
-    std::tie(wec, n) = co_await asio::async_write(conn_.tcp_, buffers, kTuple);
-  if (conn_.watchdog_.End()) wec = beast::error::timeout;
+  if (conn_.tls_ || !WriteNow(conn_.tcp_.socket(), buffers, wec)) {
+    conn_.watchdog_.Begin(NextDue());
+    if (conn_.tls_)
+      std::tie(wec, n) = co_await asio::async_write(*conn_.tls_, buffers, kTuple);
+    else
+      std::tie(wec, n) = co_await asio::async_write(conn_.tcp_.socket(), buffers, kTuple);
+    if (conn_.watchdog_.End()) wec = beast::error::timeout;
+  }
   if (wec) {
     failed_ = true;
     co_return wec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kReset;
   }
-  parser_.emplace();
-  parser_->body_limit(kMaxResponseBody);
-  parser_->header_limit(64 * 1024);
+  // The head: one socket read per wait, parsed as a whole once its blank line is in.
+  ResponseHead& answer = conn_.head_;
+  answer.Reset();
   conn_.watchdog_.Begin(NextDue());
   beast::error_code rec;
-  if (conn_.tls_)
-    std::tie(rec, n) =
-        co_await bhttp::async_read_header(*conn_.tls_, conn_.buffer_, *parser_, kTuple);
-  else
-    std::tie(rec, n) =
-        co_await bhttp::async_read_header(conn_.tcp_, conn_.buffer_, *parser_, kTuple);
-  if (conn_.watchdog_.End()) rec = beast::error::timeout;
-  if (rec) {
-    failed_ = true;
-    co_return ClassifyReadError(rec);
+  bool bad_head = false;
+  for (;;) {
+    auto buffered = conn_.buffer_.data();
+    std::string_view in(static_cast<const char*>(buffered.data()), buffered.size());
+    if (!in.empty()) {
+      got_bytes_ = true;
+      size_t used = 0;
+      ResponseHead::Result r = answer.Parse(in, kMaxResponseHead, used);
+      if (r == ResponseHead::Result::kDone) {
+        conn_.buffer_.consume(used);
+        break;
+      }
+      if (r != ResponseHead::Result::kIncomplete) {
+        bad_head = true;
+        break;
+      }
+    }
+    size_t room = conn_.buffer_.capacity() - conn_.buffer_.size();
+    auto space = conn_.buffer_.prepare(std::clamp<size_t>(room, 512, 65536));
+    if (conn_.tls_)
+      std::tie(rec, n) = co_await conn_.tls_->async_read_some(space, kTuple);
+    else
+      std::tie(rec, n) = co_await conn_.tcp_.socket().async_read_some(space, kTuple);
+    conn_.buffer_.commit(n);
+    if (rec) break;
   }
+  if (conn_.watchdog_.End()) rec = beast::error::timeout;
+  if (rec || bad_head || answer.content_length().value_or(0) > kMaxResponseBody) {
+    failed_ = true;
+    co_return rec ? ClassifyReadError(rec) : UpstreamFailure::kBadResponse;
+  }
+  head_done_ = true;
   StartBody();
   co_return UpstreamFailure::kNone;
 }
 
 std::string_view UpstreamCall::header(std::string_view name) const {
-  auto it = parser_->get().find(name);
-  if (it == parser_->get().end()) return {};
-  return {it->value().data(), it->value().size()};
+  return conn_.head_.header(name);
 }
 
 void UpstreamCall::StartBody() {
   using Framing = BodyDecoder::Framing;
-  if (parser_->is_done())  // no body: 1xx, 204, 304, Content-Length: 0
+  const ResponseHead& head = conn_.head_;
+  if (head.no_body())  // 1xx, 204, 304, Content-Length: 0
     body_.Reset(Framing::kNone, 0, kMaxResponseBody);
-  else if (parser_->chunked())
+  else if (head.chunked())
     body_.Reset(Framing::kChunked, 0, kMaxResponseBody);
-  else if (auto length = parser_->content_length())
+  else if (auto length = head.content_length())
     body_.Reset(Framing::kLength, *length, kMaxResponseBody);
   else
     body_.Reset(Framing::kUntilClose, 0, kMaxResponseBody);
@@ -296,7 +322,7 @@ awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& d
     if (conn_.tls_)
       std::tie(ec, n) = co_await conn_.tls_->async_read_some(space, kTuple);
     else
-      std::tie(ec, n) = co_await conn_.tcp_.async_read_some(space, kTuple);
+      std::tie(ec, n) = co_await conn_.tcp_.socket().async_read_some(space, kTuple);
     if (conn_.watchdog_.End()) ec = beast::error::timeout;
     conn_.buffer_.commit(n);
     if (ec == asio::error::eof && body_.until_close()) {
@@ -316,7 +342,7 @@ awaitable<UpstreamFailure> UpstreamCall::ReadBody(std::string_view& out, bool& d
 }
 
 bool UpstreamCall::reusable() const {
-  return !failed_ && parser_ && body_.done() && !body_.until_close() && parser_->keep_alive();
+  return !failed_ && head_done_ && body_.done() && !body_.until_close() && conn_.head_.keep_alive();
 }
 
 }  // namespace sluice::http

@@ -8,8 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "http/body_decoder.h"
+#include "http/response_head.h"
 #include "http/watchdog.h"
 
 namespace sluice::http {
@@ -70,6 +69,7 @@ class UpstreamConnection {
   std::unique_ptr<TlsStream> tls_;
   boost::beast::flat_buffer buffer_;
   std::unique_ptr<char[]> body_buffer_;  // body bytes handed out by ReadBody; reused per request
+  ResponseHead head_;                    // the current answer's head; its storage is reused
   OperationWatchdog watchdog_;  // read and write timeouts (connect and handshake had their own)
 };
 
@@ -107,7 +107,7 @@ class UpstreamCall {
 
   // Writes the request (head and body) and reads the response head.
   boost::asio::awaitable<UpstreamFailure> Send(std::string_view head, std::string_view body);
-  int status() const { return parser_->get().result_int(); }
+  int status() const { return conn_.head_.status(); }
   std::string_view header(std::string_view name) const;
   // Next piece of the body; `out` stays valid until the next call. `done` when the body is
   // complete. Returns as soon as some body bytes are there: never waits for more.
@@ -118,7 +118,7 @@ class UpstreamCall {
   // The connection can go back to the pool: the whole response was read and keep-alive holds.
   bool reusable() const;
   // Whether any response byte arrived (a reused connection that failed before is safe to retry).
-  bool got_response_bytes() const { return parser_ && parser_->got_some(); }
+  bool got_response_bytes() const { return got_bytes_; }
 
  private:
   // When the next operation times out: read_timeout from now, or the deadline if earlier.
@@ -129,9 +129,11 @@ class UpstreamCall {
   UpstreamConnection& conn_;
   std::chrono::milliseconds read_timeout_;
   TimePoint deadline_ = TimePoint::max();
-  // Beast parses the head only; the body is decoded by `body_` straight from the read buffer.
-  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  // The head is parsed by conn_.head_, the body decoded by `body_`, both straight from the read
+  // buffer.
   BodyDecoder body_;
+  bool head_done_ = false;
+  bool got_bytes_ = false;
   bool failed_ = false;
 };
 

@@ -105,6 +105,7 @@ awaitable<AttemptResult> RelayStream(RequestContext& ctx, http::UpstreamCall& ca
   bool over_budget = false;
   std::string out;  // events to write that no longer live in the read buffer (held ones, joins)
   std::vector<std::string_view> forward;  // this read's events to forward, views (no copy yet)
+  forward.reserve(64);  // a burst of events in one read: one allocation, not one per doubling
   std::string trailer;
   AttemptResult result = AttemptResult::Committed();
   for (;;) {
