@@ -4,39 +4,15 @@
 #include <boost/beast/http/field.hpp>
 #include <cstring>
 
+#include "http/head_chars.h"
+
 namespace sluice::http {
 
 namespace {
 
-// RFC 9110 tchar: what a method and a field name may hold.
-constexpr std::array<bool, 256> MakeTokenTable() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kToken = MakeTokenTable();
-
 inline bool IsVisible(char c) { return c > 0x20 && c < 0x7f; }
 // Field values taken here: SP, HTAB and visible ASCII (obs-text goes to Beast).
 inline bool IsPlainValueChar(char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; }
-
-inline char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool EqualsLower(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (Lower(s[i]) != lower[i]) return false;
-  return true;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Where a field's name and value are in the input (plain offsets: the array below then costs
 // nothing to set up).
@@ -96,7 +72,7 @@ bool ParseSimpleRequest(std::string_view in, uint32_t header_limit, uint64_t bod
 
   // request-line = method SP request-target SP HTTP-version CRLF
   const char* method = p;
-  while (kToken[static_cast<unsigned char>(*p)]) ++p;
+  while (kTokenChars[static_cast<unsigned char>(*p)]) ++p;
   if (p == method || *p != ' ') return false;
   std::string_view method_text(method, static_cast<size_t>(p - method));
   const char* target = ++p;
@@ -117,7 +93,7 @@ bool ParseSimpleRequest(std::string_view in, uint32_t header_limit, uint64_t bod
   Framing framing;
   while (p < last) {
     const char* name = p;
-    while (kToken[static_cast<unsigned char>(*p)]) ++p;
+    while (kTokenChars[static_cast<unsigned char>(*p)]) ++p;
     if (p == name || *p != ':' || count == fields.size()) return false;
     std::string_view name_text(name, static_cast<size_t>(p - name));
     const char* value = ++p;

@@ -3,20 +3,11 @@
 #include <array>
 #include <cstring>
 
+#include "http/head_chars.h"
+
 namespace sluice::http {
 
 namespace {
-
-// RFC 9110 tchar: what a field name may hold.
-constexpr std::array<bool, 256> MakeTokenTable() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kToken = MakeTokenTable();
 
 // Field values and the reason phrase: HTAB, SP, VCHAR, obs-text (no other control character).
 constexpr std::array<bool, 256> MakeTextTable() {
@@ -27,26 +18,11 @@ constexpr std::array<bool, 256> MakeTextTable() {
 }
 constexpr std::array<bool, 256> kText = MakeTextTable();
 
-inline char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool EqualsLower(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (Lower(s[i]) != lower[i]) return false;
-  return true;
-}
-
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (Lower(a[i]) != Lower(b[i])) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   return true;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Calls `f` with each element of a comma-separated list, OWS trimmed (empty elements included).
@@ -145,7 +121,7 @@ bool ResponseHead::ParseStatusLine(const char*& p, const char* end) {
 // be obs-fold: refused.
 bool ResponseHead::ParseField(const char*& p, const char* end) {
   const char* name = p;
-  while (kToken[static_cast<unsigned char>(*p)]) ++p;
+  while (kTokenChars[static_cast<unsigned char>(*p)]) ++p;
   if (p == name || *p != ':') return false;
   const char* name_end = p++;
   const char* value = p;
