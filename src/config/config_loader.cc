@@ -1684,12 +1684,12 @@ void Loader::CheckModelQueues(const Config& config) {
     const ModelQueue& q = model.queue;
     std::string path = model_marks_[i].name_path;
     if (path.ends_with(".name")) path.resize(path.size() - 5);
-    // The reserve is carved out of the concurrency slots: without them, or taking all of them,
-    // it would hold back nothing or everything.
     // DLPM's locality asks the routing policy's prefix index where a prompt is cached.
     if (q.enabled && q.locality && model.routing.policy.empty())
       AddError(model_marks_[i].name,
                path + ".queue.policy: dlpm needs routing.policy (its prefix index)");
+    // The reserve is carved out of the concurrency slots: without them, or taking all of them,
+    // it would hold back nothing or everything.
     if (q.enabled && q.reserve > 0 &&
         uint64_t{q.reserve} >= uint64_t{q.max_concurrency} * model.targets.size())
       AddError(model_marks_[i].name,
