@@ -35,13 +35,8 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
   const double horizon = workload.horizon;
   const bool direct = policy.kind == PolicySpec::kDirect;
   std::mt19937_64 rng(fc.seed);
-  std::vector<routing::EndpointInfo> infos(fc.replicas);
-  for (size_t i = 0; i < infos.size(); ++i) infos[i].name = "replica-" + std::to_string(i);
-  routing::PoolState pool(std::move(infos), kBlockTokens, fc.replica.num_blocks);
-  routing::EndpointPicker picker(fc.picker);
-  std::vector<Replica> replicas(fc.replicas, Replica(fc.replica));
-  std::vector<bool> stepping(fc.replicas, false);
-  std::vector<std::vector<StepEvent>> step_events(fc.replicas);
+  SimFleet fleet(fc);
+  auto& [pool, picker, replicas, stepping, step_events] = fleet;
   std::vector<std::vector<uint32_t>> decoded(fc.replicas);
   // What the saturation detector sees: gauges as of the last scrape (all idle at the start).
   std::vector<flow::EndpointSignals> signals(fc.replicas);
@@ -85,9 +80,7 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
     return pr;
   };
   auto start_step = [&](uint32_t r, double now) {
-    double dt = replicas[r].Step(step_events[r], &decoded[r]);
-    stepping[r] = true;
-    events.push({Event::kStepEnd, now + dt, seq++, r});
+    fleet.StartStep(r, now, events, seq, &decoded[r]);
   };
   std::vector<uint64_t> tenant_in_flight(workload.tenants.size(), 0);  // on the replicas
   auto dispatch = [&](uint32_t id, double now) {

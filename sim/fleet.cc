@@ -50,16 +50,35 @@ double Percentile(std::vector<double> values, double p) {
   return values[k];
 }
 
+namespace {
+
+std::vector<routing::EndpointInfo> ReplicaNames(size_t n) {
+  std::vector<routing::EndpointInfo> infos(n);
+  for (size_t i = 0; i < infos.size(); ++i) infos[i].name = "replica-" + std::to_string(i);
+  return infos;
+}
+
+}  // namespace
+
+SimFleet::SimFleet(const FleetConfig& config)
+    : pool(ReplicaNames(config.replicas), kBlockTokens, config.replica.num_blocks),
+      picker(config.picker),
+      replicas(config.replicas, Replica(config.replica)),
+      stepping(config.replicas, false),
+      step_events(config.replicas) {}
+
+void SimFleet::StartStep(uint32_t r, double now, EventQueue& events, uint64_t& seq,
+                         std::vector<uint32_t>* decoded) {
+  double dt = replicas[r].Step(step_events[r], decoded);
+  stepping[r] = true;
+  events.push({Event::kStepEnd, now + dt, seq++, r});
+}
+
 RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) {
   FillHashes(requests);
   std::mt19937_64 rng(config.seed);
-  std::vector<routing::EndpointInfo> infos(config.replicas);
-  for (size_t i = 0; i < infos.size(); ++i) infos[i].name = "replica-" + std::to_string(i);
-  routing::PoolState pool(std::move(infos), kBlockTokens, config.replica.num_blocks);
-  routing::EndpointPicker picker(config.picker);
-  std::vector<Replica> replicas(config.replicas, Replica(config.replica));
-  std::vector<bool> stepping(config.replicas, false);
-  std::vector<std::vector<StepEvent>> pending(config.replicas);
+  SimFleet fleet(config);
+  auto& [pool, picker, replicas, stepping, pending] = fleet;
 
   EventQueue events;
   uint64_t seq = 0;
@@ -81,11 +100,7 @@ RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) 
   result.requests = requests.size();
   double last = t0;
 
-  auto start_step = [&](uint32_t r, double now) {
-    double dt = replicas[r].Step(pending[r]);
-    stepping[r] = true;
-    events.push({Event::kStepEnd, now + dt, seq++, r});
-  };
+  auto start_step = [&](uint32_t r, double now) { fleet.StartStep(r, now, events, seq); };
 
   while (!events.empty() && finished < requests.size()) {
     Event ev = events.top();

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "routing/endpoint_picker.h"
+#include "routing/pool_state.h"
+#include "sim/event.h"
 #include "sim/replica.h"
 #include "sim/request.h"
 
@@ -39,6 +41,20 @@ struct RunResult {
   double imbalance = 0;       // busiest replica's busy time / mean busy time
   double decision_ns_p50 = 0, decision_ns_p99 = 0;
   double makespan = 0;  // seconds from first arrival to last completion
+};
+
+// What both simulators (RunFleet, sim/fair_fleet) build from a FleetConfig: the replicas, the
+// routing state the picker reads, and which replicas are in a step and what it will report.
+struct SimFleet {
+  explicit SimFleet(const FleetConfig& config);
+  routing::PoolState pool;
+  routing::EndpointPicker picker;
+  std::vector<Replica> replicas;
+  std::vector<bool> stepping;
+  std::vector<std::vector<StepEvent>> step_events;  // reported at the end of the current step
+  // Runs replica r's next step from `now`; its end goes on `events`. `decoded` as Replica::Step.
+  void StartStep(uint32_t r, double now, EventQueue& events, uint64_t& seq,
+                 std::vector<uint32_t>* decoded = nullptr);
 };
 
 // Requests must be sorted by arrival; their hashes are filled in here.
