@@ -130,6 +130,7 @@ void FlowPool::GrantLocked(const std::string& tenant) {
 }
 
 void FlowPool::LeaveLocked(const std::string& tenant, bool was_granted) {
+  if (was_granted) --granted_;
   auto it = tenants_.find(tenant);
   if (it == tenants_.end()) return;
   if (was_granted && it->second.granted > 0) --it->second.granted;
@@ -242,7 +243,6 @@ void FlowPool::Release(const std::string& tenant, bool started, const std::vecto
   {
     std::lock_guard lock(mutex_);
     LeaveLocked(tenant, true);
-    --granted_;
     if (!started) --pending_;
     wake = DispatchLocked(available, now);
   }
