@@ -39,12 +39,13 @@ check-sanitizers: setup-tests asan
 
 # libFuzzer targets for the sans-I/O codecs (clang-14). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
-# Every sans-I/O codec; each tests/fuzz/<name>_fuzz.cc is one target.
+# Every sans-I/O codec; each tests/fuzz/<name>_fuzz.cc is one target (with <name>.dict, if any,
+# as its dictionary).
 FUZZ_SRCS := $(filter-out %_test.cc,$(wildcard src/api/*.cc src/providers/*.cc src/providers/*/*.cc)) \
   src/http/sse.cc src/http/ndjson.cc src/http/body_decoder.cc src/http/response_head.cc \
   src/http/request_fast_path.cc src/core/error.cc \
-  src/core/json_parse.cc src/telemetry/json_text.cc src/store/resp.cc src/routing/block_lru.cc \
-  src/routing/server_metrics.cc
+  src/core/json_parse.cc src/core/json_reader.cc src/telemetry/json_text.cc src/store/resp.cc \
+  src/routing/block_lru.cc src/routing/server_metrics.cc
 FUZZ_TARGETS := $(patsubst tests/fuzz/%_fuzz.cc,%,$(wildcard tests/fuzz/*_fuzz.cc))
 fuzz:
 	scripts/setup.sh --sanitizers
@@ -52,7 +53,8 @@ fuzz:
 	for t in $(FUZZ_TARGETS); do \
 	  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined -Isrc \
 	    tests/fuzz/$${t}_fuzz.cc $(FUZZ_SRCS) -lboost_json -lcrypto -lhiredis -o build/fuzz/$$t || exit 1; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
+	  dict=tests/fuzz/$$t.dict; [ -f $$dict ] && dict=-dict=$$dict || dict=; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 $$dict || exit 1; \
 	done
 
 bench: build

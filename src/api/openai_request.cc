@@ -118,11 +118,28 @@ bool ValidateGenerationOptions(const json::object& body, ParsedRequest& out, Gat
 
 }  // namespace
 
+json::object& ParsedRequest::body() {
+  if (unparsed) {
+    boost::system::error_code ec;
+    doc_ = core::ParseJson(unparsed->text, doc_.storage(), ec);
+    // The scan accepts only what the parse accepts (fuzzed: tests/fuzz/openai_request_fuzz.cc).
+    if (ec || !doc_.is_object()) doc_ = json::object(doc_.storage());
+    unparsed.reset();  // from now on the DOM is the request
+  }
+  return doc_.as_object();
+}
+
 bool ParseOpenAiRequest(ApiKind kind, std::string_view body, ParsedRequest& out,
                         GatewayError& error) {
+  out.unparsed.reset();
+  return ScanOpenAiRequest(kind, body, out) || ParseOpenAiRequestDom(kind, body, out, error);
+}
+
+bool ParseOpenAiRequestDom(ApiKind kind, std::string_view body, ParsedRequest& out,
+                           GatewayError& error) {
   out.kind = kind;
   boost::system::error_code ec;
-  out.doc = core::ParseJson(body, out.doc.storage(), ec);  // same storage: O(1) move
+  out.doc_ = core::ParseJson(body, out.doc_.storage(), ec);  // same storage: O(1) move
   if (ec) {
     error = GatewayError{ErrorCode::kCallerInvalidJson,
                          body.empty() ? "request body is empty; a JSON object is expected"
@@ -130,11 +147,12 @@ bool ParseOpenAiRequest(ApiKind kind, std::string_view body, ParsedRequest& out,
                          ""};
     return false;
   }
-  if (!out.doc.is_object()) {
+  if (!out.doc_.is_object()) {
     error = GatewayError{ErrorCode::kCallerInvalidJson, "request body must be a JSON object", ""};
+    out.doc_ = nullptr;
     return false;
   }
-  const json::object& obj = out.doc.get_object();
+  const json::object& obj = out.doc_.get_object();
   const json::value* model = obj.if_contains("model");
   if (!model) return Invalid(error, "model", "'model' is required");
   if (!model->is_string() || model->get_string().empty())

@@ -85,8 +85,8 @@ void HashPrompt(RequestContext& ctx, const config::Model& model) {
   std::string canonical = CanonicalPrompt(
       ctx.dialect == api::Dialect::kOpenAi ? &ctx.parsed : nullptr, ctx.unified.get());
   std::string_view salt;
-  if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.doc.is_object())
-    if (const auto* s = ctx.parsed.doc.get_object().if_contains("cache_salt"); s && s->is_string())
+  if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.has_body())
+    if (const auto* s = ctx.parsed.body().if_contains("cache_salt"); s && s->is_string())
       salt = s->get_string();
   PromptHashes(canonical, model.name, salt, model.routing.block_chars, model.routing.max_blocks,
                ctx.prefix_hashes);

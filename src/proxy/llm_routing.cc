@@ -89,8 +89,8 @@ void LlmPool::UpdateMetrics(std::string_view provider, const routing::EndpointMe
 }
 
 std::string CanonicalPrompt(const api::ParsedRequest* openai, const api::ChatRequest* unified) {
-  if (openai && openai->doc.is_object()) {
-    const auto& body = openai->doc.get_object();
+  if (openai && openai->has_body()) {
+    const auto& body = openai->body();
     if (const auto* messages = body.if_contains("messages"))
       return boost::json::serialize(*messages);
     if (const auto* prompt = body.if_contains("prompt")) {

@@ -33,28 +33,24 @@ std::string_view EndpointSuffix(api::ApiKind kind) {
   return "/chat/completions";
 }
 
-
-
-
-
-// The upstream body: the client's DOM with the served model name and, for streams whose client
-// did not ask for usage, stream_options.include_usage so usage is always captured.
+// The upstream body: the client's request with the served model name and, for streams whose client
+// did not ask for usage, stream_options.include_usage so usage is always captured. A scanned
+// request is spliced from the client's text; otherwise the DOM is edited and re-serialised.
 std::string BuildBody(RequestContext& ctx) {
+  bool add_usage = ctx.parsed.stream && !ctx.parsed.client_wants_usage;
+  if (ctx.parsed.unparsed)
+    if (auto body = api::SpliceUpstreamBody(*ctx.parsed.unparsed, ctx.upstream_model, add_usage))
+      return std::move(*body);
   json::object& body = ctx.parsed.body();
   json::value& model = body["model"];  // per attempt: each target may want its own name
   if (!model.is_string() || model.get_string() != ctx.upstream_model) model = ctx.upstream_model;
-  if (ctx.parsed.stream && !ctx.parsed.client_wants_usage) {
+  if (add_usage) {
     json::value& options = body["stream_options"];
     if (!options.is_object()) options = json::object(body.storage());
     options.get_object()["include_usage"] = true;
   }
   return json::serialize(body);
 }
-
-
-
-
-
 
 awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
                                    const config::Provider& provider) {
@@ -75,7 +71,6 @@ awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call
   co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
   co_return AttemptResult::Committed();
 }
-
 
 // Usage the provider never reported, estimated from the prompt and the events relayed.
 core::TokenUsage EstimatedUsage(const RequestContext& ctx,

@@ -40,8 +40,8 @@ std::string PromptText(const RequestContext& ctx) {
     }
     text.push_back('\n');
   };
-  if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.doc.is_object()) {
-    const auto& body = ctx.parsed.doc.get_object();
+  if (ctx.dialect == api::Dialect::kOpenAi && ctx.parsed.has_body()) {
+    const auto& body = ctx.parsed.body();
     if (const auto* messages = body.if_contains("messages"); messages && messages->is_array()) {
       for (const auto& m : messages->get_array())
         if (const auto* obj = m.if_object())

@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "core/json_parse.h"
+#include "core/json_test_util.h"
 
 namespace sluice::providers::openai {
 namespace {
+
+using core::Damaged;
+using core::RandomJson;
 
 http::SseEvent Data(std::string_view data) { return {data, {}, data}; }
 
@@ -84,49 +88,6 @@ bool NonEmptyString(const boost::json::object& o, std::string_view key) {
   return v && v->is_string() && !v->get_string().empty();
 }
 
-// Random JSON for the scan-vs-DOM tests: a scalar from one of `scalars` (a group, then a value),
-// an empty array, an array of up to two values, or an object of up to `max_keys - 1` keys from
-// `keys`; objects are twice as likely as each other kind until `max_depth`, after which only
-// scalars and empty arrays are made.
-struct RandomJson {
-  std::mt19937& rng;
-  std::vector<std::vector<const char*>> scalars;
-  std::vector<const char*> keys;
-  int max_depth;
-  unsigned max_keys;
-
-  std::string Pick(const std::vector<const char*>& xs) { return xs[rng() % xs.size()]; }
-  std::string Value(int depth) {
-    size_t groups = scalars.size();
-    size_t kind = depth > max_depth ? rng() % (groups + 1) : rng() % (groups + 4);
-    if (kind < groups) return Pick(scalars[kind]);
-    if (kind == groups) return "[]";
-    if (kind == groups + 1) {
-      std::string a = "[";
-      for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i)
-        a += (i ? "," : "") + Value(depth + 1);
-      return a + "]";
-    }
-    std::string o = "{";
-    for (int i = 0, n = static_cast<int>(rng() % max_keys); i < n; ++i) {
-      o += i ? "," : "";
-      o += Pick(keys);
-      o += ":" + Value(depth + 1);
-    }
-    return o + "}";
-  }
-};
-
-// The damaged copies of `text` every random case is checked with too: cut short anywhere, and
-// one byte replaced by a JSON-significant one.
-std::vector<std::string> Damaged(std::mt19937& rng, const std::string& text) {
-  std::string cut = text;
-  cut.resize(rng() % (text.size() + 1));
-  std::string changed = text;
-  changed[rng() % changed.size()] = "{}[]\",:x0 \\"[rng() % 12];
-  return {cut, changed};
-}
-
 bool ContentFreeByDom(std::string_view data) {
   if (data.empty()) return true;
   boost::system::error_code ec;
@@ -196,18 +157,17 @@ TEST(StreamEvents, ContentFreeAgreesWithTheDomPath) {
       R"({"choices":[]} x)",
       R"({"choices":[{"delta":{"content":"x"}}]}})",
   };
-  for (const char* e : events)
-    EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
+  for (const char* e : events) EXPECT_EQ(IsContentFree(e), ContentFreeByDom(e)) << e;
   // Random chunks built from the keys that matter, whole and damaged.
   std::mt19937 rng(424242);
-  RandomJson random{rng,
-                    {{"0", "-1.5", "true", "false", "null"},
-                     {"\"\"", "\"x\"", "\"\\u0041\"", "\"content\""}},
-                    {"\"choices\"", "\"delta\"", "\"content\"", "\"refusal\"",
-                     "\"reasoning_content\"", "\"tool_calls\"", "\"function_call\"",
-                     "\"finish_reason\"", "\"text\"", "\"role\"", "\"c\\u006fntent\""},
-                    4,
-                    4};
+  RandomJson random{
+      rng,
+      {{"0", "-1.5", "true", "false", "null"}, {"\"\"", "\"x\"", "\"\\u0041\"", "\"content\""}},
+      {"\"choices\"", "\"delta\"", "\"content\"", "\"refusal\"", "\"reasoning_content\"",
+       "\"tool_calls\"", "\"function_call\"", "\"finish_reason\"", "\"text\"", "\"role\"",
+       "\"c\\u006fntent\""},
+      4,
+      4};
   for (int i = 0; i < 20000; ++i) {
     std::string e = "{\"choices\":" + random.Value(1) + "}";
     if (rng() % 2) e = random.Value(0);
@@ -220,14 +180,15 @@ TEST(StreamEvents, ContentFreeAgreesWithTheDomPath) {
 
 TEST(StreamInspector, FindsUsageWhereverTheAnchorCharacterRepeats) {
   StreamInspector inspector(false);
-  inspector.OnEvent(Data(R"({"u":"uuu usage \"usag","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}})"));
+  inspector.OnEvent(Data(
+      R"({"u":"uuu usage \"usag","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":4}})"));
   EXPECT_TRUE(inspector.usage_reported());
   EXPECT_EQ(inspector.usage().input, 11u);
   StreamInspector none(false);
-  none.OnEvent(Data(R"({"choices":[{"delta":{"content":"\"usage\" is only text here"}}],"usage":null})"));
+  none.OnEvent(
+      Data(R"({"choices":[{"delta":{"content":"\"usage\" is only text here"}}],"usage":null})"));
   EXPECT_FALSE(none.usage_reported());
 }
-
 
 // The DOM path ScanBodyUsage replaces: parse, require an object, ExtractUsage, and the stream
 // inspector's test for a usage-only chunk (no "choices", or an empty array).
@@ -238,9 +199,9 @@ struct BodyResult {
   core::TokenUsage usage;
   bool operator==(const BodyResult& o) const {
     return valid == o.valid && has_usage == o.has_usage && no_choices == o.no_choices &&
-           usage.input == o.usage.input &&
-           usage.output == o.usage.output && usage.cached_input == o.usage.cached_input &&
-           usage.reasoning == o.usage.reasoning && usage.estimated == o.usage.estimated;
+           usage.input == o.usage.input && usage.output == o.usage.output &&
+           usage.cached_input == o.usage.cached_input && usage.reasoning == o.usage.reasoning &&
+           usage.estimated == o.usage.estimated;
   }
 };
 
@@ -396,7 +357,8 @@ TEST(ScanBodyUsage, AgreesWithTheDomPath) {
   std::string long_key(10000, 'k');
   ExpectSame("{\"" + long_key + "\\u0041\":1,\"usage\":{\"prompt_tokens\":3}}");
   std::string escaped_usage;
-  for (char c : std::string_view("usage")) escaped_usage += "\\u00" + std::to_string(c / 16) + "0123456789abcdef"[c % 16];
+  for (char c : std::string_view("usage"))
+    escaped_usage += "\\u00" + std::to_string(c / 16) + "0123456789abcdef"[c % 16];
   ExpectSame("{\"" + escaped_usage + "\":{\"prompt_tokens\":3}}");
 }
 
@@ -404,17 +366,17 @@ TEST(ScanBodyUsage, AgreesWithTheDomPath) {
 // changed): the scan and the DOM must agree on validity and on the usage every time.
 TEST(ScanBodyUsage, AgreesWithTheDomPathOnRandomBodies) {
   std::mt19937 rng(12345);
-  RandomJson random{rng,
-                    {{"0", "1", "-1", "42", "3.5", "1e3", "18446744073709551615",
-                      "18446744073709551616", "-9223372036854775808", "123456789012"},
-                     {"null", "true", "false", "\"\"", "\"x\\\"y\"", "\"\\u00e9\""},
-                     {"\"usage\"", "\"prompt_tokens\"", "\"{\\\"usage\\\":1}\""}},
-                    {"\"usage\"", "\"prompt_tokens\"", "\"completion_tokens\"",
-                     "\"prompt_tokens_details\"", "\"completion_tokens_details\"",
-                     "\"cached_tokens\"", "\"reasoning_tokens\"", "\"choices\"",
-                     "\"u\\u0073age\"", "\"id\""},
-                    3,
-                    5};
+  RandomJson random{
+      rng,
+      {{"0", "1", "-1", "42", "3.5", "1e3", "18446744073709551615", "18446744073709551616",
+        "-9223372036854775808", "123456789012"},
+       {"null", "true", "false", "\"\"", "\"x\\\"y\"", "\"\\u00e9\""},
+       {"\"usage\"", "\"prompt_tokens\"", "\"{\\\"usage\\\":1}\""}},
+      {"\"usage\"", "\"prompt_tokens\"", "\"completion_tokens\"", "\"prompt_tokens_details\"",
+       "\"completion_tokens_details\"", "\"cached_tokens\"", "\"reasoning_tokens\"", "\"choices\"",
+       "\"u\\u0073age\"", "\"id\""},
+      3,
+      5};
   for (int i = 0; i < 20000; ++i) {
     std::string body = random.Value(0);
     if (body.empty() || body[0] != '{') body = "{\"usage\":" + body + "}";

@@ -39,7 +39,7 @@ uint64_t Mix(uint64_t x) {
 
 // Seed from what the prompt says, so equal prompts give equal answers.
 uint64_t PromptSeed(const api::ParsedRequest& request) {
-  const json::object& body = request.doc.get_object();
+  const json::object& body = request.body();
   for (std::string_view field : {"messages", "prompt", "input"})
     if (const json::value* v = body.if_contains(field)) return Fnv1a(json::serialize(*v));
   return 0;
@@ -142,7 +142,7 @@ std::string RenderUsageChunk(ApiKind kind, const ResponseIds& ids, const SimAnsw
 
 std::string RenderEmbeddings(const api::ParsedRequest& request, const ResponseIds& ids,
                              const config::SimSettings& settings, uint32_t* prompt_tokens) {
-  const json::object& body = request.doc.get_object();
+  const json::object& body = request.body();
   const json::value& input = body.at("input");
   // The official SDKs ask for base64 (little-endian float32) unless told otherwise.
   const json::value* format = body.if_contains("encoding_format");
