@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-build/release/sluice}")
 n=${2:-2000}
 out=${OUT:-$(mktemp -d)}
+port=${PORT:-18610}  # and the two after it: mock, admin (PORT=... for two runs side by side)
+mock_port=$((port + 1)) admin_port=$((port + 2))
 mkdir -p "$out"
 pay=../shared/bench/payloads
 cc -O2 -o "$out/mockllm" ../shared/bench/src/mockllm.c -lpthread
@@ -35,20 +37,20 @@ for t in ts: t.start()
 for t in ts: t.join()
 if errors: sys.exit(f'{len(errors)} bad answers, first: {errors[0]}')
 PY
-"$out/mockllm" -p 18611 -n 50 >/dev/null 2>&1 &
+"$out/mockllm" -p $mock_port -n 50 >/dev/null 2>&1 &
 mock=$!
-UPSTREAM_URL=http://127.0.0.1:18611 valgrind --tool=callgrind --instr-atstart=no \
+UPSTREAM_URL=http://127.0.0.1:$mock_port valgrind --tool=callgrind --instr-atstart=no \
   --callgrind-out-file="$out/cg.%p" "$bin" --config examples/openai-compatible.yaml --workers 1 \
-  --listen 127.0.0.1:18610 --admin 127.0.0.1:18612 >"$out/access.log" 2>"$out/valgrind.log" &
+  --listen 127.0.0.1:$port --admin 127.0.0.1:$admin_port >"$out/access.log" 2>"$out/valgrind.log" &
 vg=$!
 trap 'kill $vg $mock 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -s -o /dev/null 127.0.0.1:18612/healthz && break; sleep 0.2; done
-python3 "$out/drive.py" 18610 $pay/chat_stream.json 200
-python3 "$out/drive.py" 18610 $pay/chat.json 200
+for _ in $(seq 100); do curl -s -o /dev/null 127.0.0.1:$admin_port/healthz && break; sleep 0.2; done
+python3 "$out/drive.py" $port $pay/chat_stream.json 200
+python3 "$out/drive.py" $port $pay/chat.json 200
 measure() {  # label payload
   callgrind_control -z $vg >/dev/null
   callgrind_control -i on $vg >/dev/null
-  python3 "$out/drive.py" 18610 "$2" "$n"
+  python3 "$out/drive.py" $port "$2" "$n"
   callgrind_control -i off $vg >/dev/null
   callgrind_control -d "$1" $vg >/dev/null
 }

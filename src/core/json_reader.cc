@@ -58,34 +58,6 @@ const char* SkipPlain(const char* p, const char* end) {
 
 }  // namespace
 
-void JsonReader::SkipWhitespace() {
-  // Compact JSON has none: one comparison decides most calls.
-  while (p_ < end_ && static_cast<unsigned char>(*p_) <= ' ' &&
-         (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
-    ++p_;
-}
-
-JsonReader::Kind JsonReader::Peek() {
-  SkipWhitespace();
-  if (p_ == end_) return Kind::kBad;
-  switch (*p_) {
-    case '{':
-      return Kind::kObject;
-    case '[':
-      return Kind::kArray;
-    case '"':
-      return Kind::kString;
-    case 't':
-      return Kind::kTrue;
-    case 'f':
-      return Kind::kFalse;
-    case 'n':
-      return Kind::kNull;
-    default:
-      return *p_ == '-' || IsDigit(*p_) ? Kind::kNumber : Kind::kBad;
-  }
-}
-
 bool JsonReader::ReadString(JsonString& s) {
   SkipWhitespace();
   if (p_ == end_ || *p_ != '"') return Fail();
@@ -265,13 +237,44 @@ bool JsonReader::Enter(char open) {
 bool JsonReader::EnterObject() { return Enter('{'); }
 bool JsonReader::EnterArray() { return Enter('['); }
 
-bool JsonReader::IsDuplicate(std::string_view key) const {
+namespace {
+
+// Size, first, middle and last byte: different for most distinct keys, so the bytes of a key are
+// compared only with keys that are probably equal.
+uint32_t KeyTag(std::string_view key) {
+  if (key.empty()) return 0;
+  auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(key[i])); };
+  return (static_cast<uint32_t>(key.size()) << 24) ^ (byte(0) << 16) ^ (byte(key.size() / 2) << 8) ^
+         byte(key.size() - 1);
+}
+
+}  // namespace
+
+bool JsonReader::IsDuplicate(std::string_view key, uint32_t tag) const {
   for (int i = key_base_[depth_]; i < key_count_; ++i)
-    if (keys_[i] == key) return true;
+    if (key_tags_[i] == tag && key_size_[i] == key.size() &&
+        std::memcmp(key_data_[i], key.data(), key.size()) == 0)
+      return true;
   return false;
 }
 
-bool JsonReader::NextKey(std::string_view& key) {
+// A key, at p_ (its opening quote): the common plain ASCII key in one step, anything else through
+// ReadString.
+bool JsonReader::ReadKey(JsonString& key) {
+  if (p_ == end_ || *p_ != '"') return false;
+  const char* start = p_ + 1;
+  const char* q = SkipPlain(start, end_);
+  while (q < end_ && !IsSpecial(static_cast<unsigned char>(*q))) ++q;
+  if (q < end_ && *q == '"') {
+    key.raw = std::string_view(start, static_cast<size_t>(q - start));
+    key.escaped = false;
+    p_ = q + 1;
+    return true;
+  }
+  return ReadString(key);
+}
+
+bool JsonReader::Member(JsonString& key) {
   if (failed_) return false;
   if (depth_ == 0 || close_[depth_] != '}') return Fail();
   SkipWhitespace();
@@ -285,15 +288,26 @@ bool JsonReader::NextKey(std::string_view& key) {
   if (!first_[depth_]) {
     if (*p_ != ',') return Fail();
     ++p_;
+    SkipWhitespace();
   }
   first_[depth_] = false;
-  JsonString name;
-  if (!ReadString(name) || name.escaped || IsDuplicate(name.raw) || key_count_ == kMaxKeys)
-    return Fail();
-  keys_[key_count_++] = name.raw;
+  if (!ReadKey(key)) return Fail();
   SkipWhitespace();
   if (p_ == end_ || *p_ != ':') return Fail();
   ++p_;
+  return true;
+}
+
+// Flattened: this is the per-key path of every scan.
+[[gnu::flatten]] bool JsonReader::NextKey(std::string_view& key) {
+  JsonString name;
+  if (!Member(name)) return false;
+  if (name.escaped || key_count_ == kMaxKeys) return Fail();
+  uint32_t tag = KeyTag(name.raw);
+  if (IsDuplicate(name.raw, tag)) return Fail();
+  key_data_[key_count_] = name.raw.data();
+  key_size_[key_count_] = static_cast<uint32_t>(name.raw.size());
+  key_tags_[key_count_++] = tag;
   key = name.raw;
   return true;
 }
@@ -316,12 +330,12 @@ bool JsonReader::NextElement() {
   return true;
 }
 
-bool JsonReader::SkipValue() {
+[[gnu::flatten]] bool JsonReader::SkipValue() {
   switch (Peek()) {
     case Kind::kObject: {
       if (!EnterObject()) return false;
-      std::string_view key;
-      while (NextKey(key))
+      JsonString key;  // validated, not recorded: nobody reads this object's members
+      while (Member(key))
         if (!SkipValue()) return false;
       return !failed_;
     }

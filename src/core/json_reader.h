@@ -3,12 +3,14 @@
 // of its fields, not a DOM: no allocation, one pass, nothing copied.
 //
 // It accepts a subset of what core::ParseJson accepts. Whatever it is not sure to read exactly as
-// the DOM would (an escaped or duplicate key, an integer of more than 18 digits, a number with more
-// than 32 digits or an exponent of more than two, a lone surrogate escape, nesting deeper than
-// kMaxDepth, more than kMaxKeys keys open at once) makes it fail, like invalid JSON does. So a
-// caller treats failure as "not for the fast path" and hands the text to the DOM parse, which then
-// gives the authoritative answer or error. Because duplicate keys are refused, what a caller reads
-// here is what any parser of the same text reads, whichever duplicate it would keep.
+// the DOM would (an escaped or duplicate key in an object read member by member, an integer of more
+// than 18 digits, a number with more than 32 digits or an exponent of more than two, a lone
+// surrogate escape, nesting deeper than kMaxDepth, more than kMaxKeys keys open at once) makes it
+// fail, like invalid JSON does. So a caller treats failure as "not for the fast path" and hands the
+// text to the DOM parse, which then gives the authoritative answer or error. Because the objects a
+// caller reads by NextKey have no duplicate keys, what it reads there is what any parser of the
+// same text reads, whichever duplicate it would keep; values it skips are only validated (their
+// keys may repeat: no reader of this text looks at them).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -22,12 +24,30 @@ struct JsonString {
   bool escaped = false;     // raw holds a backslash escape
 };
 
+enum class JsonKind : uint8_t { kObject, kArray, kString, kNumber, kTrue, kFalse, kNull, kBad };
+
+// The kind of value each byte starts.
+constexpr std::array<JsonKind, 256> MakeJsonKinds() {
+  std::array<JsonKind, 256> k{};
+  k.fill(JsonKind::kBad);
+  k['{'] = JsonKind::kObject;
+  k['['] = JsonKind::kArray;
+  k['"'] = JsonKind::kString;
+  k['t'] = JsonKind::kTrue;
+  k['f'] = JsonKind::kFalse;
+  k['n'] = JsonKind::kNull;
+  k['-'] = JsonKind::kNumber;
+  for (int c = '0'; c <= '9'; ++c) k[c] = JsonKind::kNumber;
+  return k;
+}
+inline constexpr std::array<JsonKind, 256> kJsonKinds = MakeJsonKinds();
+
 class JsonReader {
  public:
   static constexpr int kMaxDepth = 32;
   static constexpr int kMaxKeys = 128;
 
-  enum class Kind : uint8_t { kObject, kArray, kString, kNumber, kTrue, kFalse, kNull, kBad };
+  using Kind = JsonKind;
 
   explicit JsonReader(std::string_view text)
       : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
@@ -36,7 +56,10 @@ class JsonReader {
   size_t offset() const { return static_cast<size_t>(p_ - begin_); }  // of the next byte to read
 
   // The kind of the next value (whitespace skipped); kBad at the end or on any other byte.
-  Kind Peek();
+  Kind Peek() {
+    SkipWhitespace();
+    return p_ == end_ ? Kind::kBad : kJsonKinds[static_cast<unsigned char>(*p_)];
+  }
 
   // Each Read* reads one value of its kind, or fails (and returns false) on anything else.
   bool ReadString(JsonString& s);
@@ -62,23 +85,36 @@ class JsonReader {
     failed_ = true;
     return false;
   }
-  void SkipWhitespace();
+  void SkipWhitespace() {
+    // Compact JSON has none: one comparison decides most calls.
+    while (p_ < end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
+      ++p_;
+  }
+  bool ReadKey(JsonString& key);
+  // The next member's key, p_ then at its value; false after the closing brace or on failure.
+  bool Member(JsonString& key);
   bool Enter(char open);
   bool Literal(std::string_view word);
   bool Number(bool& integer, int64_t& value);
   bool Escape(size_t& decoded);
   bool Utf8Sequence();
-  bool IsDuplicate(std::string_view key) const;
+  bool IsDuplicate(std::string_view key, uint32_t tag) const;
 
   const char* begin_;
   const char* p_;
   const char* end_;
   bool failed_ = false;
   int depth_ = 0;
-  std::array<char, kMaxDepth + 1> close_{};         // what closes the container at each depth
-  std::array<bool, kMaxDepth + 1> first_{};         // no member or element read yet at this depth
-  std::array<uint16_t, kMaxDepth + 1> key_base_{};  // where each open object's keys start in keys_
-  std::array<std::string_view, kMaxKeys> keys_;     // keys of the open objects, innermost last
+  // Per depth, set when a container opens (left uninitialised until then: a reader is made per
+  // text, and clearing these cost more than reading a short one).
+  std::array<char, kMaxDepth + 1> close_;         // what closes the container
+  std::array<bool, kMaxDepth + 1> first_;         // no member or element read yet
+  std::array<uint16_t, kMaxDepth + 1> key_base_;  // where the object's keys start in key_data_
+  // The keys of the objects read by NextKey, innermost last, and a cheap digest of each.
+  std::array<const char*, kMaxKeys> key_data_;
+  std::array<uint32_t, kMaxKeys> key_size_;
+  std::array<uint32_t, kMaxKeys> key_tags_;
   uint16_t key_count_ = 0;
 };
 
