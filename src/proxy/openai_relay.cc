@@ -35,12 +35,18 @@ std::string_view EndpointSuffix(api::ApiKind kind) {
 
 // The upstream body: the client's request with the served model name and, for streams whose client
 // did not ask for usage, stream_options.include_usage so usage is always captured. A scanned
-// request is spliced from the client's text; otherwise the DOM is edited and re-serialised.
-std::string BuildBody(RequestContext& ctx) {
+// request is the client's text itself when neither changes, else spliced from it; otherwise the DOM
+// is edited and re-serialised. `storage` holds the body when it is not the client's text.
+const std::string& BuildBody(RequestContext& ctx, std::string& storage) {
   bool add_usage = ctx.parsed.stream && !ctx.parsed.client_wants_usage;
-  if (ctx.parsed.unparsed)
-    if (auto body = api::SpliceUpstreamBody(*ctx.parsed.unparsed, ctx.upstream_model, add_usage))
-      return std::move(*body);
+  if (const auto& raw = ctx.parsed.unparsed) {
+    const std::string& client_body = ctx.exchange.request().body();
+    if (!add_usage && ctx.parsed.model == ctx.upstream_model &&
+        raw->text.data() == client_body.data())
+      return client_body;
+    if (auto body = api::SpliceUpstreamBody(*raw, ctx.upstream_model, add_usage))
+      return storage = std::move(*body);
+  }
   json::object& body = ctx.parsed.body();
   json::value& model = body["model"];  // per attempt: each target may want its own name
   if (!model.is_string() || model.get_string() != ctx.upstream_model) model = ctx.upstream_model;
@@ -49,7 +55,7 @@ std::string BuildBody(RequestContext& ctx) {
     if (!options.is_object()) options = json::object(body.storage());
     options.get_object()["include_usage"] = true;
   }
-  return json::serialize(body);
+  return storage = json::serialize(body);
 }
 
 awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
@@ -231,7 +237,8 @@ awaitable<AttemptResult> AttemptOpenAi(RequestContext& ctx) {
   }
   AttemptResult no_key;
   if (!PickKey(ctx, no_key)) co_return no_key;
-  std::string body = BuildBody(ctx);
+  std::string storage;
+  const std::string& body = BuildBody(ctx, storage);
   std::string path, auth;
   OpenAiPathAndAuth(provider, ctx.upstream_model, AttemptKey(ctx), EndpointSuffix(ctx.parsed.kind),
                     path, auth);

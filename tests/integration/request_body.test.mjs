@@ -35,6 +35,14 @@ describe('upstream request body', () => {
     assert.equal(up.rawBody.toString(), want);
   });
 
+  it('sends the client text unchanged when the model name is served as asked', T, async () => {
+    const tag = randomUUID();
+    const body = '{"messages":[{"role":"user","content":"hi"}],\t"model":"passed-through",  "n":1e0}';
+    const res = await postJson(chatUrl, body, { headers: { 'x-fake-tag': tag } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(fake.find(tag).rawBody.toString(), body);
+  });
+
   it('adds stream_options.include_usage to a streamed request as text', T, async () => {
     const tag = randomUUID();
     const body = '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}';
