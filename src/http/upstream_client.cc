@@ -30,6 +30,7 @@ constexpr size_t kMinRead = 4 * 1024;
 constexpr size_t kMaxRead = 64 * 1024;
 constexpr uint64_t kMaxResponseBody = 64ULL << 20;
 constexpr size_t kMaxResponseHead = 64 * 1024;
+constexpr int kMaxInterim = 8;  // interim (1xx) answers skipped before the final one
 
 std::string_view UpstreamFailureName(UpstreamFailure f) {
   switch (f) {
@@ -237,6 +238,7 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
   conn_.watchdog_.Begin(NextDue());
   beast::error_code rec;
   bool bad_head = false;
+  int interim = 0;
   for (;;) {
     auto buffered = conn_.buffer_.data();
     std::string_view in(static_cast<const char*>(buffered.data()), buffered.size());
@@ -246,6 +248,14 @@ awaitable<UpstreamFailure> UpstreamCall::Send(std::string_view head, std::string
       ResponseHead::Result r = answer.Parse(in, kMaxResponseHead, used);
       if (r == ResponseHead::Result::kDone) {
         conn_.buffer_.consume(used);
+        // An interim answer (100 Continue, 103 Early Hints) comes before the final one: skip it,
+        // a bounded number of times. 101 would switch protocols, which was never asked for.
+        int status = answer.status();
+        if (status >= 100 && status < 200 && status != 101 && ++interim <= kMaxInterim) {
+          answer.Reset();
+          continue;
+        }
+        bad_head = status >= 100 && status < 200;
         break;
       }
       if (r != ResponseHead::Result::kIncomplete) {

@@ -182,6 +182,7 @@ describe('upstream failures', () => {
     { d: 'upstream 200 with malformed JSON', headers: { 'x-fake-body': '{"id": "x", "choices": [' }, status: 502, code: 'provider_bad_response' },
     { d: 'upstream 200 with a non-JSON body', headers: { 'x-fake-body': 'this is not json' }, status: 502, code: 'provider_bad_response' },
     { d: 'upstream resets before responding', headers: { 'x-fake-reset-after': '0' }, status: 502, code: 'provider_connection_failed' },
+    { d: 'upstream sending interim answers without end', headers: { 'x-fake-interim': '9' }, status: 502, code: 'provider_bad_response' },
   ];
 
   for (const c of cases) {

@@ -9,6 +9,8 @@
 //                              x-ratelimit-remaining-tokens: T and x-ratelimit-reset-{requests,tokens}: RESET
 //   x-fake-chunks: N           content chunks in a stream (default 3): delta.content "tok0 ", "tok1 ", ...
 //   x-fake-delay-ms: N         wait N ms before sending the response headers
+//   x-fake-interim: N          send N interim responses first (103 Early Hints, then 100 Continue,
+//                              alternating), each in its own write
 //   x-fake-chunk-delay-ms: N   wait N ms between consecutive SSE events
 //   x-fake-stall-after: N      stream: send nothing more after N content chunks (socket stays open)
 //   x-fake-reset-after: N      stream: destroy the socket after N content chunks;
@@ -263,6 +265,11 @@ export async function startFakeProvider({ port: fixedPort = 0, record = true } =
 
     await sleep(intHeader(h, 'x-fake-delay-ms', 0), abort.signal);
     if (abort.signal.aborted) return;
+    for (let i = 0, n = intHeader(h, 'x-fake-interim', 0); i < n; ++i) {
+      if (i % 2 === 0) res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      else res.writeContinue();
+      await sleep(2, abort.signal);
+    }
 
     const streaming =
       (body && typeof body === 'object' && body.stream === true) ||
