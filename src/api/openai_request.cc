@@ -129,6 +129,16 @@ json::object& ParsedRequest::body() {
   return doc_.as_object();
 }
 
+void EditUpstreamBody(json::object& body, std::string_view model, bool add_include_usage) {
+  json::value& name = body["model"];  // per attempt: each target may want its own name
+  if (!name.is_string() || name.get_string() != model) name = model;
+  if (add_include_usage) {
+    json::value& options = body["stream_options"];
+    if (!options.is_object()) options = json::object(body.storage());
+    options.get_object()["include_usage"] = true;
+  }
+}
+
 bool ParseOpenAiRequest(ApiKind kind, std::string_view body, ParsedRequest& out,
                         GatewayError& error) {
   out.unparsed.reset();

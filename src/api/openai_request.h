@@ -74,6 +74,9 @@ bool ScanOpenAiRequest(ApiKind kind, std::string_view body, ParsedRequest& out);
 std::optional<std::string> SpliceUpstreamBody(const ParsedRequest::Unparsed& raw,
                                               std::string_view model, bool add_include_usage);
 
+// The same edits on a DOM (for a request the scan declined, or whose DOM was built since).
+void EditUpstreamBody(boost::json::object& body, std::string_view model, bool add_include_usage);
+
 // A cheap local estimate of prompt tokens (about four characters per token), never zero.
 uint32_t EstimateTokens(uint32_t chars);
 

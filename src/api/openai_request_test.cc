@@ -217,15 +217,10 @@ class RandomRequest {
   std::mt19937& rng_;
 };
 
-// The upstream body the DOM path builds (BuildBody in openai_relay.cc).
+// The upstream body the DOM path builds.
 boost::json::value DomUpstreamBody(ParsedRequest& request, std::string_view model, bool add_usage) {
   boost::json::object body = request.body();
-  body["model"] = model;
-  if (add_usage) {
-    boost::json::value& options = body["stream_options"];
-    if (!options.is_object()) options = boost::json::object();
-    options.get_object()["include_usage"] = true;
-  }
+  EditUpstreamBody(body, model, add_usage);
   return body;
 }
 

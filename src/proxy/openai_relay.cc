@@ -48,13 +48,7 @@ const std::string& BuildBody(RequestContext& ctx, std::string& storage) {
       return storage = std::move(*body);
   }
   json::object& body = ctx.parsed.body();
-  json::value& model = body["model"];  // per attempt: each target may want its own name
-  if (!model.is_string() || model.get_string() != ctx.upstream_model) model = ctx.upstream_model;
-  if (add_usage) {
-    json::value& options = body["stream_options"];
-    if (!options.is_object()) options = json::object(body.storage());
-    options.get_object()["include_usage"] = true;
-  }
+  api::EditUpstreamBody(body, ctx.upstream_model, add_usage);
   return storage = json::serialize(body);
 }
 

@@ -24,12 +24,7 @@ void CheckSplice(ParsedRequest& scan, ParsedRequest& dom, std::string_view model
   boost::json::value got = sluice::core::ParseJson(*spliced, {}, ec);
   if (ec) std::abort();
   boost::json::object want = dom.body();
-  want["model"] = model;
-  if (add_usage) {
-    boost::json::value& options = want["stream_options"];
-    if (!options.is_object()) options = boost::json::object();
-    options.get_object()["include_usage"] = true;
-  }
+  sluice::api::EditUpstreamBody(want, model, add_usage);
   if (got != boost::json::value(want)) std::abort();
 }
 
