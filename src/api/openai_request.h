@@ -4,10 +4,10 @@
 //
 // Most requests are read by a one-pass scan (openai_request_scan.cc) that builds no DOM: it reads
 // the fields below, and the upstream body is the client's text with the model name spliced in.
-// The scan accepts only texts that every JSON parser reads alike (no duplicate or escaped keys,
-// see core::JsonReader); anything else, and so every error, goes through the Boost.JSON DOM, which
-// is re-serialised for the upstream. Code that needs more of the body calls body(), which builds
-// the DOM from the client's text on first use.
+// The scan accepts only texts that every JSON parser reads alike where it reads them (no duplicate
+// or escaped keys there, see core::JsonReader); anything else, and so every error, goes through
+// the Boost.JSON DOM, which is re-serialised for the upstream. Code that needs more of the body
+// calls body(), which builds the DOM from the client's text on first use.
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>

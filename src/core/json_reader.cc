@@ -267,6 +267,7 @@ bool JsonReader::ReadKey(JsonString& key) {
   while (q < end_ && !IsSpecial(static_cast<unsigned char>(*q))) ++q;
   if (q < end_ && *q == '"') {
     key.raw = std::string_view(start, static_cast<size_t>(q - start));
+    key.decoded_size = key.raw.size();
     key.escaped = false;
     p_ = q + 1;
     return true;
