@@ -133,16 +133,17 @@ int PickLlm(RequestContext& ctx, LlmPool& pool, const routing::Route& route,
 }
 
 // OpenAI clients on OpenAI-compatible providers (and the sim) take the pass-through paths; any
-// other pairing translates through the unified model.
+// other pairing translates through the unified model. A plain function handing back the chosen
+// attempt's awaitable: no coroutine frame of its own.
 awaitable<AttemptResult> Attempt(RequestContext& ctx) {
   bool openai_client = ctx.dialect == api::Dialect::kOpenAi;
   config::ProviderType type = ctx.target->provider->type;
-  if (type == config::ProviderType::kSim && openai_client) co_return co_await AttemptSim(ctx);
-  if (type == config::ProviderType::kSim) co_return co_await AttemptSimTranslated(ctx);
-  if (openai_client && config::SpeaksOpenAi(type)) co_return co_await AttemptOpenAi(ctx);
+  if (type == config::ProviderType::kSim && openai_client) return AttemptSim(ctx);
+  if (type == config::ProviderType::kSim) return AttemptSimTranslated(ctx);
+  if (openai_client && config::SpeaksOpenAi(type)) return AttemptOpenAi(ctx);
   if (openai_client && ctx.parsed.kind == api::ApiKind::kEmbeddings)
-    co_return co_await AttemptEmbeddingsTranslated(ctx);
-  co_return co_await AttemptTranslated(ctx);
+    return AttemptEmbeddingsTranslated(ctx);
+  return AttemptTranslated(ctx);
 }
 
 }  // namespace
