@@ -172,11 +172,14 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     routing::DispatchTicket ticket;
     // With a queue, endpoints at their concurrency cap or out of quota are passed over; the grant
     // means one has room, unless health changed since (then any will do).
-    std::vector<bool> skip = tried;
+    std::vector<bool> tried_or_full;
     if (flow) {
+      tried_or_full = tried;
       std::vector<bool> full = flow->FullEndpoints(picked_at);
-      for (size_t k = 0; k < skip.size() && k < full.size(); ++k) skip[k] = skip[k] || full[k];
+      for (size_t k = 0; k < tried_or_full.size() && k < full.size(); ++k)
+        tried_or_full[k] = tried_or_full[k] || full[k];
     }
+    const std::vector<bool>& skip = flow ? tried_or_full : tried;
     int index = llm_pool ? PickLlm(ctx, *llm_pool, route, skip, picked_at, ticket) : -1;
     if (index < 0) index = routing::PickTarget(route, worker.health, skip, picked_at, worker.rng);
     if (index < 0 && flow && llm_pool)

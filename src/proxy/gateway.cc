@@ -213,6 +213,7 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   o.request_id = worker_.ids.Next();
   o.method = req.method_string();
   o.path = std::string(path);
+  ctx.response_headers.reserve(4);  // request id, backend, attempts: one allocation for all
   ctx.response_headers.push_back({"x-sluice-request-id", o.request_id});
   BeginRequestTrace(ctx);
 
