@@ -4,6 +4,7 @@
 // the copies (admin/). Label values come from config (route names) or closed sets (status,
 // error codes), and the open ones pass a process-wide cap (label_policy.h), so cardinality stays
 // bounded; which labels a metric shows is chosen at render time (LabelPolicy).
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "telemetry/histogram.h"
 #include "telemetry/label_policy.h"
+#include "telemetry/last_series.h"
 #include "telemetry/live_stats.h"
 #include "telemetry/request_outcome.h"
 #include "telemetry/series_less.h"
@@ -82,6 +84,10 @@ class MetricsShard {
   using GenAiKey =
       std::tuple<std::string, std::string, std::string, std::string, std::string>;
   std::map<GenAiKey, GenAiSeries, SeriesLess> gen_ai_;
+  // RecordRequest's series of the last request, per family (and token type).
+  LastSeries<decltype(requests_)> last_requests_;
+  std::array<LastSeries<decltype(tokens_)>, 5> last_tokens_;
+  LastSeries<decltype(gen_ai_)> last_gen_ai_;
 };
 
 // Escapes a Prometheus label value (backslash, quote, newline).
