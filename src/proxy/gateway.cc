@@ -68,7 +68,7 @@ void Finish(RequestContext& ctx) {
     entry.status = o.status;
     ctx.snapshot->ledger->Append(std::move(entry));
   }
-  ctx.worker.metrics.RecordRequest(o);
+  ctx.worker.metrics.RecordRequest(o, now);
   EndRequestTrace(ctx);
   if (ctx.worker.access_log && ctx.worker.access_log->enabled())
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));

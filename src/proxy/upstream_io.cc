@@ -277,9 +277,10 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
                           : ux.total_deadline;
   UpstreamFailure failure = UpstreamFailure::kNone;
   for (int tries = 0; tries < 2; ++tries) {
+    auto start = tries == 0 ? now : std::chrono::steady_clock::now();  // one clock read per try
     {
-      UpstreamWaitTimer wait(ctx);
-      ux.conn = ctx.worker.pool.TakeIdle(origin);
+      UpstreamWaitTimer wait(ctx, start);
+      ux.conn = ctx.worker.pool.TakeIdle(origin, start);
       if (!ux.conn)
         ux.conn = co_await ctx.worker.pool.Acquire(origin, provider.connect_timeout, failure);
       if (ux.conn) {

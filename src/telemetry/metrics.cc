@@ -175,7 +175,8 @@ void MetricsShard::GenAiSeries::Merge(const GenAiSeries& other) {
   for (size_t i = 0; i < 5; ++i) tokens[i].Merge(other.tokens[i]);
 }
 
-void MetricsShard::RecordRequest(const RequestOutcome& r) {
+void MetricsShard::RecordRequest(const RequestOutcome& r,
+                                 std::chrono::steady_clock::time_point now) {
   std::string_view route = values_.Apply(CappedLabel::kRoute, r.route);
   std::string_view provider = values_.Apply(CappedLabel::kProvider, r.provider);
   std::string_view consumer = values_.Apply(CappedLabel::kConsumer, r.consumer);
@@ -196,9 +197,8 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
   overhead_s_.Observe(r.overhead_us / 1e6);
   duration_s_.Observe(r.duration_ms / 1000.0);
   if (r.route.empty() || r.operation.empty()) return;  // not an inference request
-  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count();
+  int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   live.Record({r.route, r.provider, r.status != 200 || !r.error_code.empty(),
                r.has_usage ? r.usage.input : 0, r.has_usage ? r.usage.output : 0,
                r.stream && r.ttft_ms >= 0 ? r.ttft_ms / 1000.0 : -1},

@@ -5,6 +5,7 @@
 // error codes), and the open ones pass a process-wide cap (label_policy.h), so cardinality stays
 // bounded; which labels a metric shows is chosen at render time (LabelPolicy).
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -24,7 +25,9 @@ namespace sluice::telemetry {
 class MetricsShard {
  public:
   MetricsShard();
-  void RecordRequest(const RequestOutcome& r);
+  // `now`: a clock reading the caller just took, if any.
+  void RecordRequest(const RequestOutcome& r,
+                     std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   // A request refused at the HTTP layer, before any route was known.
   void RecordProtocolError(int status, std::string_view code);
   // One upstream attempt and how it ended ("none" = success, else a failure class).
