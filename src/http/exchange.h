@@ -30,12 +30,15 @@ class Exchange {
  public:
   // `draining` (may be null) is read when the response head is written: a drain that began while
   // the request was in flight still tells the client to close. Writes must finish within
-  // `write_timeout`, timed by the connection's `watchdog`.
+  // `write_timeout`, timed by the connection's `watchdog`. The response head is built in
+  // `head_storage`, which the session keeps across requests (no allocation per response).
   Exchange(boost::beast::tcp_stream& stream, OperationWatchdog& watchdog, Request& request,
-           std::chrono::milliseconds write_timeout, bool keep_alive, const bool* draining = nullptr)
+           std::string& head_storage, std::chrono::milliseconds write_timeout, bool keep_alive,
+           const bool* draining = nullptr)
       : stream_(stream),
         watchdog_(watchdog),
         request_(request),
+        head_(head_storage),
         write_timeout_(write_timeout),
         keep_alive_(keep_alive),
         draining_(draining),
@@ -72,6 +75,7 @@ class Exchange {
   boost::beast::tcp_stream& stream_;
   OperationWatchdog& watchdog_;
   Request& request_;
+  std::string& head_;
   std::chrono::milliseconds write_timeout_;
   bool keep_alive_;
   const bool* draining_;
@@ -80,7 +84,6 @@ class Exchange {
   bool stream_ended_ = false;      // the terminating chunk was written
   Clock::time_point started_at_;
   Clock::time_point first_byte_at_{};
-  std::string head_;
 };
 
 // Reason phrase for a status code ("OK", "Not Found", ...).

@@ -67,10 +67,22 @@ std::string_view StatusReason(int status) {
   }
 }
 
+namespace {
+
+void AppendDecimal(std::string& out, uint64_t value) {
+  char digits[20];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, static_cast<size_t>(end - digits));
+}
+
+}  // namespace
+
 void Exchange::AppendHead(std::string& out, int status, std::string_view content_type,
                           const std::vector<HeaderLine>& headers) {
-  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
-  out.append(StatusReason(status)).append("\r\ncontent-type: ").append(content_type).append("\r\n");
+  out.append("HTTP/1.1 ");
+  AppendDecimal(out, static_cast<uint64_t>(status));
+  out.append(" ").append(StatusReason(status));
+  out.append("\r\ncontent-type: ").append(content_type).append("\r\n");
   for (const auto& h : headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
   if (draining_ && *draining_) keep_alive_ = false;
   if (!keep_alive_) out.append("connection: close\r\n");
@@ -80,7 +92,9 @@ awaitable<bool> Exchange::Reply(int status, std::string_view content_type, std::
                                 const std::vector<HeaderLine>& headers) {
   head_.clear();
   AppendHead(head_, status, content_type, headers);
-  head_.append("content-length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  head_.append("content-length: ");
+  AppendDecimal(head_, body.size());
+  head_.append("\r\n\r\n");
   response_started_ = true;
   first_byte_at_ = Clock::now();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body)};
@@ -159,7 +173,8 @@ awaitable<void> ReplyProtocolError(beast::tcp_stream& stream, OperationWatchdog&
   std::vector<HeaderLine> headers{{"x-sluice-request-id", request_id}};
   std::string body = anthropic ? api::RenderAnthropicError(error) : api::RenderOpenAiError(error);
   Request dummy;
-  Exchange exchange(stream, watchdog, dummy, std::chrono::seconds(5), /*keep_alive=*/false);
+  std::string head;
+  Exchange exchange(stream, watchdog, dummy, head, std::chrono::seconds(5), /*keep_alive=*/false);
   co_await exchange.Reply(error.http_status(), "application/json", body, headers);
 }
 
@@ -224,6 +239,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
   OperationWatchdog watchdog(stream);  // idle, request and write timeouts
   beast::flat_buffer buffer;
   buffer.reserve(8 * 1024);  // Beast reads only as much as the spare capacity: one read per request
+  std::string response_head;  // each response's head is built here, in storage kept across requests
   try {
     while (!registry.draining()) {
       const SessionLimits limits = env.limits();
@@ -294,7 +310,7 @@ awaitable<void> RunSession(asio::ip::tcp::socket socket, SessionEnvironment& env
 
       if (!fast) request = parser->release();
       bool keep_alive = request.keep_alive() && !registry.draining();
-      Exchange exchange(stream, watchdog, request, limits.idle_timeout, keep_alive,
+      Exchange exchange(stream, watchdog, request, response_head, limits.idle_timeout, keep_alive,
                         &registry.draining_flag());
       co_await env.handler().Handle(exchange);
       if (!exchange.keep_alive()) break;

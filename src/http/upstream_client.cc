@@ -128,14 +128,15 @@ UpstreamFailure ClassifyReadError(const beast::error_code& ec) {
 
 }  // namespace
 
-std::unique_ptr<UpstreamConnection> ConnectionPool::TakeIdle(const UpstreamOrigin& origin) {
+std::unique_ptr<UpstreamConnection> ConnectionPool::TakeIdle(
+    const UpstreamOrigin& origin, std::chrono::steady_clock::time_point now) {
   auto& idle = idle_[origin.pool_key];
   while (!idle.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
     idle.pop_back();
     // A connection used moments ago is almost surely alive: skip the peek (a syscall) then; a stale
     // one is caught by the caller's retry-once on a reused connection anyway.
-    bool recent = std::chrono::steady_clock::now() - conn->idle_since < std::chrono::seconds(1);
+    bool recent = now - conn->idle_since < std::chrono::seconds(1);
     if (recent || LooksAlive(conn->tcp())) {
       conn->reused = true;
       return conn;

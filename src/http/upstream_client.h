@@ -78,8 +78,10 @@ class ConnectionPool {
   explicit ConnectionPool(boost::asio::any_io_executor executor) : executor_(executor) {}
 
   // An idle connection to `origin` that still looks alive, or null. Not a coroutine: the usual
-  // case costs no frame.
-  std::unique_ptr<UpstreamConnection> TakeIdle(const UpstreamOrigin& origin);
+  // case costs no frame. `now`: a clock reading the caller just took, if any.
+  std::unique_ptr<UpstreamConnection> TakeIdle(
+      const UpstreamOrigin& origin,
+      std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   // An idle connection to `origin`, or a new one. On failure returns null and sets `failure`.
   boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> Acquire(
       const UpstreamOrigin& origin, std::chrono::milliseconds connect_timeout,

@@ -133,16 +133,17 @@ int PickLlm(RequestContext& ctx, LlmPool& pool, const routing::Route& route,
 }
 
 // OpenAI clients on OpenAI-compatible providers (and the sim) take the pass-through paths; any
-// other pairing translates through the unified model.
+// other pairing translates through the unified model. A plain function handing back the chosen
+// attempt's awaitable: no coroutine frame of its own.
 awaitable<AttemptResult> Attempt(RequestContext& ctx) {
   bool openai_client = ctx.dialect == api::Dialect::kOpenAi;
   config::ProviderType type = ctx.target->provider->type;
-  if (type == config::ProviderType::kSim && openai_client) co_return co_await AttemptSim(ctx);
-  if (type == config::ProviderType::kSim) co_return co_await AttemptSimTranslated(ctx);
-  if (openai_client && config::SpeaksOpenAi(type)) co_return co_await AttemptOpenAi(ctx);
+  if (type == config::ProviderType::kSim && openai_client) return AttemptSim(ctx);
+  if (type == config::ProviderType::kSim) return AttemptSimTranslated(ctx);
+  if (openai_client && config::SpeaksOpenAi(type)) return AttemptOpenAi(ctx);
   if (openai_client && ctx.parsed.kind == api::ApiKind::kEmbeddings)
-    co_return co_await AttemptEmbeddingsTranslated(ctx);
-  co_return co_await AttemptTranslated(ctx);
+    return AttemptEmbeddingsTranslated(ctx);
+  return AttemptTranslated(ctx);
 }
 
 }  // namespace
@@ -171,11 +172,14 @@ awaitable<void> ServeWithFailover(RequestContext& ctx) {
     routing::DispatchTicket ticket;
     // With a queue, endpoints at their concurrency cap or out of quota are passed over; the grant
     // means one has room, unless health changed since (then any will do).
-    std::vector<bool> skip = tried;
+    std::vector<bool> tried_or_full;
     if (flow) {
+      tried_or_full = tried;
       std::vector<bool> full = flow->FullEndpoints(picked_at);
-      for (size_t k = 0; k < skip.size() && k < full.size(); ++k) skip[k] = skip[k] || full[k];
+      for (size_t k = 0; k < tried_or_full.size() && k < full.size(); ++k)
+        tried_or_full[k] = tried_or_full[k] || full[k];
     }
+    const std::vector<bool>& skip = flow ? tried_or_full : tried;
     int index = llm_pool ? PickLlm(ctx, *llm_pool, route, skip, picked_at, ticket) : -1;
     if (index < 0) index = routing::PickTarget(route, worker.health, skip, picked_at, worker.rng);
     if (index < 0 && flow && llm_pool)

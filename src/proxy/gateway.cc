@@ -68,7 +68,7 @@ void Finish(RequestContext& ctx) {
     entry.status = o.status;
     ctx.snapshot->ledger->Append(std::move(entry));
   }
-  ctx.worker.metrics.RecordRequest(o);
+  ctx.worker.metrics.RecordRequest(o, now);
   EndRequestTrace(ctx);
   if (ctx.worker.access_log && ctx.worker.access_log->enabled())
     ctx.worker.access_log->Append(telemetry::RenderAccessLogLine(o));
@@ -213,6 +213,7 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
   o.request_id = worker_.ids.Next();
   o.method = req.method_string();
   o.path = std::string(path);
+  ctx.response_headers.reserve(4);  // request id, backend, attempts: one allocation for all
   ctx.response_headers.push_back({"x-sluice-request-id", o.request_id});
   BeginRequestTrace(ctx);
 
@@ -241,7 +242,11 @@ awaitable<void> GatewayHandler::Handle(http::Exchange& exchange) {
     api::ApiKind kind = endpoint == Endpoint::kChat          ? api::ApiKind::kChatCompletions
                         : endpoint == Endpoint::kCompletions ? api::ApiKind::kCompletions
                                                              : api::ApiKind::kEmbeddings;
-    co_await HandleInference(ctx, kind);
+    GatewayError error;
+    if (StartInference(ctx, kind, error))
+      co_await ServeModel(ctx);
+    else
+      co_await ReplyError(ctx, error);
   }
   Finish(ctx);
   --worker_.metrics.active_requests;
@@ -259,19 +264,16 @@ awaitable<void> GatewayHandler::HandleModels(RequestContext& ctx) {
   co_await ctx.exchange.Reply(200, "application/json", body, ctx.response_headers);
 }
 
-awaitable<void> GatewayHandler::HandleInference(RequestContext& ctx, api::ApiKind kind) {
-  GatewayError error;
-  if (!api::ParseOpenAiRequest(kind, ctx.exchange.request().body(), ctx.parsed, error)) {
-    co_await ReplyError(ctx, error);
-    co_return;
-  }
+bool GatewayHandler::StartInference(RequestContext& ctx, api::ApiKind kind, GatewayError& error) {
+  if (!api::ParseOpenAiRequest(kind, ctx.exchange.request().body(), ctx.parsed, error))
+    return false;
   auto& o = ctx.outcome;
   o.model = std::string(ctx.parsed.model);
   o.operation = api::ApiKindOperation(kind);
   o.stream = ctx.parsed.stream;
   if (o.stream) ++worker_.metrics.active_streams;
   ctx.usage_trailer = ctx.parsed.stream && ctx.exchange.request()["x-sluice-usage"] == "trailer";
-  co_await ServeModel(ctx);
+  return true;
 }
 
 awaitable<void> GatewayHandler::HandleUnified(RequestContext& ctx, bool count_tokens) {

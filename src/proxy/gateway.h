@@ -16,7 +16,9 @@ class GatewayHandler : public http::RequestHandler {
   boost::asio::awaitable<void> Handle(http::Exchange& exchange) override;
 
  private:
-  boost::asio::awaitable<void> HandleInference(RequestContext& ctx, api::ApiKind kind);
+  // OpenAI chat, completions and embeddings: parses the request for ServeModel. False with
+  // `error` when it cannot be served. A plain function: the common path has a coroutine frame less.
+  bool StartInference(RequestContext& ctx, api::ApiKind kind, core::GatewayError& error);
   boost::asio::awaitable<void> HandleModels(RequestContext& ctx);
   // Ingress served through the unified model: Anthropic /v1/messages (and count_tokens) and
   // OpenAI /v1/responses.

@@ -55,7 +55,9 @@ const std::string& BuildBody(RequestContext& ctx, std::string& storage) {
 awaitable<AttemptResult> RelayJson(RequestContext& ctx, http::UpstreamCall& call,
                                    const config::Provider& provider) {
   std::string body;
-  UpstreamFailure f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
+  UpstreamFailure f = UpstreamFailure::kNone;
+  if (!TakeWholeBody(call, body, kMaxJsonBody, f))
+    f = co_await ReadWholeBody(ctx, call, body, kMaxJsonBody);
   if (f != UpstreamFailure::kNone) co_return FailedBeforeCommit(ctx, f, provider);
   // Validated and its usage read in one SAX pass: the body is relayed as it came, so a DOM of it
   // would only be thrown away.

@@ -152,8 +152,10 @@ core::GatewayError BudgetSpent(RequestContext& ctx);
 // Adds up time spent awaiting the upstream into RequestContext::upstream_wait.
 class UpstreamWaitTimer {
  public:
-  explicit UpstreamWaitTimer(RequestContext& ctx)
-      : ctx_(ctx), start_(std::chrono::steady_clock::now()) {}
+  // `start`: a clock reading the caller just took, if any.
+  explicit UpstreamWaitTimer(RequestContext& ctx, std::chrono::steady_clock::time_point start =
+                                                      std::chrono::steady_clock::now())
+      : ctx_(ctx), start_(start) {}
   ~UpstreamWaitTimer() { ctx_.upstream_wait += std::chrono::steady_clock::now() - start_; }
 
  private:

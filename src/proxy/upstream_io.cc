@@ -176,19 +176,40 @@ awaitable<UpstreamFailure> ReadPiece(RequestContext& ctx, http::UpstreamCall& ca
   co_return co_await call.ReadBody(piece, done);
 }
 
-// Reads the rest of a body into `out`, up to `limit` bytes.
-awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall& call,
-                                         std::string& out, size_t limit) {
+namespace {
+
+// Takes a piece of the body into `out`: true when that ends the body (`failure` says how).
+bool AppendPiece(std::string_view piece, bool done, std::string& out, size_t limit,
+                 UpstreamFailure& failure) {
+  out.append(piece);
+  if (failure == UpstreamFailure::kNone && out.size() > limit)
+    failure = UpstreamFailure::kBadResponse;
+  return failure != UpstreamFailure::kNone || done;
+}
+
+}  // namespace
+
+bool TakeWholeBody(http::UpstreamCall& call, std::string& out, size_t limit,
+                   UpstreamFailure& failure) {
   for (;;) {
     std::string_view piece;
     bool done = false;
-    UpstreamFailure f = UpstreamFailure::kNone;
-    if (!call.TakeBuffered(piece, done, f)) f = co_await ReadPiece(ctx, call, piece, done);
-    out.append(piece);
-    if (f != UpstreamFailure::kNone) co_return f;
-    if (out.size() > limit) co_return UpstreamFailure::kBadResponse;
-    if (done) co_return UpstreamFailure::kNone;
+    if (!call.TakeBuffered(piece, done, failure)) return false;
+    if (AppendPiece(piece, done, out, limit, failure)) return true;
   }
+}
+
+// Reads the rest of a body into `out`, up to `limit` bytes.
+awaitable<UpstreamFailure> ReadWholeBody(RequestContext& ctx, http::UpstreamCall& call,
+                                         std::string& out, size_t limit) {
+  UpstreamFailure f = UpstreamFailure::kNone;
+  while (!TakeWholeBody(call, out, limit, f)) {
+    std::string_view piece;
+    bool done = false;
+    f = co_await ReadPiece(ctx, call, piece, done);
+    if (AppendPiece(piece, done, out, limit, f)) break;
+  }
+  co_return f;
 }
 
 AttemptResult FailedBeforeCommit(RequestContext& ctx, UpstreamFailure f,
@@ -256,9 +277,10 @@ awaitable<UpstreamFailure> OpenUpstream(RequestContext& ctx, const http::Upstrea
                           : ux.total_deadline;
   UpstreamFailure failure = UpstreamFailure::kNone;
   for (int tries = 0; tries < 2; ++tries) {
+    auto start = tries == 0 ? now : std::chrono::steady_clock::now();  // one clock read per try
     {
-      UpstreamWaitTimer wait(ctx);
-      ux.conn = ctx.worker.pool.TakeIdle(origin);
+      UpstreamWaitTimer wait(ctx, start);
+      ux.conn = ctx.worker.pool.TakeIdle(origin, start);
       if (!ux.conn)
         ux.conn = co_await ctx.worker.pool.Acquire(origin, provider.connect_timeout, failure);
       if (ux.conn) {

@@ -72,6 +72,10 @@ boost::asio::awaitable<http::UpstreamFailure> ReadPiece(RequestContext& ctx,
 boost::asio::awaitable<http::UpstreamFailure> ReadWholeBody(RequestContext& ctx,
                                                             http::UpstreamCall& call,
                                                             std::string& out, size_t limit);
+// The same without waiting (nearly always the whole body came with the head): true when the body
+// is read, or failed (`failure`); false when the rest must come from ReadWholeBody.
+bool TakeWholeBody(http::UpstreamCall& call, std::string& out, size_t limit,
+                   http::UpstreamFailure& failure);
 // A non-2xx upstream answer: nothing was sent to the client yet, so it may still fail over.
 boost::asio::awaitable<AttemptResult> UpstreamStatusFailure(RequestContext& ctx,
                                                             http::UpstreamCall& call,

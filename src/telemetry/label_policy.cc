@@ -65,11 +65,16 @@ bool LabelValueCap::Admit(CappedLabel label, std::string_view value) {
 
 std::string_view LabelValueCache::Apply(CappedLabel label, std::string_view value) {
   if (!cap_ || value.empty()) return value;
+  std::string& last = last_[static_cast<size_t>(label)];
+  if (value == last) return value;
   auto& known = known_[static_cast<size_t>(label)];
-  if (known.find(value) != known.end()) return value;
-  // Refused values are not cached: their number is what the cap bounds, not this worker's memory.
-  if (!cap_->Admit(label, value)) return kOtherValue;
-  known.emplace(value);
+  if (known.find(value) == known.end()) {
+    // Refused values are not cached: their number is what the cap bounds, not this worker's
+    // memory.
+    if (!cap_->Admit(label, value)) return kOtherValue;
+    known.emplace(value);
+  }
+  last = value;
   return value;
 }
 

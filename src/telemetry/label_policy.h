@@ -74,6 +74,8 @@ class LabelValueCache {
  private:
   LabelValueCap* cap_ = nullptr;
   std::array<std::set<std::string, std::less<>>, kCappedLabels> known_;
+  // The last value passed per label: consecutive requests nearly always repeat it.
+  std::array<std::string, kCappedLabels> last_;
 };
 
 }  // namespace sluice::telemetry

@@ -175,30 +175,30 @@ void MetricsShard::GenAiSeries::Merge(const GenAiSeries& other) {
   for (size_t i = 0; i < 5; ++i) tokens[i].Merge(other.tokens[i]);
 }
 
-void MetricsShard::RecordRequest(const RequestOutcome& r) {
+void MetricsShard::RecordRequest(const RequestOutcome& r,
+                                 std::chrono::steady_clock::time_point now) {
   std::string_view route = values_.Apply(CappedLabel::kRoute, r.route);
   std::string_view provider = values_.Apply(CappedLabel::kProvider, r.provider);
   std::string_view consumer = values_.Apply(CappedLabel::kConsumer, r.consumer);
   using View =
       std::tuple<std::string_view, std::string_view, int, std::string_view, std::string_view>;
-  ++Increment(requests_, View(route, provider, r.status, r.error_code, consumer));
+  ++last_requests_.Get(requests_, View(route, provider, r.status, r.error_code, consumer));
   if (r.has_usage) {
     using TokenView = std::tuple<std::string_view, std::string_view, std::string_view>;
-    auto add = [&](std::string_view type, uint64_t n) {
-      if (n) Increment(tokens_, TokenView(route, type, consumer)) += n;
+    auto add = [&](size_t type, uint64_t n) {
+      if (n) last_tokens_[type].Get(tokens_, TokenView(route, kTokenTypes[type], consumer)) += n;
     };
-    add("input", r.usage.input);
-    add("output", r.usage.output);
-    add("cached_input", r.usage.cached_input);
-    add("cache_creation_input", r.usage.cache_creation_input);
-    add("reasoning", r.usage.reasoning);
+    add(0, r.usage.input);
+    add(1, r.usage.output);
+    add(2, r.usage.cached_input);
+    add(3, r.usage.cache_creation_input);
+    add(4, r.usage.reasoning);
   }
   overhead_s_.Observe(r.overhead_us / 1e6);
   duration_s_.Observe(r.duration_ms / 1000.0);
   if (r.route.empty() || r.operation.empty()) return;  // not an inference request
-  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count();
+  int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   live.Record({r.route, r.provider, r.status != 200 || !r.error_code.empty(),
                r.has_usage ? r.usage.input : 0, r.has_usage ? r.usage.output : 0,
                r.stream && r.ttft_ms >= 0 ? r.ttft_ms / 1000.0 : -1},
@@ -210,9 +210,7 @@ void MetricsShard::RecordRequest(const RequestOutcome& r) {
   using GenAiView = std::tuple<std::string_view, std::string_view, std::string_view,
                                std::string_view, std::string_view>;
   auto key = GenAiView(r.operation, r.provider_type, route, response_model, consumer);
-  auto it = gen_ai_.find(key);
-  if (it == gen_ai_.end()) it = gen_ai_.emplace(GenAiKey(key), GenAiSeries{}).first;
-  GenAiSeries& g = it->second;
+  GenAiSeries& g = last_gen_ai_.Get(gen_ai_, key);
   g.duration_s.Observe(r.duration_ms / 1000.0);
   if (r.stream && r.ttft_ms >= 0) {
     g.ttft_s.Observe(r.ttft_ms / 1000.0);

@@ -4,6 +4,8 @@
 // the copies (admin/). Label values come from config (route names) or closed sets (status,
 // error codes), and the open ones pass a process-wide cap (label_policy.h), so cardinality stays
 // bounded; which labels a metric shows is chosen at render time (LabelPolicy).
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,6 +15,7 @@
 
 #include "telemetry/histogram.h"
 #include "telemetry/label_policy.h"
+#include "telemetry/last_series.h"
 #include "telemetry/live_stats.h"
 #include "telemetry/request_outcome.h"
 #include "telemetry/series_less.h"
@@ -22,7 +25,9 @@ namespace sluice::telemetry {
 class MetricsShard {
  public:
   MetricsShard();
-  void RecordRequest(const RequestOutcome& r);
+  // `now`: a clock reading the caller just took, if any.
+  void RecordRequest(const RequestOutcome& r,
+                     std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   // A request refused at the HTTP layer, before any route was known.
   void RecordProtocolError(int status, std::string_view code);
   // One upstream attempt and how it ended ("none" = success, else a failure class).
@@ -82,6 +87,10 @@ class MetricsShard {
   using GenAiKey =
       std::tuple<std::string, std::string, std::string, std::string, std::string>;
   std::map<GenAiKey, GenAiSeries, SeriesLess> gen_ai_;
+  // RecordRequest's series of the last request, per family (and token type).
+  LastSeries<decltype(requests_)> last_requests_;
+  std::array<LastSeries<decltype(tokens_)>, 5> last_tokens_;
+  LastSeries<decltype(gen_ai_)> last_gen_ai_;
 };
 
 // Escapes a Prometheus label value (backslash, quote, newline).

@@ -46,6 +46,34 @@ TEST(MetricsShard, CountsSeriesAndMergesShards) {
   EXPECT_NE(text.find("# TYPE sluice_requests_total counter\n"), std::string::npos);
 }
 
+// Each family remembers the series of the last request: a change of labels, back and forth, and a
+// copied shard (a scrape's) must still count every request in its own series.
+TEST(MetricsShard, CountsAlternatingSeriesAndCopiesIndependently) {
+  MetricsShard shard;
+  shard.RecordRequest(Outcome("m", 200, ""));
+  shard.RecordRequest(Outcome("m", 502, "provider_server_error"));
+  shard.RecordRequest(Outcome("m", 200, ""));
+  MetricsShard copy = shard;
+  copy.RecordRequest(Outcome("n", 200, ""));
+  copy.RecordRequest(Outcome("m", 200, ""));
+  shard.RecordRequest(Outcome("m", 200, ""));
+  std::string text = shard.RenderPrometheus();
+  EXPECT_NE(text.find("{route=\"m\",provider=\"up\",status=\"200\",code=\"\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("code=\"provider_server_error\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("route=\"n\""), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_tokens_total{route=\"m\",type=\"output\"} 8\n"), std::string::npos)
+      << text;
+  std::string copied = copy.RenderPrometheus();
+  EXPECT_NE(copied.find("{route=\"m\",provider=\"up\",status=\"200\",code=\"\"} 3\n"),
+            std::string::npos)
+      << copied;
+  EXPECT_NE(copied.find("{route=\"n\",provider=\"up\",status=\"200\",code=\"\"} 1\n"),
+            std::string::npos)
+      << copied;
+}
+
 RequestOutcome Inference(std::string route, std::string_view consumer) {
   RequestOutcome o = Outcome(std::move(route), 200, "");
   o.operation = "chat";
