@@ -36,7 +36,12 @@ FairResult RunFair(const FairConfig& config, const FairWorkload& workload, const
   const bool direct = policy.kind == PolicySpec::kDirect;
   std::mt19937_64 rng(fc.seed);
   SimFleet fleet(fc);
-  auto& [pool, picker, replicas, stepping, step_events] = fleet;
+  // Named references, not a structured binding: clang 14 cannot capture one in a lambda.
+  auto& pool = fleet.pool;
+  auto& picker = fleet.picker;
+  auto& replicas = fleet.replicas;
+  auto& stepping = fleet.stepping;
+  auto& step_events = fleet.step_events;
   std::vector<std::vector<uint32_t>> decoded(fc.replicas);
   // What the saturation detector sees: gauges as of the last scrape (all idle at the start).
   std::vector<flow::EndpointSignals> signals(fc.replicas);

@@ -78,7 +78,12 @@ RunResult RunFleet(const FleetConfig& config, std::vector<SimRequest> requests) 
   FillHashes(requests);
   std::mt19937_64 rng(config.seed);
   SimFleet fleet(config);
-  auto& [pool, picker, replicas, stepping, pending] = fleet;
+  // Named references, not a structured binding: clang 14 cannot capture one in a lambda.
+  auto& pool = fleet.pool;
+  auto& picker = fleet.picker;
+  auto& replicas = fleet.replicas;
+  auto& stepping = fleet.stepping;
+  auto& pending = fleet.step_events;
 
   EventQueue events;
   uint64_t seq = 0;
