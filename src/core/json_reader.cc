@@ -5,6 +5,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/hex_digit.h"
+
 namespace sluice::core {
 
 namespace {
@@ -14,13 +16,6 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // A byte a string cannot hold as it is: '"', '\\', a control character, or a non-ASCII byte
 // (which starts a UTF-8 sequence to check).
 bool IsSpecial(unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The code unit of the four hex digits at `p`, or -1.
 int Hex4(const char* p) {

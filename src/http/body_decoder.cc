@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "core/hex_digit.h"
+
 namespace sluice::http {
 
 namespace {
@@ -11,16 +13,7 @@ namespace {
 // A chunk-size line (size and extensions) or trailer field longer than this is not HTTP we serve.
 constexpr size_t kMaxLine = 8 * 1024;
 
-// Value of each byte as a hex digit, -1 if it is none: one load per digit of every chunk size.
-constexpr std::array<int8_t, 256> kHexDigit = [] {
-  std::array<int8_t, 256> t{};
-  for (int c = 0; c < 256; ++c)
-    t[c] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
-           : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
-           : c >= 'A' && c <= 'F' ? static_cast<int8_t>(c - 'A' + 10)
-                                  : int8_t{-1};
-  return t;
-}();
+using core::kHexDigit;
 
 // Reads the hex digits of a chunk-size line at p (at most 16); returns where they stop.
 const char* ParseHex(const char* p, const char* end, uint64_t& size) {

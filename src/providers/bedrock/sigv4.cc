@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/hex_digit.h"
+
 namespace sluice::providers::bedrock {
 
 namespace {
+
+using core::HexValue;
 
 constexpr char kHexLower[] = "0123456789abcdef";
 constexpr char kHexUpper[] = "0123456789ABCDEF";
@@ -17,13 +21,6 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Decodes valid %XX escapes; a stray '%' stays literal (and is then signed as %25).
