@@ -15,15 +15,18 @@ using core::JsonReader;
 using core::JsonString;
 using Kind = JsonReader::Kind;
 
+// A string of prompt text: its decoded size counts (what the DOM's string size() would be).
+bool ReadText(JsonReader& r, uint32_t& chars) {
+  JsonString s;
+  if (!r.ReadString(s)) return false;
+  chars += static_cast<uint32_t>(s.decoded_size);
+  return true;
+}
+
 // Characters of text in a message's `content`: a string, or an array of parts with "text"
 // (ContentChars in openai_request.cc).
 bool ReadContent(JsonReader& r, uint32_t& chars) {
-  if (r.Peek() == Kind::kString) {
-    JsonString s;
-    if (!r.ReadString(s)) return false;
-    chars += static_cast<uint32_t>(s.decoded_size);
-    return true;
-  }
+  if (r.Peek() == Kind::kString) return ReadText(r, chars);
   if (r.Peek() != Kind::kArray) return r.SkipValue();
   r.EnterArray();
   while (r.NextElement()) {
@@ -34,13 +37,8 @@ bool ReadContent(JsonReader& r, uint32_t& chars) {
     r.EnterObject();
     std::string_view key;
     while (r.NextKey(key)) {
-      if (key == "text" && r.Peek() == Kind::kString) {
-        JsonString s;
-        if (!r.ReadString(s)) return false;
-        chars += static_cast<uint32_t>(s.decoded_size);
-      } else if (!r.SkipValue()) {
-        return false;
-      }
+      bool ok = key == "text" && r.Peek() == Kind::kString ? ReadText(r, chars) : r.SkipValue();
+      if (!ok) return false;
     }
   }
   return !r.failed();
@@ -74,23 +72,15 @@ bool ReadMessages(JsonReader& r, uint32_t& chars) {
 // "prompt" / "input": a string, or a non-empty array of strings, integers or arrays
 // (ValidateTextInput in openai_request.cc).
 bool ReadTextInput(JsonReader& r, uint32_t& chars) {
-  if (r.Peek() == Kind::kString) {
-    JsonString s;
-    if (!r.ReadString(s)) return false;
-    chars += static_cast<uint32_t>(s.decoded_size);
-    return true;
-  }
+  if (r.Peek() == Kind::kString) return ReadText(r, chars);
   if (!r.EnterArray()) return false;
   int count = 0;
   while (r.NextElement()) {
     ++count;
     switch (r.Peek()) {
-      case Kind::kString: {
-        JsonString s;
-        if (!r.ReadString(s)) return false;
-        chars += static_cast<uint32_t>(s.decoded_size);
+      case Kind::kString:
+        if (!ReadText(r, chars)) return false;
         break;
-      }
       case Kind::kNumber: {
         int64_t token;
         if (!r.ReadInteger(token)) return false;
