@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <random>
 #include <string>
 
@@ -171,6 +172,23 @@ TEST(JsonReader, AcceptsOnlyWhatTheDomAccepts) {
     }
   }
   EXPECT_GT(accepted, 10000);  // the check above was reached often
+}
+
+TEST(SameJson, LetsOnlyDoublesDifferAndOnlyByAFewUlps) {
+  auto v = [](std::string_view text) {
+    boost::system::error_code ec;
+    return ParseJson(text, {}, ec);
+  };
+  double x = 30000000000.001999;
+  double next = std::nextafter(x, 1e11);
+  EXPECT_TRUE(SameJson(boost::json::value(x), boost::json::value(next)));
+  EXPECT_FALSE(SameJson(boost::json::value(x), boost::json::value(x + 1e-3)));
+  EXPECT_FALSE(SameJson(boost::json::value(x), boost::json::value(-x)));
+  EXPECT_TRUE(
+      SameJson(v(R"({"a":[1,"s",{"b":null}],"c":2.5})"), v(R"({"c":2.5,"a":[1,"s",{"b":null}]})")));
+  EXPECT_FALSE(SameJson(v(R"({"a":[1,2]})"), v(R"({"a":[1,3]})")));  // integers exactly
+  EXPECT_FALSE(SameJson(v(R"({"a":1})"), v(R"({"a":1,"b":2})")));
+  EXPECT_FALSE(SameJson(v(R"({"a":"x"})"), v(R"({"b":"x"})")));
 }
 
 }  // namespace
